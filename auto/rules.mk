@@ -1,0 +1,66 @@
+# The build rules, shared by every configuration; objs/Makefile sets the
+# variables (compiler, flags, libraries, modules) and includes this file.
+
+LIB_SRCS    = src/core/or_err.c $(wildcard src/crypto/*.c)
+CORE_SRCS   = $(filter-out src/core/openred.c src/core/or_err.c, \
+                $(wildcard src/core/*.c))
+CTL_SRCS    = $(wildcard src/ctl/*.c)
+
+LIB_OBJS    = $(LIB_SRCS:%.c=objs/%.o)
+CORE_OBJS   = $(CORE_SRCS:%.c=objs/%.o) $(MODULE_SRCS:%.c=objs/%.o) \
+              objs/or_modules.o
+CTL_OBJS    = $(CTL_SRCS:%.c=objs/%.o)
+
+# A test of a module is built only when the module is compiled in.
+ALL_TESTS   = $(wildcard tests/unit/test_or_*.c)
+MODULE_TESTS = $(wildcard tests/unit/test_or_*_module.c)
+WANTED_MODULE_TESTS = $(foreach m,$(OR_MODULE_NAMES), \
+                        $(wildcard tests/unit/test_or_$(m)_module.c))
+UNIT_SRCS   = $(filter-out $(MODULE_TESTS),$(ALL_TESTS)) $(WANTED_MODULE_TESTS)
+UNIT_BINS   = $(UNIT_SRCS:tests/unit/%.c=objs/tests/%)
+
+BINS = objs/openred $(if $(CTL_SRCS),objs/openredctl)
+
+.PHONY: build test unit integration install clean bench fuzz fuzz-run
+
+build: $(BINS) objs/libopenred.a
+
+objs/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+objs/or_modules.o: objs/or_modules.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+objs/libopenred.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+objs/openred: objs/src/core/openred.o $(CORE_OBJS) objs/libopenred.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+objs/openredctl: $(CTL_OBJS) $(CORE_OBJS) objs/libopenred.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+objs/tests/%: tests/unit/%.c $(CORE_OBJS) objs/libopenred.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $^ \
+	    $(LDFLAGS) $(LIBS) $(TEST_LIBS)
+
+unit: $(UNIT_BINS)
+	@failed=0; for t in $(UNIT_BINS); do \
+	    echo "== $$t"; \
+	    $$t || failed=1; \
+	done; \
+	if [ $$failed = 0 ]; then echo "unit tests: all passed"; \
+	else echo "unit tests: FAILED"; exit 1; fi
+
+integration: build
+	tests/integration/run.sh
+
+test: build unit integration
+
+clean:
+	rm -rf objs
+
+-include $(shell find objs -name '*.d' 2>/dev/null)

@@ -1,0 +1,157 @@
+/*
+ * The core module: settings of the process model and the log, and each
+ * node's id, sector, listen address, key and services; checks that span
+ * nodes (duplicate ids and ports).
+ */
+#include "or_core_module.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "or_auto_config.h"
+#include "or_cycle.h"
+
+static or_err_t check_id(const or_setting_t *s, void *field, char *err,
+    size_t errlen);
+static or_err_t core_postconf(or_cycle_t *cycle, or_conf_report_t *report);
+
+#define M(f)  offsetof(or_core_main_conf_t, f)
+#define N(f)  offsetof(or_core_node_conf_t, f)
+#define Q(s)  "\"" s "\""
+
+static const or_setting_t core_settings[] = {
+    { NULL, "worker_processes", OR_CONF_T_COUNT_AUTO, OR_SCOPE_MAIN,
+      Q("auto"), M(worker_processes), 1, 64, 0, NULL },
+    { NULL, "daemon", OR_CONF_T_BOOL, OR_SCOPE_MAIN,
+      "true", M(daemon), 0, 1, 0, NULL },
+    { NULL, "pid", OR_CONF_T_PATH, OR_SCOPE_MAIN,
+      Q(OR_PID_PATH), M(pid), 1, 4095, 0, NULL },
+    { NULL, "user", OR_CONF_T_STR, OR_SCOPE_MAIN,
+      Q(OR_USER), M(user), 0, 32, 0, NULL },
+    { NULL, "worker_shutdown_timeout", OR_CONF_T_INT, OR_SCOPE_MAIN,
+      "30", M(worker_shutdown_timeout), 0, 3600, 0, NULL },
+    { NULL, "worker_connections", OR_CONF_T_INT, OR_SCOPE_MAIN,
+      "16384", M(worker_connections), 64, 1048576, 0, NULL },
+    { "error_log", "path", OR_CONF_T_PATH, OR_SCOPE_MAIN,
+      Q(OR_ERROR_LOG_PATH), M(error_log_path), 1, 4095, 0, NULL },
+    { "error_log", "level", OR_CONF_T_LEVEL, OR_SCOPE_MAIN,
+      Q("notice"), M(error_log_level), 0, 0, 0, NULL },
+
+    { NULL, "id", OR_CONF_T_STR, OR_SCOPE_NODE,
+      NULL, N(id), 1, 64, OR_CONF_REQUIRED, check_id },
+    { NULL, "sector", OR_CONF_T_STR, OR_SCOPE_NODE,
+      NULL, N(sector), 1, 64, OR_CONF_REQUIRED, NULL },
+    { NULL, "listen", OR_CONF_T_ADDR, OR_SCOPE_NODE,
+      NULL, N(listen), 0, 0, OR_CONF_REQUIRED, NULL },
+    { NULL, "key", OR_CONF_T_PATH, OR_SCOPE_NODE,
+      NULL, N(key), 1, 4095, 0, NULL },
+    { NULL, "services", OR_CONF_T_STRLIST, OR_SCOPE_NODE,
+      "[]", N(services), 0, 32, 0, NULL },
+    { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
+};
+
+or_module_t or_core_module = {
+    .name = "core",
+    .settings = core_settings,
+    .main_conf_size = sizeof(or_core_main_conf_t),
+    .node_conf_size = sizeof(or_core_node_conf_t),
+    .postconf = core_postconf,
+};
+
+/* Ids name files (keys) and appear in logs: keep them plain. */
+static or_err_t
+check_id(const or_setting_t *s, void *field, char *err, size_t errlen)
+{
+    const char *id = *(char **) field;
+
+    for (const char *p = id; *p; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+              || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'
+              || *p == '.'))
+        {
+            snprintf(err, errlen, "\"%s\" has a character other than "
+                     "letters, digits, '_', '-' and '.'", id);
+            return OR_ECONF;
+        }
+    }
+    if (id[0] == '.') {
+        snprintf(err, errlen, "\"%s\" must not start with '.'", id);
+        return OR_ECONF;
+    }
+    return OR_OK;
+}
+
+static int
+is_wildcard(const or_addr_t *a)
+{
+    if (a->sa.ss_family == AF_INET) {
+        return ((const struct sockaddr_in *) &a->sa)->sin_addr.s_addr
+               == htonl(INADDR_ANY);
+    }
+    return memcmp(&((const struct sockaddr_in6 *) &a->sa)->sin6_addr,
+                  &in6addr_any, sizeof(in6addr_any)) == 0;
+}
+
+/* Two listen addresses clash when one bind() would refuse the other. */
+static int
+addr_clash(const or_addr_t *a, const or_addr_t *b)
+{
+    if (a->port != b->port || a->sa.ss_family != b->sa.ss_family) {
+        return 0;
+    }
+    return is_wildcard(a) || is_wildcard(b) || a->len != b->len
+           || memcmp(&a->sa, &b->sa, a->len) == 0;
+}
+
+static void
+check_pair(or_node_t *node, or_node_t *prev, or_conf_report_t *report)
+{
+    or_core_node_conf_t *a = or_core_node(node);
+    or_core_node_conf_t *b = or_core_node(prev);
+
+    if (a->id != NULL && b->id != NULL && strcmp(a->id, b->id) == 0) {
+        or_conf_error(report, node->file, node->line, "id",
+                      "node \"%s\" already defined (line %d)", a->id,
+                      prev->line);
+    }
+    if (a->listen.len != 0 && b->listen.len != 0
+        && addr_clash(&a->listen, &b->listen))
+    {
+        or_conf_error(report, node->file, node->line, "listen",
+                      "port %u already used by node \"%s\" (line %d)",
+                      a->listen.port, b->id ? b->id : "?", prev->line);
+    }
+}
+
+static or_err_t
+core_postconf(or_cycle_t *cycle, or_conf_report_t *report)
+{
+    char path[4096];
+
+    if (cycle->nnodes == 0) {
+        or_conf_error(report, cycle->conf_file, 1, "nodes",
+                      "at least one node block is required");
+    }
+
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        or_node_t           *node = &cycle->nodes[i];
+        or_core_node_conf_t *nc = or_core_node(node);
+
+        node->id = nc->id;
+        for (size_t j = 0; j < i; j++) {
+            check_pair(node, &cycle->nodes[j], report);
+        }
+        /* Default key: <state path>/<id>.pem, made 0600 if absent. */
+        if (nc->key == NULL && nc->id != NULL) {
+            snprintf(path, sizeof(path), "%s/%s.pem", OR_STATE_PATH, nc->id);
+            nc->key = or_cycle_path(cycle, path);
+            if (nc->key == NULL) {
+                or_conf_error(report, node->file, node->line, "key",
+                              "out of memory");
+            }
+        }
+    }
+    return OR_OK;
+}

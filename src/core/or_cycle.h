@@ -1,0 +1,43 @@
+/*
+ * The cycle: everything one run of the config owns. A reload builds a new
+ * cycle beside the running one and swaps only when it is complete.
+ */
+#ifndef OR_CYCLE_H_INCLUDED
+#define OR_CYCLE_H_INCLUDED
+
+#include <stddef.h>
+#include <time.h>
+
+#include "or_err.h"
+#include "or_conf.h"
+#include "or_log.h"
+
+struct or_cycle_s {
+    char        *prefix;        /* ends with '/'; relative paths hang here */
+    char        *conf_file;     /* as given with -c */
+    char        *directives;    /* -g text, or NULL */
+    void       **main_conf;     /* one struct per module, by module index */
+    or_node_t   *nodes;
+    size_t       nnodes;
+    or_log_t    *log;           /* owned; stderr until the file opens */
+    time_t       started;       /* wall clock, for status */
+    unsigned     generation;    /* 0 at start, +1 per successful reload */
+    void        *runtime;       /* process model state (or_process.c) */
+};
+
+/* The running cycle; the only global besides signal flags. */
+extern or_cycle_t *or_cycle;
+
+or_cycle_t *or_cycle_new(const char *prefix, const char *conf_file,
+    const char *directives);
+void or_cycle_free(or_cycle_t *cycle);
+
+/* Borrowed; valid while the cycle lives. */
+#define or_cycle_main_conf(cycle, module)                                    \
+    ((cycle)->main_conf[(module).index])
+#define or_node_conf(node, module)  ((node)->conf[(module).index])
+
+/* A path from the config, resolved against the prefix; caller frees. */
+char *or_cycle_path(const or_cycle_t *cycle, const char *path);
+
+#endif /* OR_CYCLE_H_INCLUDED */

@@ -1,0 +1,53 @@
+/*
+ * What a module is: a name, a settings table and lifecycle hooks. The core
+ * walks or_modules[] (written by configure) and never calls a module by name.
+ */
+#ifndef OR_MODULE_H_INCLUDED
+#define OR_MODULE_H_INCLUDED
+
+#include <stddef.h>
+
+#include "or_err.h"
+#include "or_conf.h"
+
+typedef struct or_cycle_s  or_cycle_t;
+typedef struct or_worker_s or_worker_t;
+typedef struct or_module_s or_module_t;
+
+struct or_module_s {
+    const char            *name;        /* as in --without-<name>_module */
+    size_t                 index;       /* set by or_module_init_indexes() */
+
+    const or_setting_t    *settings;    /* ends with a row whose name is NULL */
+    size_t                 main_conf_size;   /* struct for OR_SCOPE_MAIN */
+    size_t                 node_conf_size;   /* struct for OR_SCOPE_NODE */
+
+    /* Cross-setting checks and config-time work (compile regexes, check
+     * paths) after every row is set; report errors with or_conf_error(). */
+    or_err_t (*postconf)(or_cycle_t *cycle, or_conf_report_t *report);
+    /* Free what postconf made (the core frees the conf structs and the
+     * values of table settings). */
+    void     (*free_conf)(or_cycle_t *cycle);
+
+    /* In the master, before workers fork (sockets, shared memory). old is
+     * the running cycle on reload, NULL at start. */
+    or_err_t (*init_master)(or_cycle_t *cycle, or_cycle_t *old);
+    void     (*exit_master)(or_cycle_t *cycle);
+    /* In each worker after fork, and before it exits. */
+    or_err_t (*init_worker)(or_cycle_t *cycle, or_worker_t *worker);
+    void     (*exit_worker)(or_cycle_t *cycle, or_worker_t *worker);
+};
+
+/* A setting of a module not compiled in, so the loader can say so. */
+typedef struct {
+    const char *setting;
+    const char *module;
+} or_module_absent_t;
+
+extern or_module_t             *or_modules[];        /* objs/or_modules.c */
+extern const or_module_absent_t or_modules_absent[];
+
+void or_module_init_indexes(void);
+size_t or_module_count(void);
+
+#endif /* OR_MODULE_H_INCLUDED */
