@@ -1,0 +1,483 @@
+/*
+ * Identity keys: RSA-2048 generation, PKCS#8 files (0600, atomic save,
+ * refused when others can read them), public PEM and fingerprint
+ * (PROTOCOL-v2.md "Identity"), and the checks on a peer's public key.
+ */
+#include "or_key.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "or_errbuf.h"
+
+or_err_t
+or_fingerprint(const void *pem, size_t len, char *out, or_errbuf_t *eb)
+{
+    static const char  hex[] = "0123456789abcdef";
+    unsigned char      md[EVP_MAX_MD_SIZE];
+    int                i;
+
+    if (!EVP_Digest(pem, len, md, NULL, EVP_sha256(), NULL)) {
+        return or_errbuf_ssl(eb, "SHA-256");
+    }
+    for (i = 0; i < OR_FP_LEN / 2; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 0x0f];
+    }
+    out[OR_FP_LEN] = '\0';
+    return OR_OK;
+}
+
+/* the bytes PEM_write_bio_PUBKEY writes, NUL-terminated; *pem owned */
+static or_err_t
+public_pem(EVP_PKEY *pkey, char **pem, size_t *len, or_errbuf_t *eb)
+{
+    BIO       *bio;
+    char      *data, *copy;
+    long       n;
+    or_err_t   rc;
+
+    bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) {
+        return or_errbuf_nomem(eb);
+    }
+    if (!PEM_write_bio_PUBKEY(bio, pkey)) {
+        rc = or_errbuf_ssl(eb, "PEM_write_bio_PUBKEY");
+        goto done;
+    }
+    n = BIO_get_mem_data(bio, &data);
+    copy = malloc((size_t) n + 1);
+    if (copy == NULL) {
+        rc = or_errbuf_nomem(eb);
+        goto done;
+    }
+    memcpy(copy, data, (size_t) n);
+    copy[n] = '\0';
+    *pem = copy;
+    *len = (size_t) n;
+    rc = OR_OK;
+done:
+    BIO_free(bio);
+    return rc;
+}
+
+/* RSA, e = 65537, OR_RSA_BITS_MIN..MAX: else OR_EAUTH with the reason */
+static or_err_t
+check_rsa(const EVP_PKEY *pkey, or_errbuf_t *eb)
+{
+    BIGNUM    *e = NULL;
+    int        bits, ok;
+
+    if (!EVP_PKEY_is_a(pkey, "RSA")) {
+        return or_errbuf_set(eb, OR_EAUTH, OR_R_KEY_TYPE,
+                             "key is %s, not RSA",
+                             EVP_PKEY_get0_type_name(pkey));
+    }
+    bits = EVP_PKEY_get_bits(pkey);
+    if (bits < OR_RSA_BITS_MIN || bits > OR_RSA_BITS_MAX) {
+        return or_errbuf_set(eb, OR_EAUTH, OR_R_KEY_SIZE,
+                             "RSA key of %d bits, expected %d..%d",
+                             bits, OR_RSA_BITS_MIN, OR_RSA_BITS_MAX);
+    }
+    if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e)) {
+        return or_errbuf_ssl(eb, "RSA public exponent");
+    }
+    ok = BN_is_word(e, 65537);
+    BN_free(e);
+    if (!ok) {
+        return or_errbuf_set(eb, OR_EAUTH, OR_R_KEY_EXPONENT,
+                             "RSA public exponent is not 65537");
+    }
+    return OR_OK;
+}
+
+/* takes pkey on success only */
+static or_err_t
+key_wrap(EVP_PKEY *pkey, or_key_t **out, or_errbuf_t *eb)
+{
+    or_key_t  *key;
+    or_err_t   rc;
+
+    key = calloc(1, sizeof(*key));
+    if (key == NULL) {
+        return or_errbuf_nomem(eb);
+    }
+    rc = public_pem(pkey, &key->pem, &key->pem_len, eb);
+    if (rc == OR_OK) {
+        rc = or_fingerprint(key->pem, key->pem_len, key->fp, eb);
+    }
+    if (rc != OR_OK) {
+        free(key->pem);
+        free(key);
+        return rc;
+    }
+    key->pkey = pkey;
+    *out = key;
+    return OR_OK;
+}
+
+or_err_t
+or_key_generate(or_key_t **out, or_errbuf_t *eb)
+{
+    EVP_PKEY  *pkey;
+    or_err_t   rc;
+
+    /* e defaults to 65537 */
+    pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) OR_RSA_BITS);
+    if (pkey == NULL) {
+        return or_errbuf_ssl(eb, "RSA key generation");
+    }
+    rc = key_wrap(pkey, out, eb);
+    if (rc != OR_OK) {
+        EVP_PKEY_free(pkey);
+    }
+    return rc;
+}
+
+void
+or_key_free(or_key_t *key)
+{
+    if (key == NULL) {
+        return;
+    }
+    EVP_PKEY_free(key->pkey);
+    free(key->pem);
+    free(key);
+}
+
+const char *
+or_key_fingerprint(const or_key_t *key)
+{
+    return key->fp;
+}
+
+const char *
+or_key_public_pem(const or_key_t *key, size_t *len)
+{
+    *len = key->pem_len;
+    return key->pem;
+}
+
+static or_err_t
+write_all(int fd, const char *p, size_t n, const char *path, or_errbuf_t *eb)
+{
+    ssize_t  w;
+
+    while (n > 0) {
+        w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            return or_errbuf_set(eb, OR_ERROR, OR_R_IO, "write \"%s\": %s",
+                                 path, strerror(errno));
+        }
+        p += w;
+        n -= (size_t) w;
+    }
+    return OR_OK;
+}
+
+/* writes the private PEM to a new 0600 temp file beside path, renames */
+static or_err_t
+save_pem(const char *pem, size_t n, const char *path, or_errbuf_t *eb)
+{
+    char      *tmp;
+    int        fd;
+    or_err_t   rc;
+
+    if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+        return or_errbuf_nomem(eb);
+    }
+    fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        rc = or_errbuf_set(eb, OR_ERROR, OR_R_IO, "create \"%s\": %s", tmp,
+                           strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    rc = fchmod(fd, 0600) == 0 ? OR_OK
+         : or_errbuf_set(eb, OR_ERROR, OR_R_IO, "chmod \"%s\": %s", tmp,
+                         strerror(errno));
+    if (rc == OR_OK) {
+        rc = write_all(fd, pem, n, tmp, eb);
+    }
+    if (rc == OR_OK && fsync(fd) != 0) {
+        rc = or_errbuf_set(eb, OR_ERROR, OR_R_IO, "fsync \"%s\": %s", tmp,
+                           strerror(errno));
+    }
+    if (close(fd) != 0 && rc == OR_OK) {
+        rc = or_errbuf_set(eb, OR_ERROR, OR_R_IO, "close \"%s\": %s", tmp,
+                           strerror(errno));
+    }
+    if (rc == OR_OK && rename(tmp, path) != 0) {
+        rc = or_errbuf_set(eb, OR_ERROR, OR_R_IO, "rename \"%s\" to \"%s\": "
+                           "%s", tmp, path, strerror(errno));
+    }
+    if (rc != OR_OK) {
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+or_err_t
+or_key_save(const or_key_t *key, const char *path, or_errbuf_t *eb)
+{
+    BIO       *bio;
+    char      *data;
+    long       n;
+    or_err_t   rc;
+
+    bio = BIO_new(BIO_s_secmem());
+    if (bio == NULL) {
+        return or_errbuf_nomem(eb);
+    }
+    /* PKCS#8, unencrypted: "BEGIN PRIVATE KEY" */
+    if (!PEM_write_bio_PrivateKey(bio, key->pkey, NULL, NULL, 0, NULL,
+                                  NULL))
+    {
+        rc = or_errbuf_ssl(eb, "PEM_write_bio_PrivateKey");
+        goto done;
+    }
+    n = BIO_get_mem_data(bio, &data);
+    rc = save_pem(data, (size_t) n, path, eb);
+    OPENSSL_cleanse(data, (size_t) n);
+done:
+    BIO_free(bio);
+    return rc;
+}
+
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+    (void) buf;
+    (void) size;
+    (void) rwflag;
+    (void) u;
+    return -1;
+}
+
+/* reads at most OR_KEY_FILE_MAX bytes of a file only we can read */
+static or_err_t
+read_key_file(const char *path, char *buf, size_t *n, or_errbuf_t *eb)
+{
+    struct stat  st;
+    ssize_t      r;
+    size_t       got = 0;
+    int          fd;
+    or_err_t     rc = OR_OK;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        return or_errbuf_set(eb, OR_ERROR, OR_R_IO, "open \"%s\": %s", path,
+                             strerror(errno));
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = or_errbuf_set(eb, OR_ERROR, OR_R_IO,
+                           "key file \"%s\" is not a regular file", path);
+    } else if ((st.st_mode & 077) != 0) {
+        rc = or_errbuf_set(eb, OR_ECONF, OR_R_KEY_PERMS,
+                           "key file \"%s\" is accessible by group or others "
+                           "(mode %04o); run \"chmod 600 %s\"", path,
+                           (unsigned) (st.st_mode & 07777), path);
+    }
+    while (rc == OR_OK && got <= OR_KEY_FILE_MAX) {
+        r = read(fd, buf + got, OR_KEY_FILE_MAX + 1 - got);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r < 0) {
+            rc = or_errbuf_set(eb, OR_ERROR, OR_R_IO, "read \"%s\": %s",
+                               path, strerror(errno));
+        }
+        if (r <= 0) {
+            break;
+        }
+        got += (size_t) r;
+    }
+    if (rc == OR_OK && got > OR_KEY_FILE_MAX) {
+        rc = or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG,
+                           "key file \"%s\" is over %d bytes", path,
+                           OR_KEY_FILE_MAX);
+    }
+    close(fd);
+    if (rc == OR_OK) {
+        *n = got;
+    }
+    return rc;
+}
+
+or_err_t
+or_key_load(const char *path, or_key_t **out, or_errbuf_t *eb)
+{
+    char      *buf;
+    size_t     n = 0;
+    BIO       *bio = NULL;
+    EVP_PKEY  *pkey = NULL;
+    or_errbuf_t  why;
+    or_err_t   rc;
+
+    buf = OPENSSL_secure_malloc(OR_KEY_FILE_MAX + 1);
+    if (buf == NULL) {
+        return or_errbuf_nomem(eb);
+    }
+    rc = read_key_file(path, buf, &n, eb);
+    if (rc != OR_OK) {
+        goto done;
+    }
+    bio = BIO_new_mem_buf(buf, (int) n);
+    if (bio == NULL) {
+        rc = or_errbuf_nomem(eb);
+        goto done;
+    }
+    pkey = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+    if (pkey == NULL) {
+        ERR_clear_error();
+        rc = or_errbuf_set(eb, OR_ECONF, OR_R_BAD_PEM, "key file \"%s\" "
+                           "holds no unencrypted private key PEM", path);
+        goto done;
+    }
+    rc = check_rsa(pkey, &why);
+    if (rc != OR_OK) {
+        rc = or_errbuf_set(eb, OR_ECONF, why.reason, "key file \"%s\": %s",
+                           path, why.msg);
+        goto done;
+    }
+    rc = key_wrap(pkey, out, eb);
+    if (rc == OR_OK) {
+        pkey = NULL;
+    }
+done:
+    EVP_PKEY_free(pkey);
+    BIO_free(bio);
+    OPENSSL_secure_clear_free(buf, OR_KEY_FILE_MAX + 1);
+    return rc;
+}
+
+or_err_t
+or_key_load_or_create(const char *path, or_key_t **out, int *created,
+    or_errbuf_t *eb)
+{
+    struct stat  st;
+    or_key_t    *key;
+    or_err_t     rc;
+
+    if (stat(path, &st) == 0 || errno != ENOENT) {
+        rc = or_key_load(path, out, eb);
+        if (rc == OR_OK && created != NULL) {
+            *created = 0;
+        }
+        return rc;
+    }
+    rc = or_key_generate(&key, eb);
+    if (rc != OR_OK) {
+        return rc;
+    }
+    rc = or_key_save(key, path, eb);
+    if (rc != OR_OK) {
+        or_key_free(key);
+        return rc;
+    }
+    if (created != NULL) {
+        *created = 1;
+    }
+    *out = key;
+    return OR_OK;
+}
+
+or_err_t
+or_pubkey_import(const char *pem, size_t len, or_pubkey_t **out,
+    or_errbuf_t *eb)
+{
+    BIO          *bio;
+    EVP_PKEY     *pkey;
+    or_pubkey_t  *pk = NULL;
+    or_err_t      rc;
+
+    if (len > OR_PUBKEY_PEM_MAX) {
+        return or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG, "public key PEM "
+                             "of %zu bytes, bound %d", len,
+                             OR_PUBKEY_PEM_MAX);
+    }
+    bio = BIO_new_mem_buf(pem, (int) len);
+    if (bio == NULL) {
+        return or_errbuf_nomem(eb);
+    }
+    pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
+    BIO_free(bio);
+    if (pkey == NULL) {
+        ERR_clear_error();
+        return or_errbuf_set(eb, OR_EPROTO, OR_R_BAD_PEM,
+                             "public key is not a PUBLIC KEY PEM");
+    }
+    rc = check_rsa(pkey, eb);
+    if (rc != OR_OK) {
+        goto done;
+    }
+    pk = calloc(1, sizeof(*pk));
+    if (pk == NULL) {
+        rc = or_errbuf_nomem(eb);
+        goto done;
+    }
+    rc = public_pem(pkey, &pk->pem, &pk->pem_len, eb);
+    if (rc != OR_OK) {
+        goto done;
+    }
+    /* so that a fingerprint cannot be ground with other encodings */
+    if (pk->pem_len != len || memcmp(pk->pem, pem, len) != 0) {
+        rc = or_errbuf_set(eb, OR_EAUTH, OR_R_KEY_NONCANONICAL,
+                           "public key PEM is not in canonical form");
+        goto done;
+    }
+    rc = or_fingerprint(pk->pem, pk->pem_len, pk->fp, eb);
+    if (rc != OR_OK) {
+        goto done;
+    }
+    pk->pkey = pkey;
+    pkey = NULL;
+    *out = pk;
+    pk = NULL;
+done:
+    if (pk != NULL) {
+        free(pk->pem);
+        free(pk);
+    }
+    EVP_PKEY_free(pkey);
+    return rc;
+}
+
+void
+or_pubkey_free(or_pubkey_t *pk)
+{
+    if (pk == NULL) {
+        return;
+    }
+    EVP_PKEY_free(pk->pkey);
+    free(pk->pem);
+    free(pk);
+}
+
+const char *
+or_pubkey_fingerprint(const or_pubkey_t *pk)
+{
+    return pk->fp;
+}
+
+const char *
+or_pubkey_pem(const or_pubkey_t *pk, size_t *len)
+{
+    *len = pk->pem_len;
+    return pk->pem;
+}

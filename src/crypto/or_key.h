@@ -1,0 +1,23 @@
+/* Inside of the key handles, for or_sign.c and the v2 codecs. */
+#ifndef OR_KEY_H_INCLUDED
+#define OR_KEY_H_INCLUDED
+
+#include <openssl/evp.h>
+
+#include "openred.h"
+
+struct or_key_s {
+    EVP_PKEY    *pkey;
+    char        *pem;       /* public PEM, as PEM_write_bio_PUBKEY; NUL */
+    size_t       pem_len;
+    char         fp[OR_FP_LEN + 1];
+};
+
+struct or_pubkey_s {
+    EVP_PKEY    *pkey;
+    char        *pem;       /* the canonical PEM we were given; NUL */
+    size_t       pem_len;
+    char         fp[OR_FP_LEN + 1];
+};
+
+#endif /* OR_KEY_H_INCLUDED */
