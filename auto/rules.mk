@@ -19,6 +19,16 @@ WANTED_MODULE_TESTS = $(foreach m,$(OR_MODULE_NAMES), \
 UNIT_SRCS   = $(filter-out $(MODULE_TESTS),$(ALL_TESTS)) $(WANTED_MODULE_TESTS)
 UNIT_BINS   = $(UNIT_SRCS:tests/unit/%.c=objs/tests/%)
 
+# `make V=1` shows whole command lines.
+V ?= 0
+ifeq ($(V),0)
+Q = @
+E = @echo
+else
+Q =
+E = @true
+endif
+
 BINS = objs/openred $(if $(CTL_SRCS),objs/openredctl)
 
 .PHONY: build test unit integration install clean bench fuzz fuzz-run
@@ -27,24 +37,30 @@ build: $(BINS) objs/libopenred.a
 
 objs/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 objs/or_modules.o: objs/or_modules.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 objs/libopenred.a: $(LIB_OBJS)
-	rm -f $@
-	ar rcs $@ $^
+	$(E) "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 objs/openred: objs/src/core/openred.o $(CORE_OBJS) objs/libopenred.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 objs/openredctl: $(CTL_OBJS) $(CORE_OBJS) objs/libopenred.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 objs/tests/%: tests/unit/%.c $(CORE_OBJS) objs/libopenred.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $^ \
+	$(E) "  TEST    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $^ \
 	    $(LDFLAGS) $(LIBS) $(TEST_LIBS)
 
 unit: $(UNIT_BINS)

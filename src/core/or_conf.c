@@ -29,10 +29,34 @@ typedef struct {
     config_t          *file;       /* the config file */
     config_t          *extra;      /* -g directives, or NULL */
     or_conf_report_t  *report;
+    const char        *unnamed;    /* file name for settings read from a
+                                      string: "-g", or the caller's name */
+    char               srcbuf[4096];  /* src_file()'s result */
 } load_ctx_t;
 
+/* The file a setting came from, as a path the operator can open: libconfig
+ * names an @include'd file as written, relative to the config's folder.
+ * Borrowed; valid until the next call. */
+static const char *
+src_file(load_ctx_t *ctx, const config_setting_t *cs)
+{
+    const char *file = config_setting_source_file(cs);
+    const char *dir = config_get_include_dir(ctx->file);
+
+    if (file == NULL) {
+        return ctx->unnamed;
+    }
+    if (file[0] == '/' || dir == NULL
+        || strcmp(file, ctx->cycle->conf_file) == 0)
+    {
+        return file;
+    }
+    snprintf(ctx->srcbuf, sizeof(ctx->srcbuf), "%s/%s", dir, file);
+    return ctx->srcbuf;
+}
+
 static or_err_t load(or_cycle_t *cycle, config_t *file, config_t *extra,
-    or_conf_report_t *report);
+    const char *unnamed, or_conf_report_t *report);
 static void check_names(load_ctx_t *ctx, config_setting_t *parent,
     const char *group, int in_node);
 static config_setting_t *lookup(config_setting_t *parent, const char *group,
@@ -132,7 +156,7 @@ or_conf_load(or_cycle_t *cycle, const char *file, const char *directives,
         report_parse_error(&extra, "-g", report);
         goto done;
     }
-    rc = load(cycle, &cf, directives ? &extra : NULL, report);
+    rc = load(cycle, &cf, directives ? &extra : NULL, "-g", report);
 
 done:
     free(dir);
@@ -155,7 +179,7 @@ or_conf_load_string(or_cycle_t *cycle, const char *name, const char *text,
         return OR_ECONF;
     }
     /* libconfig knows no file name for a string: name every line. */
-    rc = load(cycle, &cf, NULL, report);
+    rc = load(cycle, &cf, NULL, name, report);
     config_destroy(&cf);
     return rc;
 }
@@ -170,10 +194,11 @@ report_parse_error(config_t *cf, const char *name, or_conf_report_t *report)
 }
 
 static or_err_t
-load(or_cycle_t *cycle, config_t *file, config_t *extra,
+load(or_cycle_t *cycle, config_t *file, config_t *extra, const char *unnamed,
     or_conf_report_t *report)
 {
-    load_ctx_t ctx = { cycle, file, extra, report };
+    load_ctx_t ctx = { .cycle = cycle, .file = file, .extra = extra,
+                       .report = report, .unnamed = unnamed };
     size_t     nmod = or_module_count();
     unsigned   before = report->nerrors;
 
@@ -279,7 +304,7 @@ check_names(load_ctx_t *ctx, config_setting_t *parent, const char *group,
     for (int i = 0; i < n; i++) {
         config_setting_t *cs = config_setting_get_elem(parent, i);
         const char       *name = config_setting_name(cs);
-        const char       *file = config_setting_source_file(cs);
+        const char       *file = src_file(ctx, cs);
         int               line = (int) config_setting_source_line(cs);
         const char       *mod;
 
@@ -354,14 +379,13 @@ set_from(load_ctx_t *ctx, const or_setting_t *row, config_setting_t *cs,
     void *field, or_conf_report_t *report)
 {
     char        err[512];
-    const char *file = config_setting_source_file(cs);
+    const char *file = src_file(ctx, cs);
     int         line = (int) config_setting_source_line(cs);
 
     if (or_conf_value_set(ctx->cycle, row, cs, field, err, sizeof(err))
         != OR_OK)
     {
-        or_conf_error(report, file ? file : "-g", line, row->name, "%s",
-                      err);
+        or_conf_error(report, file, line, row->name, "%s", err);
     }
 }
 
@@ -475,7 +499,7 @@ load_nodes(load_ctx_t *ctx)
         return;
     }
     if (!config_setting_is_list(list)) {
-        or_conf_error(ctx->report, config_setting_source_file(list),
+        or_conf_error(ctx->report, src_file(ctx, list),
                       (int) config_setting_source_line(list), OR_CONF_NODES,
                       "expected a list of node blocks ( { ... }, ... )");
         return;
@@ -490,7 +514,7 @@ load_nodes(load_ctx_t *ctx)
     for (int i = 0; i < n; i++) {
         config_setting_t *block = config_setting_get_elem(list, i);
         or_node_t        *node = &cycle->nodes[cycle->nnodes];
-        const char       *file = config_setting_source_file(block);
+        const char       *file = src_file(ctx, block);
 
         node->line = (int) config_setting_source_line(block);
         node->file = strdup(file ? file : cycle->conf_file);

@@ -80,6 +80,7 @@ struct or_node_s {
     size_t       index;
     void       **conf;      /* one struct per module, by module index */
     or_peer_filter_pt filter;
+    int          listen_fd;  /* opened by the master; -1 if none */
 };
 
 /* Collected errors: every one is reported, then the load fails once. */

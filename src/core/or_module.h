@@ -13,6 +13,16 @@
 typedef struct or_cycle_s  or_cycle_t;
 typedef struct or_worker_s or_worker_t;
 typedef struct or_module_s or_module_t;
+typedef struct json_t      json_t;
+
+/* A control-socket command a module offers (openredctl NAME). Runs in the
+ * worker that serves the control socket; *reply is a new JSON value (owned
+ * by the caller) or NULL with err filled. */
+typedef struct {
+    const char  *name;
+    or_err_t   (*handler)(or_cycle_t *cycle, json_t *request,
+                          json_t **reply, char *err, size_t errlen);
+} or_ctl_command_t;
 
 struct or_module_s {
     const char            *name;        /* as in --without-<name>_module */
@@ -36,6 +46,8 @@ struct or_module_s {
     /* In each worker after fork, and before it exits. */
     or_err_t (*init_worker)(or_cycle_t *cycle, or_worker_t *worker);
     void     (*exit_worker)(or_cycle_t *cycle, or_worker_t *worker);
+
+    const or_ctl_command_t *commands;   /* ends with a NULL name; or NULL */
 };
 
 /* A setting of a module not compiled in, so the loader can say so. */

@@ -1,0 +1,36 @@
+/*
+ * A worker process as modules see it: its index, its event loop and the
+ * cycle it serves. Worker 0 is the designated one: it also runs discovery,
+ * auto-connect and the control socket.
+ */
+#ifndef OR_WORKER_H_INCLUDED
+#define OR_WORKER_H_INCLUDED
+
+#include <sys/types.h>
+
+#include "or_event.h"
+
+typedef struct or_cycle_s or_cycle_t;
+
+typedef struct or_worker_s {
+    unsigned          index;       /* 0 .. worker_processes - 1 */
+    pid_t             pid;
+    or_event_loop_t  *loop;        /* owned by or_worker.c */
+    or_cycle_t       *cycle;       /* borrowed; the cycle it was forked for */
+    int               quitting;    /* stop accepting, drain, then exit */
+} or_worker_t;
+
+#define or_worker_is_designated(w)  ((w)->index == 0)
+
+/* Modules with long-lived connections call these so that a quitting worker
+ * exits when the last one closes (bounded by worker_shutdown_timeout). */
+void or_worker_conn_hold(or_worker_t *w);
+void or_worker_conn_release(or_worker_t *w);
+
+/* Set by a module's init_worker when it stops accepting on quit: called
+ * once when the worker starts to quit (after a reload or QUIT). */
+typedef void (*or_worker_quit_pt)(or_worker_t *w, void *data);
+void or_worker_on_quit(or_worker_t *w, or_worker_quit_pt handler,
+    void *data);
+
+#endif /* OR_WORKER_H_INCLUDED */

@@ -1,0 +1,347 @@
+/*
+ * The config loader: the example config, defaults, inheritance, and each
+ * kind of error with its exact FILE:LINE text.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "or_auto_config.h"
+#include "or_conf.h"
+#include "or_core_module.h"
+#include "or_cycle.h"
+#include "or_module.h"
+
+#define DATA "tests/unit/data/conf/"
+
+typedef struct {
+    or_cycle_t        *cycle;
+    or_conf_report_t   report;
+    or_err_t           rc;
+} loaded_t;
+
+static loaded_t *
+load(const char *file, const char *directives)
+{
+    loaded_t *l = calloc(1, sizeof(*l));
+
+    assert_non_null(l);
+    l->cycle = or_cycle_new("/pfx", file, directives);
+    assert_non_null(l->cycle);
+    l->rc = or_conf_load(l->cycle, file, directives, &l->report);
+    return l;
+}
+
+static void
+unload(loaded_t *l)
+{
+    or_conf_report_free(&l->report);
+    or_cycle_free(l->cycle);
+    free(l);
+}
+
+static void
+assert_errors(const char *file, const char *expected)
+{
+    loaded_t *l = load(file, NULL);
+
+    assert_int_equal(l->rc, OR_ECONF);
+    assert_non_null(l->report.text);
+    assert_string_equal(l->report.text, expected);
+    unload(l);
+}
+
+/* Finds a row of any module by name, to read a node value generically. */
+static const void *
+node_field(or_node_t *node, const char *group, const char *name)
+{
+    for (size_t m = 0; or_modules[m] != NULL; m++) {
+        for (const or_setting_t *r = or_modules[m]->settings;
+             r && r->name; r++)
+        {
+            if (strcmp(r->name, name) == 0
+                && ((group == NULL && r->group == NULL)
+                    || (group && r->group && !strcmp(group, r->group))))
+            {
+                return (char *) node->conf[m] + r->offset;
+            }
+        }
+    }
+    fail_msg("no setting %s", name);
+    return NULL;
+}
+
+static void
+test_or_conf_load_example_config(void **state)
+{
+    loaded_t *l = load("conf/openred.conf", NULL);
+
+    if (l->rc != OR_OK) {
+        fail_msg("%s", l->report.text);
+    }
+    assert_int_equal(l->cycle->nnodes, 2);
+    assert_string_equal(l->cycle->nodes[0].id, "tech_node");
+    assert_string_equal(l->cycle->nodes[1].id, "health_node");
+    assert_int_equal(or_core_main(l->cycle)->worker_processes, 2);
+    assert_int_equal(or_core_node(&l->cycle->nodes[1])->listen.port, 9002);
+    unload(l);
+}
+
+static void
+test_or_conf_load_defaults(void **state)
+{
+    loaded_t            *l = load(DATA "minimal.conf", NULL);
+    or_core_main_conf_t *mc;
+    or_core_node_conf_t *nc;
+
+    assert_int_equal(l->rc, OR_OK);
+    mc = or_core_main(l->cycle);
+    nc = or_core_node(&l->cycle->nodes[0]);
+    assert_int_equal(mc->daemon, 1);
+    assert_int_equal(mc->worker_shutdown_timeout, 30);
+    assert_true(mc->worker_processes >= 1);
+    /* relative defaults hang under the prefix */
+    assert_string_equal(mc->pid, "/pfx/" OR_PID_PATH);
+    assert_string_equal(nc->key, "/pfx/" OR_STATE_PATH "/n1.pem");
+    assert_int_equal(nc->services.n, 0);
+#if OR_HAVE_DISCOVERY_MODULE
+    assert_int_equal(*(const int64_t *) node_field(&l->cycle->nodes[0],
+                                                   "discovery", "port"),
+                     5354);
+#endif
+    unload(l);
+}
+
+static void
+test_or_conf_load_inherits_discovery(void **state)
+{
+#if OR_HAVE_DISCOVERY_MODULE
+    loaded_t *l = load(DATA "inherit.conf", NULL);
+
+    assert_int_equal(l->rc, OR_OK);
+    /* top-level value reaches both nodes; the node's own one wins */
+    assert_int_equal(*(const int64_t *) node_field(&l->cycle->nodes[0],
+                                                   "discovery", "port"),
+                     6000);
+    assert_int_equal(*(const int64_t *) node_field(&l->cycle->nodes[1],
+                                                   "discovery", "port"),
+                     6000);
+    assert_string_equal(*(char *const *) node_field(&l->cycle->nodes[0],
+                            "discovery", "passphrase"), "top");
+    assert_string_equal(*(char *const *) node_field(&l->cycle->nodes[1],
+                            "discovery", "passphrase"), "own");
+    assert_int_equal(or_core_node(&l->cycle->nodes[1])->listen.sa.ss_family,
+                     AF_INET6);
+    unload(l);
+#else
+    skip();
+#endif
+}
+
+static void
+test_or_conf_load_directives_win(void **state)
+{
+    loaded_t *l = load(DATA "minimal.conf", "daemon = false; "
+                                             "worker_processes = 3;");
+
+    assert_int_equal(l->rc, OR_OK);
+    assert_int_equal(or_core_main(l->cycle)->daemon, 0);
+    assert_int_equal(or_core_main(l->cycle)->worker_processes, 3);
+    unload(l);
+}
+
+static void
+test_or_conf_load_unknown_setting(void **state)
+{
+    assert_errors(DATA "unknown.conf",
+        DATA "unknown.conf:2: setting \"colour\": unknown setting\n"
+        DATA "unknown.conf:4: setting \"bogus\": unknown setting\n");
+}
+
+static void
+test_or_conf_load_wrong_type(void **state)
+{
+    assert_errors(DATA "wrong-type.conf",
+        DATA "wrong-type.conf:2: setting \"daemon\": expected true or "
+        "false, got a string\n");
+}
+
+static void
+test_or_conf_load_out_of_range(void **state)
+{
+#if OR_HAVE_DISCOVERY_MODULE
+    assert_errors(DATA "range.conf",
+        DATA "range.conf:2: setting \"port\": 70000 is out of range "
+        "1..65535\n");
+#else
+    skip();
+#endif
+}
+
+static void
+test_or_conf_load_duplicate_port(void **state)
+{
+    assert_errors(DATA "dup-port.conf",
+        DATA "dup-port.conf:3: setting \"listen\": port 9001 already used "
+        "by node \"tech_node\" (line 2)\n");
+}
+
+static void
+test_or_conf_load_duplicate_id(void **state)
+{
+    assert_errors(DATA "dup-id.conf",
+        DATA "dup-id.conf:3: setting \"id\": node \"same\" already defined "
+        "(line 2)\n");
+}
+
+static void
+test_or_conf_load_syntax_error(void **state)
+{
+    assert_errors(DATA "syntax.conf",
+        DATA "syntax.conf:2: syntax error\n");
+}
+
+static void
+test_or_conf_load_bad_address(void **state)
+{
+    assert_errors(DATA "bad-addr.conf",
+        DATA "bad-addr.conf:2: setting \"listen\": \"localhost\" is not a "
+        "numeric IPv4 address or a bracketed IPv6 address\n"
+        DATA "bad-addr.conf:3: setting \"listen\": \"127.0.0.1\" is not an "
+        "address (expected \"host:port\" or \"[ipv6]:port\")\n"
+        DATA "bad-addr.conf:4: setting \"listen\": port 0 is out of range "
+        "1..65535\n");
+}
+
+static void
+test_or_conf_load_missing_required(void **state)
+{
+    assert_errors(DATA "missing.conf",
+        DATA "missing.conf:2: setting \"id\": missing in the node block\n");
+}
+
+static void
+test_or_conf_load_misplaced_setting(void **state)
+{
+    assert_errors(DATA "misplaced.conf",
+        DATA "misplaced.conf:1: setting \"sector\": allowed only in a node "
+        "block\n"
+        DATA "misplaced.conf:3: setting \"worker_processes\": not allowed "
+        "in a node block\n");
+}
+
+static void
+test_or_conf_load_bad_regex_or_absent_module(void **state)
+{
+#if OR_HAVE_SECTOR_MODULE
+    assert_errors(DATA "bad-regex.conf",
+        DATA "bad-regex.conf:3: setting \"accept_sectors\": bad pattern "
+        "\"(tech\": missing closing parenthesis at offset 5\n");
+#else
+    assert_errors(DATA "bad-regex.conf",
+        DATA "bad-regex.conf:3: setting \"filter\": belongs to the sector "
+        "module, which is not compiled in (configure "
+        "--without-sector_module)\n");
+#endif
+}
+
+static void
+test_or_conf_load_mode_digits_are_octal(void **state)
+{
+#if OR_HAVE_CONTROL_MODULE
+    loaded_t *l = load(DATA "mode.conf", NULL);
+
+    assert_int_equal(l->rc, OR_OK);
+    unload(l);
+    assert_errors(DATA "bad-mode.conf",
+        DATA "bad-mode.conf:1: setting \"mode\": 689 is not a file mode "
+        "(octal digits, at most 0777)\n");
+#else
+    skip();
+#endif
+}
+
+static void
+test_or_conf_load_no_nodes(void **state)
+{
+    assert_errors(DATA "no-nodes.conf",
+        DATA "no-nodes.conf:1: setting \"nodes\": at least one node block "
+        "is required\n");
+}
+
+static void
+test_or_conf_load_error_in_included_file(void **state)
+{
+    assert_errors(DATA "include.conf",
+        DATA "included.inc:2: setting \"nope\": unknown setting\n");
+}
+
+static void
+test_or_conf_load_missing_file(void **state)
+{
+    assert_errors(DATA "does-not-exist.conf",
+        DATA "does-not-exist.conf:0: cannot read the file (No such file or "
+        "directory)\n");
+}
+
+static void
+test_or_module_registry_lists_core_first(void **state)
+{
+    assert_non_null(or_modules[0]);
+    assert_string_equal(or_modules[0]->name, "core");
+    assert_int_equal(strncmp(OR_MODULE_NAMES, "core", 4), 0);
+    for (size_t i = 0; or_modules[i] != NULL; i++) {
+        assert_non_null(strstr(OR_MODULE_NAMES, or_modules[i]->name));
+    }
+}
+
+static void
+test_or_conf_parse_addr_ipv6(void **state)
+{
+    or_addr_t a;
+    char      err[256];
+
+    assert_int_equal(or_conf_parse_addr("[::]:9001", &a, err, sizeof(err)),
+                     OR_OK);
+    assert_int_equal(a.port, 9001);
+    assert_int_equal(a.sa.ss_family, AF_INET6);
+    assert_int_equal(or_conf_parse_addr("::1:9001", &a, err, sizeof(err)),
+                     OR_ECONF);
+    assert_int_equal(or_conf_parse_addr("1.2.3.4:9x", &a, err, sizeof(err)),
+                     OR_ECONF);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_or_conf_load_example_config),
+        cmocka_unit_test(test_or_conf_load_defaults),
+        cmocka_unit_test(test_or_conf_load_inherits_discovery),
+        cmocka_unit_test(test_or_conf_load_directives_win),
+        cmocka_unit_test(test_or_conf_load_unknown_setting),
+        cmocka_unit_test(test_or_conf_load_wrong_type),
+        cmocka_unit_test(test_or_conf_load_out_of_range),
+        cmocka_unit_test(test_or_conf_load_duplicate_port),
+        cmocka_unit_test(test_or_conf_load_duplicate_id),
+        cmocka_unit_test(test_or_conf_load_syntax_error),
+        cmocka_unit_test(test_or_conf_load_bad_address),
+        cmocka_unit_test(test_or_conf_load_missing_required),
+        cmocka_unit_test(test_or_conf_load_misplaced_setting),
+        cmocka_unit_test(test_or_conf_load_bad_regex_or_absent_module),
+        cmocka_unit_test(test_or_conf_load_mode_digits_are_octal),
+        cmocka_unit_test(test_or_conf_load_no_nodes),
+        cmocka_unit_test(test_or_conf_load_error_in_included_file),
+        cmocka_unit_test(test_or_conf_load_missing_file),
+        cmocka_unit_test(test_or_module_registry_lists_core_first),
+        cmocka_unit_test(test_or_conf_parse_addr_ipv6),
+    };
+
+    return cmocka_run_group_tests_name("or_conf", tests, NULL, NULL);
+}
