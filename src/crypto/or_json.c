@@ -110,6 +110,10 @@ or_json_load(const char *buf, size_t len, size_t max, json_t **out,
 void
 or_jbuf_raw(or_jbuf_t *jb, const char *s, size_t n)
 {
+    if (jb->p == NULL) {
+        jb->len += n;       /* measuring only */
+        return;
+    }
     if (jb->overflow || jb->cap - jb->len <= n) {
         jb->overflow = jb->overflow ? jb->overflow : 1;
         return;
@@ -119,26 +123,32 @@ or_jbuf_raw(or_jbuf_t *jb, const char *s, size_t n)
     jb->p[jb->len] = '\0';
 }
 
-/* the code point at s (valid UTF-8: jansson checked it), its length */
+/*
+ * The code point at s and its length. jansson hands us valid UTF-8; from
+ * elsewhere a bad or cut sequence is taken as one byte (escaped \u00XX).
+ */
 static uint32_t
-utf8_next(const unsigned char *s, size_t *n)
+utf8_next(const unsigned char *s, size_t rem, size_t *n)
 {
-    if (s[0] < 0x80) {
+    size_t    want, k;
+    uint32_t  cp;
+
+    want = s[0] < 0x80 ? 1 : s[0] < 0xc0 ? 0 : s[0] < 0xe0 ? 2
+           : s[0] < 0xf0 ? 3 : s[0] < 0xf8 ? 4 : 0;
+    if (want == 0 || want > rem) {
         *n = 1;
         return s[0];
     }
-    if (s[0] < 0xe0) {
-        *n = 2;
-        return (uint32_t) (s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+    cp = want == 1 ? s[0] : (uint32_t) (s[0] & (0x7f >> want));
+    for (k = 1; k < want; k++) {
+        if ((s[k] & 0xc0) != 0x80) {
+            *n = 1;
+            return s[0];
+        }
+        cp = cp << 6 | (s[k] & 0x3f);
     }
-    if (s[0] < 0xf0) {
-        *n = 3;
-        return (uint32_t) (s[0] & 0x0f) << 12 | (uint32_t) (s[1] & 0x3f) << 6
-               | (s[2] & 0x3f);
-    }
-    *n = 4;
-    return (uint32_t) (s[0] & 0x07) << 18 | (uint32_t) (s[1] & 0x3f) << 12
-           | (uint32_t) (s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+    *n = want;
+    return cp;
 }
 
 /* Python json.dumps(ensure_ascii=True): escapes all but ' '..'~' */
@@ -152,10 +162,7 @@ jbuf_strn(or_jbuf_t *jb, const char *str, size_t len)
 
     or_jbuf_raw(jb, "\"", 1);
     for (i = 0; i < len; i += n) {
-        cp = utf8_next(s + i, &n);
-        if (i + n > len) {
-            break;
-        }
+        cp = utf8_next(s + i, len - i, &n);
         if (cp == '"' || cp == '\\') {
             esc[0] = '\\';
             esc[1] = (char) cp;

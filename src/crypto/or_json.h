@@ -14,7 +14,7 @@
 
 /* an output buffer that remembers overflow instead of failing each call */
 typedef struct {
-    char    *p;         /* borrowed from the caller */
+    char    *p;         /* borrowed from the caller; NULL: only count len */
     size_t   len;
     size_t   cap;
     int      overflow;
@@ -23,6 +23,9 @@ typedef struct {
 /* object of at most max bytes and OR_JSON_DEPTH_MAX levels; *out owned */
 or_err_t or_json_load(const char *buf, size_t len, size_t max,
     json_t **out, or_errbuf_t *eb) OR_JSON_WUR;
+
+/* a string literal, without its NUL */
+#define OR_JBUF_LIT(jb, lit)  or_jbuf_raw(jb, lit, sizeof(lit) - 1)
 
 /* NUL-terminates when it fits; check jb->overflow once at the end */
 void or_jbuf_raw(or_jbuf_t *jb, const char *s, size_t n);
