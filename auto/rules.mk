@@ -31,7 +31,7 @@ endif
 
 BINS = objs/openred $(if $(CTL_SRCS),objs/openredctl)
 
-.PHONY: build test unit integration install clean bench fuzz fuzz-run
+.PHONY: build test unit integration install clean
 
 build: $(BINS) objs/libopenred.a
 
@@ -78,5 +78,9 @@ test: build unit integration
 
 clean:
 	rm -rf objs
+
+# Fuzzing and benchmarks keep their rules beside, one file each.
+include auto/fuzz.mk
+include auto/bench.mk
 
 -include $(shell find objs -name '*.d' 2>/dev/null)

@@ -1,0 +1,4 @@
+# Benchmarks (bench/): `make bench`.
+.PHONY: bench
+bench:
+	@echo "no benchmarks yet"
