@@ -31,6 +31,9 @@ or_test_read(const char *name, size_t *len)
     FILE   *f;
     long    n;
 
+    if (len != NULL) {
+        *len = 0;
+    }
     snprintf(path, sizeof(path), "%s/%s", or_test_vectors_dir(), name);
     f = fopen(path, "rb");
     if (f == NULL) {
