@@ -152,6 +152,10 @@ patched(const char *field, const char *value)
         q += strcspn(q, ",}");
     }
     out = malloc(len + strlen(value) + 1);
+    if (out == NULL) {
+        fail();
+        return NULL;
+    }
     sprintf(out, "%.*s%s%s", (int) (p - js), js, value, q);
     free(js);
     return out;
