@@ -251,7 +251,8 @@ static void
 test_or_json_get_fields(void **state)
 {
     const char   *s = "{\"s\": \"abc\", \"i\": 5, \"f\": 1.5, "
-                      "\"fp\": \"08aca75be7a88fef\", \"FP\": \"08ACA75BE7A88FEF\"}";
+                      "\"fp\": \"08aca75be7a88fef\", "
+                      "\"FP\": \"08ACA75BE7A88FEF\"}";
     json_t       *root;
     const char   *str;
     size_t        n;
