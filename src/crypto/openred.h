@@ -83,6 +83,12 @@ or_err_t or_key_save(const or_key_t *key, const char *path,
 /* refuses a file group or others can access (OR_R_KEY_PERMS) */
 or_err_t or_key_load(const char *path, or_key_t **out, or_errbuf_t *eb)
     OR_WUR;
+/*
+ * check_mode 0 skips the permission check: only for tools that read a key
+ * without using it as an identity (openredctl key fingerprint FILE).
+ */
+or_err_t or_key_load_any_mode(const char *path, int check_mode,
+    or_key_t **out, or_errbuf_t *eb) OR_WUR;
 /* loads path, or generates and saves a new key if it does not exist */
 or_err_t or_key_load_or_create(const char *path, or_key_t **out,
     int *created, or_errbuf_t *eb) OR_WUR;

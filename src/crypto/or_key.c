@@ -271,7 +271,8 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 
 /* reads at most OR_KEY_FILE_MAX bytes of a file only we can read */
 static or_err_t
-read_key_file(const char *path, char *buf, size_t *n, or_errbuf_t *eb)
+read_key_file(const char *path, int check_mode, char *buf, size_t *n,
+    or_errbuf_t *eb)
 {
     struct stat  st;
     ssize_t      r;
@@ -287,7 +288,7 @@ read_key_file(const char *path, char *buf, size_t *n, or_errbuf_t *eb)
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         rc = or_errbuf_set(eb, OR_ERROR, OR_R_IO,
                            "key file \"%s\" is not a regular file", path);
-    } else if ((st.st_mode & 077) != 0) {
+    } else if (check_mode && (st.st_mode & 077) != 0) {
         rc = or_errbuf_set(eb, OR_ECONF, OR_R_KEY_PERMS,
                            "key file \"%s\" is accessible by group or others "
                            "(mode %04o); run \"chmod 600 %s\"", path,
@@ -322,6 +323,13 @@ read_key_file(const char *path, char *buf, size_t *n, or_errbuf_t *eb)
 or_err_t
 or_key_load(const char *path, or_key_t **out, or_errbuf_t *eb)
 {
+    return or_key_load_any_mode(path, 1, out, eb);
+}
+
+or_err_t
+or_key_load_any_mode(const char *path, int check_mode, or_key_t **out,
+    or_errbuf_t *eb)
+{
     char      *buf;
     size_t     n = 0;
     BIO       *bio = NULL;
@@ -333,7 +341,7 @@ or_key_load(const char *path, or_key_t **out, or_errbuf_t *eb)
     if (buf == NULL) {
         return or_errbuf_nomem(eb);
     }
-    rc = read_key_file(path, buf, &n, eb);
+    rc = read_key_file(path, check_mode, buf, &n, eb);
     if (rc != OR_OK) {
         goto done;
     }
