@@ -1,7 +1,7 @@
 /*
  * Test helpers for the libopenred suites: read a file of the legacy-v2
  * vectors (directory $OR_VECTORS, default ../shared/vectors/legacy-v2 from
- * the repo root) and copy a vector key to a 0600 temp file for the loader.
+ * the repo root, or the in-tree copy) and copy a vector key to a 0600 temp file for the loader.
  */
 #ifndef OR_TEST_VECTORS_H_INCLUDED
 #define OR_TEST_VECTORS_H_INCLUDED
@@ -12,14 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define OR_TEST_VECTORS_TREE     "tests/vectors/legacy-v2"
 #define OR_TEST_VECTORS_DEFAULT  "../shared/vectors/legacy-v2"
 
+/* $OR_VECTORS, else the in-tree copy (clean clones), else ../shared */
 static inline const char *
 or_test_vectors_dir(void)
 {
     const char  *d = getenv("OR_VECTORS");
 
-    return d != NULL && d[0] != '\0' ? d : OR_TEST_VECTORS_DEFAULT;
+    if (d != NULL && d[0] != '\0') {
+        return d;
+    }
+    return access(OR_TEST_VECTORS_TREE "/meta.json", R_OK) == 0
+           ? OR_TEST_VECTORS_TREE : OR_TEST_VECTORS_DEFAULT;
 }
 
 /* the whole file, NUL-terminated (malloc'd), or NULL; *len its size */
