@@ -1,7 +1,7 @@
 /*
- * Test helpers for the libopenred suites: read a file of the legacy-v2
- * vectors (directory $OR_VECTORS, default ../shared/vectors/legacy-v2 from
- * the repo root, or the in-tree copy) and copy a vector key to a 0600 temp file for the loader.
+ * Test helpers for the libopenred suites: read a legacy-v2 vector file
+ * ($OR_VECTORS, else tests/vectors/legacy-v2, else ../shared/vectors/
+ * legacy-v2, from the repo root) and copy a vector key to a 0600 temp file.
  */
 #ifndef OR_TEST_VECTORS_H_INCLUDED
 #define OR_TEST_VECTORS_H_INCLUDED
