@@ -7,6 +7,7 @@ CORE_SRCS   = $(filter-out src/core/openred.c src/core/or_err.c, \
 CTL_SRCS    = $(wildcard src/ctl/*.c)
 
 LIB_OBJS    = $(LIB_SRCS:%.c=objs/%.o)
+LIB_PIC_OBJS = $(LIB_SRCS:%.c=objs/pic/%.o)
 CORE_OBJS   = $(CORE_SRCS:%.c=objs/%.o) $(MODULE_SRCS:%.c=objs/%.o) \
               objs/or_modules.o
 CTL_OBJS    = $(CTL_SRCS:%.c=objs/%.o)
@@ -31,14 +32,34 @@ endif
 
 BINS = objs/openred $(if $(CTL_SRCS),objs/openredctl)
 
-.PHONY: build test unit integration install clean
+# libopenred.so: the ABI version is the library's own, not the package's.
+# SO_MAJOR changes only when src/crypto/libopenred.map loses or changes a
+# symbol; SO_MINOR when one is added.
+SO_MAJOR    = 0
+SO_MINOR    = 1.0
+SO_NAME     = libopenred.so.$(SO_MAJOR)
+SO_REAL     = $(SO_NAME).$(SO_MINOR)
+SO_MAP      = src/crypto/libopenred.map
+# -pie and -shared do not mix; -z defs is left out under the sanitizers,
+# whose runtime the executable brings.
+SO_LDFLAGS  = $(filter-out -pie,$(LDFLAGS)) -shared -Wl,-soname,$(SO_NAME) \
+              -Wl,--version-script=$(SO_MAP) \
+              $(if $(findstring -fsanitize,$(LDFLAGS)),,-Wl,-z,defs)
 
-build: $(BINS) objs/libopenred.a
+.PHONY: build test unit integration install install-check clean
+
+build: $(BINS) objs/libopenred.a objs/libopenred.so
 
 objs/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(E) "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The shared library's objects: the same sources built position-independent.
+objs/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(E) "  CC      $< (pic)"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
 objs/or_modules.o: objs/or_modules.c
 	$(E) "  CC      $<"
@@ -48,6 +69,14 @@ objs/libopenred.a: $(LIB_OBJS)
 	$(E) "  AR      $@"
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
+
+objs/$(SO_REAL): $(LIB_PIC_OBJS) $(SO_MAP)
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(SO_LDFLAGS) -o $@ $(LIB_PIC_OBJS) $(LIB_LIBS)
+
+objs/libopenred.so: objs/$(SO_REAL)
+	$(Q)ln -sf $(SO_REAL) objs/$(SO_NAME)
+	$(Q)ln -sf $(SO_NAME) $@
 
 objs/openred: objs/src/core/openred.o $(CORE_OBJS) objs/libopenred.a
 	$(E) "  LD      $@"
@@ -74,7 +103,11 @@ unit: $(UNIT_BINS)
 integration: build
 	tests/integration/run.sh
 
-test: build unit integration
+# Installs into a scratch DESTDIR and builds examples/ against it.
+install-check: build
+	tests/packaging/example.sh
+
+test: build unit integration install-check
 
 clean:
 	rm -rf objs
