@@ -1,29 +1,616 @@
-/* Placeholder until the process model lands (issue 4). */
+/*
+ * The master: the signals table, start (cycle, daemon, pid file, workers),
+ * the sigsuspend loop, reap and respawn, reload beside the running cycle,
+ * graceful and fast stop; and `openred -s NAME`.
+ */
 #include "or_process.h"
 
-#include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "or_auto_config.h"
+#include "or_core_module.h"
 #include "or_cycle.h"
+#include "or_listen.h"
+#include "or_log.h"
+#include "or_module.h"
+#include "or_pid.h"
+#include "or_shm.h"
+#include "or_status.h"
+#include "or_worker.h"
+
+/* s a fast stop waits before SIGKILL; a graceful one waits this long past
+ * worker_shutdown_timeout, since workers enforce that one themselves. */
+#define OR_STOP_GRACE  5
+
+volatile sig_atomic_t or_sig_reload;
+volatile sig_atomic_t or_sig_quit;
+volatile sig_atomic_t or_sig_terminate;
+volatile sig_atomic_t or_sig_reopen;
+volatile sig_atomic_t or_sig_child;
+volatile sig_atomic_t or_sig_alarm;
+
+/* Each signal the daemon handles, and its `-s` name if it has one. */
+static const struct {
+    int                     signo;
+    const char             *name;
+    volatile sig_atomic_t  *flag;
+} signals[] = {
+    { SIGHUP,  "reload", &or_sig_reload },
+    { SIGQUIT, "quit",   &or_sig_quit },
+    { SIGTERM, "stop",   &or_sig_terminate },
+    { SIGINT,  NULL,     &or_sig_terminate },
+    { SIGUSR1, "reopen", &or_sig_reopen },
+    { SIGCHLD, NULL,     &or_sig_child },
+    { SIGALRM, NULL,     &or_sig_alarm },
+};
+
+#define NSIGNALS  (sizeof(signals) / sizeof(signals[0]))
+
+/* A worker as the master tracks it; state is an or_worker_state_t. */
+typedef struct {
+    pid_t     pid;
+    unsigned  index;
+    unsigned  generation;
+    int       state;
+} proc_t;
+
+typedef struct {
+    or_cycle_t  *cycle;
+    proc_t       procs[OR_STATUS_SLOTS];
+    pid_t        pid;
+    unsigned     reloads;
+    int          stopping;     /* 0, SIGQUIT or SIGTERM */
+    int          killed;       /* SIGKILL sent after the stop deadline */
+} master_t;
+
+static void
+signal_handler(int signo)
+{
+    /* Only flags here: the loops do the work outside the handler. */
+    for (size_t i = 0; i < NSIGNALS; i++) {
+        if (signals[i].signo == signo) {
+            *signals[i].flag = 1;
+        }
+    }
+}
 
 or_err_t
-or_process_master(or_cycle_t *cycle)
+or_process_signals_init(sigset_t *set)
 {
-    fprintf(stderr, "openred: the process model is not built yet\n");
-    or_cycle_free(cycle);
-    return OR_ERROR;
+    struct sigaction sa;
+
+    sigemptyset(set);
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = signal_handler;
+    for (size_t i = 0; i < NSIGNALS; i++) {
+        if (sigaction(signals[i].signo, &sa, NULL) == -1) {
+            return OR_ERROR;
+        }
+        sigaddset(set, signals[i].signo);
+    }
+    sa.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &sa, NULL) == -1 ? OR_ERROR : OR_OK;
+}
+
+int
+or_process_signo(const char *name)
+{
+    for (size_t i = 0; i < NSIGNALS; i++) {
+        if (signals[i].name != NULL && strcmp(signals[i].name, name) == 0) {
+            return signals[i].signo;
+        }
+    }
+    return 0;
+}
+
+const char *
+or_process_signame(int signo)
+{
+    for (size_t i = 0; i < NSIGNALS; i++) {
+        if (signals[i].signo == signo && signals[i].name != NULL) {
+            return signals[i].name;
+        }
+    }
+    return NULL;
+}
+
+/* ---- -s and -t ---- */
+
+or_err_t
+or_process_signal(or_cycle_t *cycle, const char *name)
+{
+    const char *path = or_core_main(cycle)->pid;
+    int         signo = or_process_signo(name);
+    pid_t       pid;
+    or_err_t    rc;
+
+    or_shm_cycle_free(cycle);
+    if (signo == 0) {
+        or_log_error(cycle->log, OR_LOG_ERR, 0, "invalid signal \"%s\": "
+                     "expected stop, quit, reopen or reload", name);
+        return OR_ECONF;
+    }
+    rc = or_pid_read(path, &pid);
+    if (rc == OR_EPROTO) {
+        or_log_error(cycle->log, OR_LOG_ERR, 0, "invalid PID number in "
+                     "\"%s\"", path);
+        return OR_ERROR;
+    }
+    if (rc != OR_OK) {
+        or_log_error(cycle->log, OR_LOG_ERR, errno, "open() \"%s\" failed%s",
+                     path, errno == ENOENT ? ": no pid file, is openred "
+                     "running?" : "");
+        return OR_ERROR;
+    }
+    if (kill(pid, signo) == -1) {
+        if (errno == ESRCH) {
+            or_log_error(cycle->log, OR_LOG_ERR, errno, "stale pid file "
+                         "\"%s\": process %d is not running", path,
+                         (int) pid);
+        } else {
+            or_log_error(cycle->log, OR_LOG_ERR, errno, "kill(%d, %s) "
+                         "failed", (int) pid, name);
+        }
+        return OR_ERROR;
+    }
+    return OR_OK;
 }
 
 or_err_t
 or_process_check(or_cycle_t *cycle)
 {
-    (void) cycle;
+    or_shm_cycle_free(cycle);
     return OR_OK;
 }
 
-or_err_t
-or_process_signal(or_cycle_t *cycle, const char *name)
+/* ---- building and dropping a cycle ---- */
+
+static void
+exit_modules(or_cycle_t *cycle, size_t n)
 {
-    (void) cycle;
-    fprintf(stderr, "openred: -s %s: not built yet\n", name);
+    while (n-- > 0) {
+        if (or_modules[n]->exit_master != NULL) {
+            or_modules[n]->exit_master(cycle);
+        }
+    }
+}
+
+/* Everything a cycle needs before its workers fork. old is the running
+ * cycle on reload (errors go to its log), NULL at start (errors go to
+ * stderr: the log file opens last). On failure old is untouched. */
+static or_err_t
+cycle_init(or_cycle_t *cycle, or_cycle_t *old)
+{
+    or_core_main_conf_t *core = or_core_main(cycle);
+    size_t               n = 0;
+
+    or_log_set_level(cycle->log, core->error_log_level);
+    if (old != NULL && or_log_open(cycle->log, core->error_log_path)
+                       != OR_OK)
+    {
+        or_log_error(old->log, OR_LOG_ERR, errno, "open() \"%s\" failed",
+                     core->error_log_path);
+        return OR_ERROR;
+    }
+    if (or_listen_open(cycle, old) != OR_OK) {
+        return OR_ERROR;
+    }
+    for (n = 0; or_modules[n] != NULL; n++) {
+        or_module_t *m = or_modules[n];
+
+        if (m->init_master != NULL && m->init_master(cycle, old) != OR_OK) {
+            or_log_error(cycle->log, OR_LOG_ERR, 0, "module \"%s\" failed "
+                         "to start", m->name);
+            goto failed;
+        }
+    }
+    if (or_status_zone_add(cycle) != OR_OK
+        || or_shm_map(cycle, old) != OR_OK)
+    {
+        or_log_error(cycle->log, OR_LOG_ERR, errno, "mapping shared memory "
+                     "failed");
+        goto failed;
+    }
+    if (old == NULL && or_log_open(cycle->log, core->error_log_path)
+                       != OR_OK)
+    {
+        or_log_error(cycle->log, OR_LOG_ERR, errno, "open() \"%s\" failed",
+                     core->error_log_path);
+        goto failed;
+    }
+    return OR_OK;
+
+failed:
+    exit_modules(cycle, n);
+    or_listen_close(cycle, old);
+    return OR_ERROR;
+}
+
+/* Frees a cycle whose cycle_init() succeeded and that is not running. */
+static void
+cycle_drop(or_cycle_t *cycle, or_cycle_t *next)
+{
+    exit_modules(cycle, or_module_count());
+    or_listen_close(cycle, next);
+    or_shm_cycle_free(cycle);
+    or_cycle_free(cycle);
+}
+
+/* ---- workers ---- */
+
+static void
+spawn_one(master_t *m, unsigned index)
+{
+    proc_t  *p = NULL;
+    pid_t    pid;
+
+    for (size_t i = 0; i < OR_STATUS_SLOTS && p == NULL; i++) {
+        if (m->procs[i].state == OR_WORKER_FREE) {
+            p = &m->procs[i];
+        }
+    }
+    if (p == NULL) {
+        or_log_error(m->cycle->log, OR_LOG_CRIT, 0, "no free worker slot "
+                     "for worker #%u: too many draining workers", index);
+        return;
+    }
+    if (or_worker_spawn(m->cycle, index, &pid) != OR_OK) {
+        or_log_error(m->cycle->log, OR_LOG_CRIT, errno, "fork() failed "
+                     "while spawning worker #%u", index);
+        return;
+    }
+    p->pid = pid;
+    p->index = index;
+    p->generation = m->cycle->generation;
+    p->state = OR_WORKER_RUNNING;
+    if (or_status_worker_add(m->cycle, pid, index, p->generation)
+        != OR_OK)
+    {
+        or_log_error(m->cycle->log, OR_LOG_WARN, 0, "worker %d is not "
+                     "shown by status: no free status slot", (int) pid);
+    }
+    or_log_error(m->cycle->log, OR_LOG_INFO, 0, "started worker process "
+                 "%d #%u, generation %u", (int) pid, index, p->generation);
+}
+
+static void
+spawn_workers(master_t *m)
+{
+    int n = or_core_main(m->cycle)->worker_processes;
+
+    for (int i = 0; i < n; i++) {
+        spawn_one(m, (unsigned) i);
+    }
+}
+
+/* Sends signo to the running workers older than generation (all of them
+ * if generation is UINT_MAX) and marks them with state. */
+static void
+signal_workers(master_t *m, int signo, unsigned generation, int state)
+{
+    for (size_t i = 0; i < OR_STATUS_SLOTS; i++) {
+        proc_t *p = &m->procs[i];
+
+        if (p->state == OR_WORKER_FREE || p->generation >= generation) {
+            continue;
+        }
+        if (kill(p->pid, signo) == -1 && errno != ESRCH) {
+            or_log_error(m->cycle->log, OR_LOG_ERR, errno, "kill(%d, %d) "
+                         "failed", (int) p->pid, signo);
+        }
+        if (state != OR_WORKER_FREE && p->state != OR_WORKER_EXITING) {
+            p->state = state;
+            or_status_worker_set(m->cycle, p->pid, state);
+        }
+    }
+}
+
+static size_t
+live_workers(master_t *m)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < OR_STATUS_SLOTS; i++) {
+        n += m->procs[i].state != OR_WORKER_FREE;
+    }
+    return n;
+}
+
+static void
+log_exit(master_t *m, proc_t *p, int status, int expected)
+{
+    or_log_level_t level = expected ? OR_LOG_INFO : OR_LOG_ERR;
+
+    if (WIFSIGNALED(status)) {
+        or_log_error(m->cycle->log, expected ? OR_LOG_INFO : OR_LOG_CRIT, 0,
+                     "worker process %d #%u exited on signal %d%s",
+                     (int) p->pid, p->index, WTERMSIG(status),
+                     WCOREDUMP(status) ? " (core dumped)" : "");
+        return;
+    }
+    if (WEXITSTATUS(status) != 0) {
+        level = OR_LOG_ERR;
+    }
+    or_log_error(m->cycle->log, level, 0, "worker process %d #%u exited "
+                 "with code %d", (int) p->pid, p->index,
+                 WEXITSTATUS(status));
+}
+
+static void
+reap(master_t *m)
+{
+    pid_t   pid;
+    int     status, expected, respawn;
+    proc_t *p;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        p = NULL;
+        for (size_t i = 0; i < OR_STATUS_SLOTS && p == NULL; i++) {
+            if (m->procs[i].state != OR_WORKER_FREE
+                && m->procs[i].pid == pid)
+            {
+                p = &m->procs[i];
+            }
+        }
+        if (p == NULL) {
+            continue;
+        }
+        expected = m->stopping || p->state != OR_WORKER_RUNNING;
+        log_exit(m, p, status, expected);
+        respawn = !expected && p->generation == m->cycle->generation
+                  && !(WIFEXITED(status)
+                       && WEXITSTATUS(status) == OR_WORKER_EXIT_FATAL);
+        if (!expected && !respawn) {
+            or_log_error(m->cycle->log, OR_LOG_CRIT, 0, "worker #%u could "
+                         "not start: not respawned", p->index);
+        }
+        or_status_worker_set(m->cycle, pid, OR_WORKER_FREE);
+        p->state = OR_WORKER_FREE;
+        if (respawn) {
+            spawn_one(m, p->index);
+        }
+    }
+}
+
+/* ---- reload ---- */
+
+static void
+log_report(or_log_t *log, const char *text)
+{
+    const char *nl;
+
+    while (text != NULL && *text != '\0') {
+        nl = strchr(text, '\n');
+        or_log_error(log, OR_LOG_ERR, 0, "%.*s",
+                     (int) (nl ? (size_t) (nl - text) : strlen(text)), text);
+        text = nl ? nl + 1 : NULL;
+    }
+}
+
+static void
+reload(master_t *m)
+{
+    or_cycle_t       *old = m->cycle, *cycle;
+    or_conf_report_t  report = { NULL, 0, 0, 0 };
+
+    or_log_error(old->log, OR_LOG_NOTICE, 0, "reloading configuration "
+                 "\"%s\"", old->conf_file);
+    cycle = or_cycle_new(old->prefix, old->conf_file, old->directives);
+    if (cycle == NULL) {
+        or_log_error(old->log, OR_LOG_ERR, ENOMEM, "reload failed, "
+                     "keeping the running configuration");
+        return;
+    }
+    if (or_conf_load(cycle, old->conf_file, old->directives, &report)
+        != OR_OK)
+    {
+        log_report(old->log, report.text);
+        or_log_error(old->log, OR_LOG_ERR, 0, "reload failed: "
+                     "configuration file %s test failed, keeping the "
+                     "running configuration", old->conf_file);
+        goto failed;
+    }
+    cycle->started = old->started;
+    cycle->generation = old->generation + 1;
+    if (cycle_init(cycle, old) != OR_OK) {
+        or_log_error(old->log, OR_LOG_ERR, 0, "reload failed, keeping the "
+                     "running configuration");
+        goto failed;
+    }
+    or_listen_commit(cycle, old);
+    m->cycle = or_cycle = cycle;
+    m->reloads++;
+    or_status_master_set(cycle, m->pid, cycle->started, m->reloads,
+                         cycle->generation);
+    spawn_workers(m);
+    signal_workers(m, SIGQUIT, cycle->generation, OR_WORKER_QUITTING);
+    cycle_drop(old, cycle);
+    or_log_error(cycle->log, OR_LOG_NOTICE, 0, "configuration reloaded, "
+                 "generation %u", cycle->generation);
+    or_conf_report_free(&report);
+    return;
+
+failed:
+    or_conf_report_free(&report);
+    or_shm_cycle_free(cycle);
+    or_cycle_free(cycle);
+}
+
+/* ---- start and the loop ---- */
+
+static or_err_t
+daemonize(or_cycle_t *cycle)
+{
+    pid_t pid = fork();
+    int   fd;
+
+    if (pid == -1) {
+        or_log_error(cycle->log, OR_LOG_CRIT, errno, "fork() failed");
+        return OR_ERROR;
+    }
+    if (pid > 0) {
+        _exit(0);
+    }
+    if (setsid() == -1) {
+        or_log_error(cycle->log, OR_LOG_CRIT, errno, "setsid() failed");
+        return OR_ERROR;
+    }
+    fd = open("/dev/null", O_RDWR);
+    if (fd == -1 || dup2(fd, STDIN_FILENO) == -1
+        || dup2(fd, STDOUT_FILENO) == -1 || dup2(fd, STDERR_FILENO) == -1)
+    {
+        or_log_error(cycle->log, OR_LOG_CRIT, errno, "redirecting the "
+                     "standard streams to /dev/null failed");
+        return OR_ERROR;
+    }
+    if (fd > STDERR_FILENO) {
+        close(fd);
+    }
+    return OR_OK;
+}
+
+static void
+stop(master_t *m, int signo)
+{
+    unsigned         secs = OR_STOP_GRACE;
+    struct itimerval it;
+
+    if (m->stopping == SIGTERM || m->stopping == signo) {
+        return;
+    }
+    if (signo == SIGQUIT) {
+        secs += (unsigned) or_core_main(m->cycle)->worker_shutdown_timeout;
+    }
+    or_log_error(m->cycle->log, OR_LOG_NOTICE, 0, "%s, stopping %zu "
+                 "workers", signo == SIGQUIT ? "graceful shutdown"
+                 : "fast shutdown", live_workers(m));
+    m->stopping = signo;
+    signal_workers(m, signo, UINT_MAX, signo == SIGQUIT
+                   ? OR_WORKER_QUITTING : OR_WORKER_EXITING);
+    memset(&it, 0, sizeof(it));
+    it.it_value.tv_sec = secs;
+    (void) setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* The master reopens first and, as root, hands the new file to the
+ * workers' user: they reopen it after their privileges are gone. */
+static void
+reopen_logs(master_t *m)
+{
+    or_core_main_conf_t *core = or_core_main(m->cycle);
+    struct passwd       *pw;
+
+    if (or_log_reopen(m->cycle->log) != OR_OK) {
+        or_log_error(m->cycle->log, OR_LOG_ERR, errno, "reopening \"%s\" "
+                     "failed", core->error_log_path);
+        return;
+    }
+    if (geteuid() == 0 && core->user != NULL && core->user[0] != '\0'
+        && (pw = getpwnam(core->user)) != NULL
+        && chown(core->error_log_path, pw->pw_uid, (gid_t) -1) == -1)
+    {
+        or_log_error(m->cycle->log, OR_LOG_ERR, errno, "chown(\"%s\", %s) "
+                     "failed", core->error_log_path, core->user);
+    }
+    or_log_error(m->cycle->log, OR_LOG_NOTICE, 0, "reopened logs");
+    signal_workers(m, SIGUSR1, UINT_MAX, OR_WORKER_FREE);
+}
+
+static void
+master_loop(master_t *m, const sigset_t *wait_mask)
+{
+    for (;;) {
+        if (or_sig_child) {
+            or_sig_child = 0;
+            reap(m);
+        }
+        if (or_sig_terminate) {
+            stop(m, SIGTERM);
+        } else if (or_sig_quit) {
+            stop(m, SIGQUIT);
+        }
+        if (or_sig_alarm && m->stopping && !m->killed) {
+            or_log_error(m->cycle->log, OR_LOG_WARN, 0, "%zu workers still "
+                         "running after the stop deadline, sending SIGKILL",
+                         live_workers(m));
+            signal_workers(m, SIGKILL, UINT_MAX, OR_WORKER_FREE);
+            m->killed = 1;
+        }
+        or_sig_alarm = 0;
+        if (or_sig_reopen) {
+            or_sig_reopen = 0;
+            reopen_logs(m);
+        }
+        if (or_sig_reload) {
+            or_sig_reload = 0;
+            if (!m->stopping) {
+                reload(m);
+            }
+        }
+        if (m->stopping && live_workers(m) == 0) {
+            return;
+        }
+        sigsuspend(wait_mask);
+    }
+}
+
+or_err_t
+or_process_master(or_cycle_t *cycle)
+{
+    master_t  m;
+    sigset_t  set, wait_mask;
+    const char *pidfile;
+
+    memset(&m, 0, sizeof(m));
+    m.cycle = cycle;
+    if (or_process_signals_init(&set) != OR_OK
+        || sigprocmask(SIG_BLOCK, &set, &wait_mask) == -1)
+    {
+        or_log_error(cycle->log, OR_LOG_CRIT, errno, "installing signal "
+                     "handlers failed");
+        goto failed;
+    }
+    sigdelset(&wait_mask, SIGCHLD);
+    cycle->started = time(NULL);
+    if (cycle_init(cycle, NULL) != OR_OK) {
+        goto failed;
+    }
+    if (or_core_main(cycle)->daemon && daemonize(cycle) != OR_OK) {
+        cycle_drop(cycle, NULL);
+        return OR_ERROR;
+    }
+    m.pid = getpid();
+    pidfile = or_core_main(cycle)->pid;
+    if (or_pid_write(pidfile, m.pid) != OR_OK) {
+        or_log_error(cycle->log, OR_LOG_CRIT, errno, "writing the pid file "
+                     "\"%s\" failed", pidfile);
+        cycle_drop(cycle, NULL);
+        return OR_ERROR;
+    }
+    or_status_master_set(cycle, m.pid, cycle->started, 0, 0);
+    or_log_error(cycle->log, OR_LOG_NOTICE, 0, "openred/%s started, "
+                 "master process %d", OR_VERSION, (int) m.pid);
+    spawn_workers(&m);
+    master_loop(&m, &wait_mask);
+
+    or_log_error(m.cycle->log, OR_LOG_NOTICE, 0, "exit");
+    or_pid_remove(or_core_main(m.cycle)->pid, m.pid);
+    or_cycle = NULL;
+    cycle_drop(m.cycle, NULL);
+    return OR_OK;
+
+failed:
+    or_shm_cycle_free(cycle);
+    or_cycle_free(cycle);
     return OR_ERROR;
 }

@@ -8,9 +8,12 @@
 
 #include <sys/types.h>
 
+#include "or_err.h"
 #include "or_event.h"
+#include "or_timer.h"
 
 typedef struct or_cycle_s or_cycle_t;
+typedef struct or_worker_quit_s or_worker_quit_t;
 
 typedef struct or_worker_s {
     unsigned          index;       /* 0 .. worker_processes - 1 */
@@ -18,6 +21,12 @@ typedef struct or_worker_s {
     or_event_loop_t  *loop;        /* owned by or_worker.c */
     or_cycle_t       *cycle;       /* borrowed; the cycle it was forked for */
     int               quitting;    /* stop accepting, drain, then exit */
+
+    /* private to or_worker.c */
+    unsigned          generation;  /* cycle generation it was forked for */
+    size_t            nconns;      /* held by or_worker_conn_hold() */
+    or_worker_quit_t *quit;        /* on-quit handlers, in order added */
+    or_timer_t        shutdown;    /* worker_shutdown_timeout */
 } or_worker_t;
 
 #define or_worker_is_designated(w)  ((w)->index == 0)
@@ -28,9 +37,20 @@ void or_worker_conn_hold(or_worker_t *w);
 void or_worker_conn_release(or_worker_t *w);
 
 /* Set by a module's init_worker when it stops accepting on quit: called
- * once when the worker starts to quit (after a reload or QUIT). */
+ * once when the worker starts to quit (after a reload or QUIT), in the
+ * order registered. OR_ENOMEM if it cannot be recorded. */
 typedef void (*or_worker_quit_pt)(or_worker_t *w, void *data);
-void or_worker_on_quit(or_worker_t *w, or_worker_quit_pt handler,
+__attribute__((warn_unused_result))
+or_err_t or_worker_on_quit(or_worker_t *w, or_worker_quit_pt handler,
     void *data);
+
+/* Master: fork worker index of cycle's generation; *pid on OR_OK. The
+ * child never returns: it runs the loop and exits (2 if it could not
+ * start: the master then does not respawn it). */
+__attribute__((warn_unused_result))
+or_err_t or_worker_spawn(or_cycle_t *cycle, unsigned index, pid_t *pid);
+
+/* The exit code of a worker that failed to start. */
+#define OR_WORKER_EXIT_FATAL  2
 
 #endif /* OR_WORKER_H_INCLUDED */

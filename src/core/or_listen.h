@@ -1,0 +1,35 @@
+/*
+ * Listening TCP sockets, one per node block, opened by the master before
+ * workers fork and kept across a reload when the address is unchanged, so
+ * the kernel's accept queue never disappears and no connection is refused.
+ * Workers accept on node->listen_fd (non-blocking) with OR_EV_EXCLUSIVE.
+ */
+#ifndef OR_LISTEN_H_INCLUDED
+#define OR_LISTEN_H_INCLUDED
+
+#include "or_err.h"
+
+typedef struct or_cycle_s or_cycle_t;
+
+#define OR_LISTEN_BACKLOG  511     /* as nginx; the kernel caps it at
+                                      net.core.somaxconn */
+
+/* Sets every node's listen_fd: the fd of old's node with the same address
+ * (shared until or_listen_commit()), else a new socket (SO_REUSEADDR,
+ * IPV6_V6ONLY for IPv6, non-blocking, close-on-exec). Errors are logged to
+ * cycle->log with the node and address. On failure, what it opened is
+ * closed and every listen_fd of cycle is -1; old is untouched. */
+__attribute__((warn_unused_result))
+or_err_t or_listen_open(or_cycle_t *cycle, or_cycle_t *old);
+
+/* After the new cycle is complete, before new workers fork: closes old's
+ * sockets that cycle does not reuse (old workers keep their own copies
+ * until they exit) and sets every listen_fd of old to -1. */
+void or_listen_commit(or_cycle_t *cycle, or_cycle_t *old);
+
+/* Undo or stop: closes the sockets of cycle that old (may be NULL) does not
+ * share, and sets every listen_fd of cycle to -1. Only for a cycle on which
+ * or_listen_open() succeeded. */
+void or_listen_close(or_cycle_t *cycle, or_cycle_t *old);
+
+#endif /* OR_LISTEN_H_INCLUDED */
