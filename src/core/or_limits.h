@@ -35,4 +35,10 @@
 #define OR_PBKDF2_ITERATIONS    100000
 #define OR_PASSPHRASE_MAX       1024    /* bytes */
 
+/* control socket (or_control_module.c, openredctl) */
+#define OR_CONTROL_LINE_MAX     4096    /* bytes, one request line */
+#define OR_CONTROL_REPLY_MAX    1048576 /* bytes, one reply line */
+#define OR_CONTROL_CLIENTS_MAX  64      /* clients at once */
+#define OR_CONTROL_TIMEOUT      10      /* s, idle deadline per client */
+
 #endif /* OR_LIMITS_H_INCLUDED */

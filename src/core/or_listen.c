@@ -60,9 +60,8 @@ open_one(or_cycle_t *cycle, or_node_t *node)
         goto failed;
     }
     if (bind(fd, (struct sockaddr *) &a->sa, a->len) == -1) {
-        or_log_error(cycle->log, OR_LOG_ERR, errno, "bind() to %s failed%s, "
+        or_log_error(cycle->log, OR_LOG_ERR, errno, "bind() to %s failed, "
                      "node: %s", a->text,
-                     errno == EADDRINUSE ? ": address already in use" : "",
                      node->id);
         goto failed;
     }

@@ -1,17 +1,63 @@
 /*
- * Control socket: a Unix stream socket served by one worker, newline-
- * delimited JSON requests and replies (openredctl talks to it).
+ * Control socket: a Unix stream socket bound by the master and served by
+ * worker 0, newline-delimited JSON requests and replies (openredctl talks
+ * to it). Commands come from every module's `commands` table.
  */
+#include <errno.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "or_auto_config.h"
 #include "or_conf.h"
+#include "or_core_module.h"
 #include "or_cycle.h"
+#include "or_limits.h"
+#include "or_log.h"
 #include "or_module.h"
+#include "or_status.h"
+#include "or_worker.h"
+
+typedef struct ctl_client_s ctl_client_t;
+
+/* Worker 0's state: the listening copy and the clients. */
+typedef struct {
+    or_cycle_t    *cycle;
+    or_worker_t   *worker;
+    int            fd;
+    ctl_client_t  *clients;
+    size_t         nclients;
+} ctl_t;
+
+struct ctl_client_s {
+    ctl_client_t  *next;
+    ctl_client_t **prevp;
+    ctl_t         *ctl;
+    int            fd;
+    int            closing;     /* close once out is written */
+    or_timer_t     deadline;    /* OR_CONTROL_TIMEOUT, idle */
+    size_t         inlen;
+    char           in[OR_CONTROL_LINE_MAX];
+    char          *out;         /* owned */
+    size_t         outlen;
+    size_t         outpos;
+};
 
 typedef struct {
-    char *socket;          /* absolute path */
-    int   mode;            /* file mode of the socket */
+    char  *socket;         /* absolute path */
+    int    mode;           /* file mode of the socket */
+    int    fd;             /* bound by the master; -1 if none */
+    ctl_t *ctl;            /* worker 0 only */
 } or_control_conf_t;
 
 #define C(f)  offsetof(or_control_conf_t, f)
@@ -24,9 +70,562 @@ static const or_setting_t control_settings[] = {
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
+static or_err_t control_init_master(or_cycle_t *cycle, or_cycle_t *old);
+static void control_exit_master(or_cycle_t *cycle);
+static or_err_t control_init_worker(or_cycle_t *cycle, or_worker_t *w);
+static void control_exit_worker(or_cycle_t *cycle, or_worker_t *w);
+static or_err_t control_status(or_cycle_t *cycle, json_t *request,
+    json_t **reply, char *err, size_t errlen);
+
+static const or_ctl_command_t control_commands[] = {
+    { "status", control_status },
+    { NULL, NULL }
+};
+
 or_module_t or_control_module = {
     .name = "control",
     .settings = control_settings,
     .main_conf_size = sizeof(or_control_conf_t),
     .node_conf_size = 1,
+    .init_master = control_init_master,
+    .exit_master = control_exit_master,
+    .init_worker = control_init_worker,
+    .exit_worker = control_exit_worker,
+    .commands = control_commands,
 };
+
+#define control_conf(cycle)                                                   \
+    ((or_control_conf_t *) or_cycle_main_conf(cycle, or_control_module))
+
+static void client_close(ctl_client_t *c);
+static void client_write(or_event_loop_t *loop, ctl_client_t *c);
+
+/* ---- master: bind ---- */
+
+/* As OpenNTPD's control_check: a live daemon on the path stops us, a
+ * stale file left by a crash is removed. */
+static or_err_t
+check_stale(or_cycle_t *cycle, const struct sockaddr_un *sa)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd == -1) {
+        or_log_error(cycle->log, OR_LOG_ERR, errno, "socket() failed");
+        return OR_ERROR;
+    }
+    if (connect(fd, (const struct sockaddr *) sa, sizeof(*sa)) == 0) {
+        close(fd);
+        or_log_error(cycle->log, OR_LOG_ERR, 0, "control socket \"%s\" is "
+                     "in use by a running daemon", sa->sun_path);
+        return OR_ERROR;
+    }
+    close(fd);
+    if (errno == ECONNREFUSED && unlink(sa->sun_path) == 0) {
+        or_log_error(cycle->log, OR_LOG_NOTICE, 0, "removed stale control "
+                     "socket \"%s\"", sa->sun_path);
+    }
+    return OR_OK;
+}
+
+static or_err_t
+bind_error(or_cycle_t *cycle, const char *path, int err)
+{
+    char dir[PATH_MAX];
+
+    snprintf(dir, sizeof(dir), "%s", path);
+    if (err == ENOENT) {
+        or_log_error(cycle->log, OR_LOG_ERR, err, "bind() to control socket "
+                     "\"%s\" failed: directory \"%s\" does not exist", path,
+                     dirname(dir));
+    } else {
+        or_log_error(cycle->log, OR_LOG_ERR, err, "bind() to control socket "
+                     "\"%s\" failed", path);
+    }
+    return OR_ERROR;
+}
+
+/* The socket belongs to the workers' user, so worker 0 may serve it and an
+ * operator in its group may use it. */
+static or_err_t
+set_owner(or_cycle_t *cycle, const char *path, int mode)
+{
+    const char    *user = or_core_main(cycle)->user;
+    struct passwd *pw;
+
+    if (chmod(path, (mode_t) mode) == -1) {
+        or_log_error(cycle->log, OR_LOG_ERR, errno, "chmod(\"%s\", %04o) "
+                     "failed", path, mode);
+        return OR_ERROR;
+    }
+    if (geteuid() != 0 || user == NULL || user[0] == '\0') {
+        return OR_OK;
+    }
+    pw = getpwnam(user);
+    if (pw == NULL || chown(path, pw->pw_uid, pw->pw_gid) == -1) {
+        or_log_error(cycle->log, OR_LOG_ERR, pw ? errno : 0, "chown(\"%s\", "
+                     "%s) failed", path, user);
+        return OR_ERROR;
+    }
+    return OR_OK;
+}
+
+static or_err_t
+open_socket(or_cycle_t *cycle, or_control_conf_t *cf)
+{
+    struct sockaddr_un sa;
+    mode_t             mask;
+    int                fd, rc, err;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (strlen(cf->socket) >= sizeof(sa.sun_path)) {
+        or_log_error(cycle->log, OR_LOG_ERR, 0, "control socket path \"%s\" "
+                     "is longer than %zu bytes", cf->socket,
+                     sizeof(sa.sun_path) - 1);
+        return OR_ERROR;
+    }
+    strcpy(sa.sun_path, cf->socket);
+    if (check_stale(cycle, &sa) != OR_OK) {
+        return OR_ERROR;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd == -1) {
+        or_log_error(cycle->log, OR_LOG_ERR, errno, "socket() failed");
+        return OR_ERROR;
+    }
+    /* No window in which the socket exists with a looser mode. */
+    mask = umask(0177);
+    rc = bind(fd, (struct sockaddr *) &sa, sizeof(sa));
+    err = errno;
+    umask(mask);
+    if (rc == -1) {
+        close(fd);
+        return bind_error(cycle, cf->socket, err);
+    }
+    if (set_owner(cycle, cf->socket, cf->mode) != OR_OK
+        || listen(fd, 16) == -1)
+    {
+        or_log_error(cycle->log, OR_LOG_ERR, errno, "listen() on control "
+                     "socket \"%s\" failed", cf->socket);
+        close(fd);
+        unlink(cf->socket);
+        return OR_ERROR;
+    }
+    cf->fd = fd;
+    return OR_OK;
+}
+
+static or_err_t
+control_init_master(or_cycle_t *cycle, or_cycle_t *old)
+{
+    or_control_conf_t *cf = control_conf(cycle);
+    or_control_conf_t *ocf = old ? control_conf(old) : NULL;
+
+    cf->fd = -1;
+    /* Same path on reload: share the bound socket; the old cycle leaves
+     * it open in control_exit_master() because the running cycle holds
+     * it. */
+    if (ocf != NULL && ocf->fd >= 0 && strcmp(ocf->socket, cf->socket) == 0
+        && ocf->mode == cf->mode)
+    {
+        cf->fd = ocf->fd;
+        return OR_OK;
+    }
+    return open_socket(cycle, cf);
+}
+
+static void
+control_exit_master(or_cycle_t *cycle)
+{
+    or_control_conf_t *cf = control_conf(cycle);
+
+    /* Whichever of old and new is not running leaves a shared fd alone. */
+    if (cf->fd < 0 || (or_cycle != NULL && or_cycle != cycle
+                       && control_conf(or_cycle)->fd == cf->fd))
+    {
+        cf->fd = -1;
+        return;
+    }
+    close(cf->fd);
+    cf->fd = -1;
+    unlink(cf->socket);
+}
+
+/* ---- worker 0: requests ---- */
+
+static json_t *error_reply(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static json_t *
+error_reply(const char *fmt, ...)
+{
+    char    text[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    return json_pack("{s:b, s:s}", "ok", 0, "error", text);
+}
+
+/* Walks every module's table: the core knows no command by name. */
+static json_t *
+dispatch(or_cycle_t *cycle, const char *line, size_t len)
+{
+    json_t       *req, *reply = NULL;
+    json_error_t  jerr;
+    const char   *name;
+    char          err[256] = "";
+
+    req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (req == NULL || !json_is_object(req)) {
+        json_decref(req);
+        return error_reply("request is not a JSON object");
+    }
+    name = json_string_value(json_object_get(req, "command"));
+    if (name == NULL) {
+        json_decref(req);
+        return error_reply("request has no \"command\" string");
+    }
+    for (size_t i = 0; or_modules[i] != NULL; i++) {
+        const or_ctl_command_t *c = or_modules[i]->commands;
+
+        for (; c != NULL && c->name != NULL; c++) {
+            if (strcmp(c->name, name) != 0) {
+                continue;
+            }
+            if (c->handler(cycle, req, &reply, err, sizeof(err)) != OR_OK
+                || reply == NULL)
+            {
+                json_decref(reply);
+                reply = error_reply("%s", err[0] ? err : "command failed");
+            } else if (json_is_object(reply)) {
+                json_object_set_new(reply, "ok", json_true());
+            }
+            json_decref(req);
+            return reply;
+        }
+    }
+    reply = error_reply("unknown command \"%.64s\"", name);
+    json_decref(req);
+    return reply;
+}
+
+static or_err_t
+queue_reply(ctl_client_t *c, json_t *reply)
+{
+    char   *text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+    size_t  len = text ? strlen(text) : 0;
+    char   *out;
+
+    json_decref(reply);
+    if (text == NULL || c->outlen + len + 1 > OR_CONTROL_REPLY_MAX) {
+        free(text);
+        return OR_ENOMEM;
+    }
+    out = realloc(c->out, c->outlen + len + 1);
+    if (out == NULL) {
+        free(text);
+        return OR_ENOMEM;
+    }
+    memcpy(out + c->outlen, text, len);
+    out[c->outlen + len] = '\n';
+    c->out = out;
+    c->outlen += len + 1;
+    free(text);
+    return OR_OK;
+}
+
+/* Answers every complete line in the buffer; an over-long line gets one
+ * error reply and the connection closes after it. */
+static void
+handle_lines(ctl_client_t *c)
+{
+    char   *nl;
+    size_t  used;
+
+    while ((nl = memchr(c->in, '\n', c->inlen)) != NULL) {
+        used = (size_t) (nl - c->in) + 1;
+        if (queue_reply(c, dispatch(c->ctl->cycle, c->in, used - 1))
+            != OR_OK)
+        {
+            c->closing = 1;
+            return;
+        }
+        memmove(c->in, c->in + used, c->inlen - used);
+        c->inlen -= used;
+    }
+    if (c->inlen == sizeof(c->in)) {
+        c->closing = 1;
+        (void) queue_reply(c, error_reply("request longer than %d bytes",
+                                          OR_CONTROL_LINE_MAX));
+    }
+}
+
+/* ---- worker 0: connections ---- */
+
+static void
+client_expired(or_event_loop_t *loop, or_timer_t *timer, void *data)
+{
+    client_close(data);
+}
+
+static void
+client_close(ctl_client_t *c)
+{
+    or_event_loop_t *loop = c->ctl->worker->loop;
+
+    if (or_event_del(loop, c->fd) != OR_OK) {
+        /* the slot is released anyway; the fd is closed next */
+    }
+    or_timer_del(loop, &c->deadline);
+    close(c->fd);
+    *c->prevp = c->next;
+    if (c->next != NULL) {
+        c->next->prevp = c->prevp;
+    }
+    c->ctl->nclients--;
+    free(c->out);
+    free(c);
+}
+
+static void
+client_write(or_event_loop_t *loop, ctl_client_t *c)
+{
+    ssize_t n;
+
+    while (c->outpos < c->outlen) {
+        n = write(c->fd, c->out + c->outpos, c->outlen - c->outpos);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (or_event_mod(loop, c->fd, OR_EV_READ | OR_EV_WRITE)
+                != OR_OK)
+            {
+                client_close(c);
+            }
+            return;
+        }
+        if (n < 0) {
+            client_close(c);
+            return;
+        }
+        c->outpos += (size_t) n;
+    }
+    free(c->out);
+    c->out = NULL;
+    c->outlen = c->outpos = 0;
+    if (c->closing) {
+        client_close(c);
+        return;
+    }
+    if (or_event_mod(loop, c->fd, OR_EV_READ) != OR_OK) {
+        client_close(c);
+    }
+}
+
+static void
+client_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
+{
+    ctl_client_t *c = data;
+    ssize_t       n;
+
+    if (events & OR_EV_WRITE) {
+        client_write(loop, c);
+        return;
+    }
+    if (c->closing) {
+        return;
+    }
+    n = read(fd, c->in + c->inlen, sizeof(c->in) - c->inlen);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        return;
+    }
+    if (n <= 0) {
+        client_close(c);
+        return;
+    }
+    c->inlen += (size_t) n;
+    handle_lines(c);
+    if (or_timer_add(loop, &c->deadline, OR_CONTROL_TIMEOUT * 1000,
+                     client_expired, c) != OR_OK)
+    {
+        c->closing = 1;
+    }
+    if (c->outlen > 0) {
+        client_write(loop, c);
+    } else if (c->closing) {
+        client_close(c);
+    }
+}
+
+static void
+accept_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
+{
+    ctl_t        *ctl = data;
+    ctl_client_t *c;
+    int           cfd;
+
+    cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (cfd == -1) {
+        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+            or_log_error(ctl->cycle->log, OR_LOG_ERR, errno, "accept() on "
+                         "control socket failed");
+        }
+        return;
+    }
+    c = ctl->nclients < OR_CONTROL_CLIENTS_MAX ? calloc(1, sizeof(*c))
+                                               : NULL;
+    if (c == NULL) {
+        or_log_error(ctl->cycle->log, OR_LOG_NOTICE, 0, "control client "
+                     "refused: %d clients already", OR_CONTROL_CLIENTS_MAX);
+        close(cfd);
+        return;
+    }
+    c->ctl = ctl;
+    c->fd = cfd;
+    if (or_event_add(loop, cfd, OR_EV_READ, client_event, c) != OR_OK
+        || or_timer_add(loop, &c->deadline, OR_CONTROL_TIMEOUT * 1000,
+                        client_expired, c) != OR_OK)
+    {
+        if (or_event_del(loop, cfd) != OR_OK) {
+            /* the slot is released anyway; the fd is closed next */
+        }
+        close(cfd);
+        free(c);
+        return;
+    }
+    c->next = ctl->clients;
+    c->prevp = &ctl->clients;
+    if (c->next != NULL) {
+        c->next->prevp = &c->next;
+    }
+    ctl->clients = c;
+    ctl->nclients++;
+}
+
+/* A quitting worker 0 stops accepting: the new worker 0 serves the same
+ * socket. Clients in progress get their answers until the worker exits. */
+static void
+control_quit(or_worker_t *w, void *data)
+{
+    ctl_t *ctl = data;
+
+    if (ctl->fd >= 0) {
+        if (or_event_del(w->loop, ctl->fd) != OR_OK) {
+            /* the slot is released anyway; the fd is closed next */
+        }
+        close(ctl->fd);
+        ctl->fd = -1;
+    }
+}
+
+static or_err_t
+control_init_worker(or_cycle_t *cycle, or_worker_t *w)
+{
+    or_control_conf_t *cf = control_conf(cycle);
+    ctl_t             *ctl;
+
+    if (!or_worker_is_designated(w)) {
+        close(cf->fd);
+        cf->fd = -1;
+        return OR_OK;
+    }
+    ctl = calloc(1, sizeof(*ctl));
+    if (ctl == NULL) {
+        or_log_error(cycle->log, OR_LOG_CRIT, ENOMEM, "control socket");
+        return OR_ERROR;
+    }
+    ctl->cycle = cycle;
+    ctl->worker = w;
+    ctl->fd = cf->fd;
+    cf->ctl = ctl;
+    if (or_event_add(w->loop, ctl->fd, OR_EV_READ, accept_event, ctl)
+        != OR_OK || or_worker_on_quit(w, control_quit, ctl) != OR_OK)
+    {
+        or_log_error(cycle->log, OR_LOG_CRIT, errno, "serving the control "
+                     "socket failed");
+        return OR_ERROR;
+    }
+    return OR_OK;
+}
+
+static void
+control_exit_worker(or_cycle_t *cycle, or_worker_t *w)
+{
+    or_control_conf_t *cf = control_conf(cycle);
+    ctl_t             *ctl = cf->ctl;
+
+    if (ctl == NULL) {
+        return;
+    }
+    while (ctl->clients != NULL) {
+        client_close(ctl->clients);
+    }
+    control_quit(w, ctl);
+    free(ctl);
+    cf->ctl = NULL;
+}
+
+/* ---- the status command ---- */
+
+static json_t *
+status_workers(const or_status_t *st)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < OR_STATUS_SLOTS; i++) {
+        const or_status_slot_t *s = &st->slots[i];
+
+        if (s->state == OR_WORKER_FREE) {
+            continue;
+        }
+        json_array_append_new(a, json_pack("{s:i, s:s, s:i, s:i}",
+            "pid", (int) s->pid, "state", or_status_state_name(s->state),
+            "index", (int) s->index, "generation", (int) s->generation));
+    }
+    return a;
+}
+
+static json_t *
+status_nodes(or_cycle_t *cycle)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; a != NULL && i < cycle->nnodes; i++) {
+        or_core_node_conf_t *nc = or_core_node(&cycle->nodes[i]);
+
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "id", nc->id,
+            "sector", nc->sector, "listen", nc->listen.text));
+    }
+    return a;
+}
+
+static or_err_t
+control_status(or_cycle_t *cycle, json_t *request, json_t **reply,
+    char *err, size_t errlen)
+{
+    or_status_t *st = malloc(sizeof(*st));
+    json_t      *r;
+
+    if (st == NULL || or_status_read(cycle, st) != OR_OK) {
+        snprintf(err, errlen, "%s", st ? "no status zone" : "out of memory");
+        free(st);
+        return OR_ERROR;
+    }
+    r = json_pack("{s:s, s:i, s:I, s:s, s:i, s:i, s:o, s:o}",
+                  "version", OR_VERSION, "pid", (int) st->master,
+                  "uptime", (json_int_t) (time(NULL) - st->started),
+                  "config", cycle->conf_file, "reloads", (int) st->reloads,
+                  "generation", (int) st->generation,
+                  "workers", status_workers(st), "nodes",
+                  status_nodes(cycle));
+    free(st);
+    if (r == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return OR_ENOMEM;
+    }
+    *reply = r;
+    return OR_OK;
+}
