@@ -1,0 +1,40 @@
+/*
+ * openredctl's shared pieces: the options every command sees, the exit
+ * codes, and one request/reply round trip on the control socket. A new
+ * command is one row in openredctl.c's table plus one or_ctl_<name>.c.
+ */
+#ifndef OR_CTL_H_INCLUDED
+#define OR_CTL_H_INCLUDED
+
+#include <jansson.h>
+
+#include "or_err.h"
+
+#define OR_CTL_EXIT_OK       0
+#define OR_CTL_EXIT_FAILURE  1
+#define OR_CTL_EXIT_USAGE    2
+
+typedef struct {
+    const char *socket;     /* control socket path; borrowed */
+    int         json;       /* --json: print replies raw */
+} or_ctl_t;
+
+/* A command: argv[0] is its name; returns an OR_CTL_EXIT_* code. */
+typedef int (*or_ctl_main_pt)(or_ctl_t *ctl, int argc, char **argv);
+
+/* Sends request (borrowed) as one line and reads one reply line (bounded
+ * by OR_CONTROL_REPLY_MAX, within OR_CONTROL_TIMEOUT). *reply is a new
+ * object on OR_OK; on failure err says why (connection, daemon error). */
+__attribute__((warn_unused_result))
+or_err_t or_ctl_request(const or_ctl_t *ctl, json_t *request,
+    json_t **reply, char *err, size_t errlen);
+
+/* The common path: {"command": name} plus fields (may be NULL, borrowed),
+ * errors printed as "openredctl: NAME: why"; with --json prints the reply.
+ * *reply (owned by the caller) is set on OR_CTL_EXIT_OK when not --json. */
+int or_ctl_call(const or_ctl_t *ctl, const char *name, json_t *fields,
+    json_t **reply);
+
+int or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv);
+
+#endif /* OR_CTL_H_INCLUDED */

@@ -1,0 +1,169 @@
+/* One request/reply round trip on the control socket, bounded in size and
+ * time; the common call path of every openredctl command. */
+#include "or_ctl.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "or_limits.h"
+
+static int
+ctl_connect(const char *path, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    int                fd;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        snprintf(err, errlen, "socket path \"%s\" is too long", path);
+        return -1;
+    }
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd == -1 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == -1) {
+        snprintf(err, errlen, "connect() to \"%s\" failed: %s%s", path,
+                 strerror(errno), errno == ENOENT || errno == ECONNREFUSED
+                 ? " (is openred running?)" : "");
+        if (fd != -1) {
+            close(fd);
+        }
+        return -1;
+    }
+    return fd;
+}
+
+/* Reads up to the first newline; the whole exchange shares one deadline. */
+static char *
+read_line(int fd, char *err, size_t errlen)
+{
+    struct pollfd pfd = { fd, POLLIN, 0 };
+    time_t        end = time(NULL) + OR_CONTROL_TIMEOUT;
+    size_t        len = 0, cap = 4096;
+    char         *buf = malloc(cap), *nb;
+    ssize_t       n;
+
+    while (buf != NULL) {
+        if (poll(&pfd, 1, 1000) == 0) {
+            if (time(NULL) < end) {
+                continue;
+            }
+            snprintf(err, errlen, "no reply within %d s", OR_CONTROL_TIMEOUT);
+            break;
+        }
+        n = read(fd, buf + len, cap - len - 1);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (n <= 0) {
+            snprintf(err, errlen, "%s", n == 0 ? "connection closed by the "
+                     "daemon" : strerror(errno));
+            break;
+        }
+        len += (size_t) n;
+        buf[len] = '\0';
+        if (memchr(buf + len - (size_t) n, '\n', (size_t) n) != NULL) {
+            return buf;
+        }
+        if (len + 1 == cap) {
+            nb = cap < OR_CONTROL_REPLY_MAX ? realloc(buf, cap * 2) : NULL;
+            if (nb == NULL) {
+                snprintf(err, errlen, "reply longer than %d bytes",
+                         OR_CONTROL_REPLY_MAX);
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    free(buf);
+    return NULL;
+}
+
+or_err_t
+or_ctl_request(const or_ctl_t *ctl, json_t *request, json_t **reply,
+    char *err, size_t errlen)
+{
+    char         *text = NULL, *line = NULL;
+    json_t       *r = NULL;
+    json_error_t  jerr;
+    size_t        len;
+    int           fd;
+    or_err_t      rc = OR_ERROR;
+
+    fd = ctl_connect(ctl->socket, err, errlen);
+    if (fd == -1) {
+        return OR_ERROR;
+    }
+    text = json_dumps(request, JSON_COMPACT);
+    if (text == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    len = strlen(text);
+    text[len] = '\n';     /* json_dumps left room: the NUL */
+    if (write(fd, text, len + 1) != (ssize_t) (len + 1)) {
+        snprintf(err, errlen, "write() failed: %s", strerror(errno));
+        goto done;
+    }
+    line = read_line(fd, err, errlen);
+    if (line == NULL) {
+        goto done;
+    }
+    r = json_loads(line, JSON_DISABLE_EOF_CHECK, &jerr);
+    if (!json_is_object(r)) {
+        snprintf(err, errlen, "reply is not a JSON object");
+        goto done;
+    }
+    if (!json_is_true(json_object_get(r, "ok"))) {
+        snprintf(err, errlen, "%s", json_string_value(json_object_get(r,
+                 "error")) ? json_string_value(json_object_get(r, "error"))
+                 : "failed");
+        goto done;
+    }
+    *reply = r;
+    r = NULL;
+    rc = OR_OK;
+
+done:
+    json_decref(r);
+    free(text);
+    free(line);
+    close(fd);
+    return rc;
+}
+
+int
+or_ctl_call(const or_ctl_t *ctl, const char *name, json_t *fields,
+    json_t **reply)
+{
+    json_t *req = json_pack("{s:s}", "command", name), *r = NULL;
+    char    err[512];
+
+    if (req == NULL || (fields != NULL && json_object_update(req, fields))) {
+        json_decref(req);
+        fprintf(stderr, "openredctl: %s: out of memory\n", name);
+        return OR_CTL_EXIT_FAILURE;
+    }
+    if (or_ctl_request(ctl, req, &r, err, sizeof(err)) != OR_OK) {
+        json_decref(req);
+        fprintf(stderr, "openredctl: %s: %s\n", name, err);
+        return OR_CTL_EXIT_FAILURE;
+    }
+    json_decref(req);
+    if (ctl->json) {
+        json_dumpf(r, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+        json_decref(r);
+        return OR_CTL_EXIT_OK;
+    }
+    *reply = r;
+    return OR_CTL_EXIT_OK;
+}
