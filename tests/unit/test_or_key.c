@@ -6,11 +6,13 @@
 #include <cmocka.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "openred.h"
+#include "or_key.h"
 #include "or_test_vectors.h"
 
 static or_key_t  *gen_key;    /* one RSA keygen per binary: it is slow */
@@ -308,6 +310,272 @@ test_or_pubkey_import_malformed(void **state)
     free(pem);
 }
 
+/*
+ * The fast path of or_pubkey_import must accept exactly what the full
+ * path did: every canonical key in policy, and refuse the rest for the
+ * same reason. Keys below are synthetic where only the public half matters
+ * (a random modulus of exact bit length: no slow keygen for each size).
+ */
+static EVP_PKEY *
+rsa_synthetic(int bits, unsigned e, const char *type)
+{
+    EVP_PKEY_CTX    *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    OSSL_PARAM_BLD  *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM      *params;
+    EVP_PKEY        *pkey = NULL;
+    BIGNUM          *n = BN_new();
+
+    assert_int_equal(BN_rand(n, bits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD),
+                     1);
+    assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n),
+                     1);
+    assert_int_equal(OSSL_PARAM_BLD_push_uint(bld, OSSL_PKEY_PARAM_RSA_E,
+                                              e), 1);
+    params = OSSL_PARAM_BLD_to_param(bld);
+    assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+    assert_int_equal(EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY,
+                                       params), 1);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(n);
+    EVP_PKEY_CTX_free(ctx);
+    return pkey;
+}
+
+/* imports pem, then checks that the key re-encodes to the same bytes */
+static void
+expect_equivalent(const char *pem, size_t n, int bits)
+{
+    or_pubkey_t  *pk = NULL;
+    or_errbuf_t   eb;
+    BIO          *bio = BIO_new(BIO_s_mem());
+    char         *data, fp[OR_FP_LEN + 1];
+    long          len;
+
+    eb.msg[0] = '\0';
+    assert_int_equal(or_pubkey_import(pem, n, &pk, &eb), OR_OK);
+    assert_int_equal(EVP_PKEY_get_bits(pk->pkey), bits);
+    assert_int_equal(PEM_write_bio_PUBKEY(bio, pk->pkey), 1);
+    len = BIO_get_mem_data(bio, &data);
+    assert_int_equal((size_t) len, n);
+    assert_memory_equal(data, pem, n);
+    assert_int_equal(or_fingerprint(pem, n, fp, NULL), OR_OK);
+    assert_string_equal(or_pubkey_fingerprint(pk), fp);
+    BIO_free(bio);
+    or_pubkey_free(pk);
+}
+
+static void
+test_or_pubkey_import_equivalence(void **state)
+{
+    static const int  bits[] = { 2048, 2049, 2055, 2056, 2057, 3071, 3072,
+                                 4088, 4089, 4095, 4096 };
+    static const char *const  names[] = { "node-a", "node-b", "mallory" };
+    char              file[64], *pem;
+    const char       *gpem;
+    size_t            i, n;
+
+    (void) state;
+    gpem = or_key_public_pem(gen_key, &n);
+    expect_equivalent(gpem, n, OR_RSA_BITS);
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(file, sizeof(file), "%s.pub.pem", names[i]);
+        pem = or_test_read(file, &n);
+        expect_equivalent(pem, n, 2048);
+        free(pem);
+    }
+    /* generated keys; 4096 bits is the slow one, but the real thing */
+    pem = pem_of(rsa_with(3072, 65537), &n);
+    expect_equivalent(pem, n, 3072);
+    free(pem);
+    pem = pem_of(rsa_with(4096, 65537), &n);
+    expect_equivalent(pem, n, 4096);
+    free(pem);
+    for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+        pem = pem_of(rsa_synthetic(bits[i], 65537, "RSA"), &n);
+        expect_equivalent(pem, n, bits[i]);
+        free(pem);
+    }
+}
+
+static void
+test_or_pubkey_import_policy_bounds(void **state)
+{
+    char    *pem;
+    size_t   n;
+
+    (void) state;
+    pem = pem_of(rsa_synthetic(2047, 65537, "RSA"), &n);
+    expect_import(pem, n, OR_EAUTH, OR_R_KEY_SIZE);
+    free(pem);
+    pem = pem_of(rsa_synthetic(4097, 65537, "RSA"), &n);
+    expect_import(pem, n, OR_EAUTH, OR_R_KEY_SIZE);
+    free(pem);
+    pem = pem_of(rsa_synthetic(2048, 65539, "RSA"), &n);
+    expect_import(pem, n, OR_EAUTH, OR_R_KEY_EXPONENT);
+    free(pem);
+    pem = pem_of(rsa_synthetic(2048, 1, "RSA"), &n);
+    expect_import(pem, n, OR_EAUTH, OR_R_KEY_EXPONENT);
+    free(pem);
+    /* same numbers under the RSASSA-PSS OID: not "RSA" */
+    pem = pem_of(rsa_synthetic(2048, 65537, "RSA-PSS"), &n);
+    expect_import(pem, n, OR_EAUTH, OR_R_KEY_TYPE);
+    free(pem);
+}
+
+/* base64 of der in lines of cols under label; owned, *n its length */
+static char *
+pem_wrap(const unsigned char *der, size_t len, const char *label, int cols,
+    size_t *n)
+{
+    char    *b64 = malloc(len * 2 + 8), *out = malloc(len * 3 + 200);
+    size_t   blen, i, o;
+
+    blen = (size_t) EVP_EncodeBlock((unsigned char *) b64, der, (int) len);
+    o = (size_t) sprintf(out, "-----BEGIN %s-----\n", label);
+    for (i = 0; i < blen; i++) {
+        out[o++] = b64[i];
+        if ((i + 1) % (size_t) cols == 0 || i + 1 == blen) {
+            out[o++] = '\n';
+        }
+    }
+    o += (size_t) sprintf(out + o, "-----END %s-----\n", label);
+    free(b64);
+    *n = o;
+    return out;
+}
+
+/* writes a 0x82-form DER length at der[at + 2..3], tag at der[at] */
+static void
+set_len(unsigned char *der, size_t at, size_t len)
+{
+    assert_int_equal(der[at + 1], 0x82);
+    der[at + 2] = (unsigned char) (len >> 8);
+    der[at + 3] = (unsigned char) len;
+}
+
+/* the four lengths of an SPKI whose INTEGER n has m content bytes */
+static void
+set_lengths(unsigned char *der, size_t m)
+{
+    set_len(der, 0, m + 33);    /* SubjectPublicKeyInfo */
+    set_len(der, 19, m + 14);   /* BIT STRING */
+    set_len(der, 24, m + 9);    /* RSAPublicKey */
+    set_len(der, 28, m);        /* INTEGER n */
+}
+
+static void
+expect_der(const unsigned char *der, size_t len, or_err_t err,
+    or_reason_t reason)
+{
+    char    *pem;
+    size_t   n;
+
+    pem = pem_wrap(der, len, "PUBLIC KEY", 64, &n);
+    expect_import(pem, n, err, reason);
+    free(pem);
+}
+
+static void
+test_or_pubkey_import_der_variants(void **state)
+{
+    EVP_PKEY       *pkey = rsa_synthetic(2048, 65537, "RSA");
+    unsigned char  *der = NULL, alt[600];
+    size_t          len, m = 257;
+    int             i;
+
+    (void) state;
+    i = i2d_PUBKEY(pkey, &der);
+    assert_int_equal(i, 37 + 257);
+    len = (size_t) i;
+    assert_int_equal(der[32], 0x00);
+    expect_der(der, len, OR_OK, OR_R_NONE);
+    /*
+     * OpenSSL's decoder takes these three, and the re-encoding differs: a
+     * superfluous leading zero on n, the zero that keeps n positive
+     * dropped (a negative modulus), the same for e.
+     */
+    memcpy(alt, der, 32);
+    alt[32] = 0x00;
+    memcpy(alt + 33, der + 32, len - 32);
+    set_lengths(alt, m + 1);
+    expect_der(alt, len + 1, OR_EAUTH, OR_R_KEY_NONCANONICAL);
+    memcpy(alt, der, 32);
+    memcpy(alt + 32, der + 33, len - 33);
+    set_lengths(alt, m - 1);
+    expect_der(alt, len - 1, OR_EAUTH, OR_R_KEY_NONCANONICAL);
+    memcpy(alt, der, len - 3);
+    alt[len - 4] = 0x04;
+    memcpy(alt + len - 3, "\x00\x01\x00\x01", 4);
+    set_lengths(alt, m);
+    set_len(alt, 0, m + 34);
+    set_len(alt, 19, m + 15);
+    set_len(alt, 24, m + 10);
+    expect_der(alt, len + 1, OR_EAUTH, OR_R_KEY_NONCANONICAL);
+    /* each length one too long, then one too short */
+    for (i = 0; i < 4; i++) {
+        static const size_t  at[] = { 0, 19, 24, 28 };
+        size_t               was = (size_t) der[at[i] + 2] << 8
+                                   | der[at[i] + 3];
+
+        memcpy(alt, der, len);
+        set_len(alt, at[i], was + 1);
+        expect_der(alt, len, OR_EPROTO, OR_R_BAD_PEM);
+        set_len(alt, at[i], was - 1);
+        expect_der(alt, len, OR_EPROTO, OR_R_BAD_PEM);
+    }
+    /* a byte after the DER (ignored by the decoder), then inside it */
+    memcpy(alt, der, len);
+    alt[len] = 0x00;
+    expect_der(alt, len + 1, OR_EAUTH, OR_R_KEY_NONCANONICAL);
+    set_len(alt, 0, len - 4 + 1);
+    expect_der(alt, len + 1, OR_EPROTO, OR_R_BAD_PEM);
+    OPENSSL_free(der);
+    EVP_PKEY_free(pkey);
+}
+
+static void
+test_or_pubkey_import_layout_variants(void **state)
+{
+    EVP_PKEY       *pkey = rsa_synthetic(2048, 65537, "RSA");
+    unsigned char  *der = NULL, *rsa;
+    char           *pem, *alt;
+    size_t          n, len;
+
+    (void) state;
+    len = (size_t) i2d_PUBKEY(pkey, &der);
+    /* base64 of the right DER in 76, 63 and 48 columns */
+    pem = pem_wrap(der, len, "PUBLIC KEY", 76, &n);
+    expect_import(pem, n, OR_EAUTH, OR_R_KEY_NONCANONICAL);
+    free(pem);
+    pem = pem_wrap(der, len, "PUBLIC KEY", 63, &n);
+    expect_import(pem, n, OR_EAUTH, OR_R_KEY_NONCANONICAL);
+    free(pem);
+    pem = pem_wrap(der, len, "PUBLIC KEY", 48, &n);
+    expect_import(pem, n, OR_EAUTH, OR_R_KEY_NONCANONICAL);
+    free(pem);
+    /* PKCS#1 RSAPublicKey under its own label */
+    rsa = der + 24;
+    pem = pem_wrap(rsa, len - 24, "RSA PUBLIC KEY", 64, &n);
+    expect_import(pem, n, OR_EAUTH, OR_R_KEY_NONCANONICAL);
+    free(pem);
+    /* an empty line before the armour end, a space inside a line */
+    pem = pem_wrap(der, len, "PUBLIC KEY", 64, &n);
+    alt = malloc(n + 2);
+    memcpy(alt, pem, n - 25);
+    alt[n - 25] = '\n';
+    memcpy(alt + n - 24, pem + n - 25, 25);
+    expect_import(alt, n + 1, OR_EPROTO, OR_R_BAD_PEM);
+    memcpy(alt, pem, 40);
+    alt[40] = ' ';
+    memcpy(alt + 41, pem + 40, n - 40);
+    expect_import(alt, n + 1, OR_EAUTH, OR_R_KEY_NONCANONICAL);
+    free(alt);
+    free(pem);
+    OPENSSL_free(der);
+    EVP_PKEY_free(pkey);
+}
+
 int
 main(void)
 {
@@ -322,6 +590,10 @@ main(void)
         cmocka_unit_test(test_or_pubkey_import_noncanonical),
         cmocka_unit_test(test_or_pubkey_import_policy),
         cmocka_unit_test(test_or_pubkey_import_malformed),
+        cmocka_unit_test(test_or_pubkey_import_equivalence),
+        cmocka_unit_test(test_or_pubkey_import_policy_bounds),
+        cmocka_unit_test(test_or_pubkey_import_der_variants),
+        cmocka_unit_test(test_or_pubkey_import_layout_variants),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
