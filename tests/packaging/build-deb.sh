@@ -58,7 +58,7 @@ changes=$tmp/openred_${version}_$(dpkg --print-architecture).changes
 ls "$tmp"/*.deb | sed 's|.*/|   |'
 
 step "lintian"
-lintian --info --display-info --pedantic \
+lintian --display-info --pedantic \
     "$changes" > "$tmp/lintian.log" 2>&1 || true
 grep -v "^running with root" "$tmp/lintian.log" | sed "s/^/   /" || true
 echo "   errors $(grep -c '^E:' "$tmp/lintian.log" || true)," \

@@ -56,9 +56,15 @@ cmp -s conf/openred.conf "$dest$conf.default" \
 tests/packaging/symbols.sh "$dest$libdir/libopenred.so.0.1.0"
 
 # the example, built only from what pkg-config says about the installed tree
+# (a library built --with-sanitizers needs their runtime loaded first: the
+# example is then built with them too)
 cp -r examples "$tmp/examples"
+cflags="-O2 -g -Wall -Wextra -Werror"
+if readelf -d "$dest$libdir/libopenred.so.0.1.0" | grep -q 'libasan'; then
+    cflags="$cflags -fsanitize=address,undefined"
+fi
 PKG_CONFIG_PATH=$dest$libdir/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dest \
-    make -s -C "$tmp/examples" > "$tmp/build.log" 2>&1 \
+    make -s -C "$tmp/examples" CFLAGS="$cflags" > "$tmp/build.log" 2>&1 \
     || { cat "$tmp/build.log" >&2; fail "examples/ does not build"; }
 LD_LIBRARY_PATH=$dest$libdir ldd "$tmp/examples/openred-example" | grep -q "libopenred.so.0 => $dest" \
     || fail "the example is not linked to the installed libopenred.so.0"
