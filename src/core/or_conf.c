@@ -17,6 +17,7 @@
 
 #include <libconfig.h>
 
+#include "openred.h"
 #include "or_conf_value.h"
 #include "or_cycle.h"
 #include "or_module.h"
@@ -517,6 +518,7 @@ load_nodes(load_ctx_t *ctx)
         const char       *file = src_file(ctx, block);
 
         node->line = (int) config_setting_source_line(block);
+        node->listen_fd = -1;
         node->file = strdup(file ? file : cycle->conf_file);
         node->index = cycle->nnodes;
         node->conf = calloc(nmod, sizeof(void *));
@@ -585,6 +587,7 @@ or_conf_free(or_cycle_t *cycle)
         }
         free(node->conf);
         free(node->file);
+        or_key_free(node->key);
     }
     free(cycle->nodes);
     for (size_t m = 0; m < nmod; m++) {

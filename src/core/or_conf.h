@@ -81,6 +81,8 @@ struct or_node_s {
     void       **conf;      /* one struct per module, by module index */
     or_peer_filter_pt filter;
     int          listen_fd;  /* opened by the master; -1 if none */
+    struct or_key_s *key;    /* identity, loaded by the master (core
+                                module's init_master); NULL before */
 };
 
 /* Collected errors: every one is reported, then the load fails once. */

@@ -5,10 +5,15 @@
  */
 #include "or_core_module.h"
 
+#include <errno.h>
+#include <libgen.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "openred.h"
 
 #include "or_auto_config.h"
 #include "or_cycle.h"
@@ -16,6 +21,7 @@
 static or_err_t check_id(const or_setting_t *s, void *field, char *err,
     size_t errlen);
 static or_err_t core_postconf(or_cycle_t *cycle, or_conf_report_t *report);
+static or_err_t core_init_master(or_cycle_t *cycle, or_cycle_t *old);
 
 #define M(f)  offsetof(or_core_main_conf_t, f)
 #define N(f)  offsetof(or_core_node_conf_t, f)
@@ -58,6 +64,7 @@ or_module_t or_core_module = {
     .main_conf_size = sizeof(or_core_main_conf_t),
     .node_conf_size = sizeof(or_core_node_conf_t),
     .postconf = core_postconf,
+    .init_master = core_init_master,
 };
 
 /* Ids name files (keys) and appear in logs: keep them plain. */
@@ -154,4 +161,70 @@ core_postconf(or_cycle_t *cycle, or_conf_report_t *report)
         }
     }
     return OR_OK;
+}
+
+static or_err_t
+core_init_master(or_cycle_t *cycle, or_cycle_t *old)
+{
+    return or_core_keys_load(cycle, 1);
+}
+
+/* A key that does not exist yet is fine for -t if it can be made. */
+static or_err_t
+check_key_folder(or_cycle_t *cycle, or_node_t *node, const char *path)
+{
+    char *copy = strdup(path);
+    char *dir;
+    int   ok;
+
+    if (copy == NULL) {
+        return OR_ENOMEM;
+    }
+    dir = dirname(copy);
+    ok = access(dir, W_OK | X_OK) == 0;
+    if (!ok) {
+        or_log_error(cycle->log, OR_LOG_ERR, errno,
+                     "key file \"%s\" is missing and cannot be created in "
+                     "\"%s\", node: %s", path, dir, node->id);
+    }
+    free(copy);
+    return ok ? OR_OK : OR_ERROR;
+}
+
+or_err_t
+or_core_keys_load(or_cycle_t *cycle, int create)
+{
+    or_err_t rc = OR_OK;
+
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        or_node_t           *node = &cycle->nodes[i];
+        or_core_node_conf_t *nc = or_core_node(node);
+        or_errbuf_t          eb;
+        or_key_t            *key = NULL;
+        int                  created = 0;
+
+        if (!create && access(nc->key, F_OK) != 0 && errno == ENOENT) {
+            if (check_key_folder(cycle, node, nc->key) != OR_OK) {
+                rc = OR_ERROR;
+            }
+            continue;
+        }
+        if ((create ? or_key_load_or_create(nc->key, &key, &created, &eb)
+                    : or_key_load(nc->key, &key, &eb)) != OR_OK)
+        {
+            or_log_error(cycle->log, OR_LOG_ERR, 0, "%s, node: %s", eb.msg,
+                         node->id);
+            rc = OR_ERROR;
+            continue;
+        }
+        if (created) {
+            or_log_error(cycle->log, OR_LOG_NOTICE, 0,
+                         "generated identity key \"%s\" (fingerprint %s), "
+                         "node: %s", nc->key, or_key_fingerprint(key),
+                         node->id);
+        }
+        or_key_free(node->key);
+        node->key = key;
+    }
+    return rc;
 }

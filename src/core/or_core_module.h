@@ -31,6 +31,12 @@ typedef struct {
 
 extern or_module_t or_core_module;
 
+/* Loads every node's identity key into node->key. With create, a missing
+ * key is generated (0600); without (openred -t), a missing key only needs
+ * a writable folder. Errors are logged with the file and the fix. */
+__attribute__((warn_unused_result))
+or_err_t or_core_keys_load(or_cycle_t *cycle, int create);
+
 #define or_core_main(cycle)                                                   \
     ((or_core_main_conf_t *) or_cycle_main_conf(cycle, or_core_module))
 #define or_core_node(node)                                                    \

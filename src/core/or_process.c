@@ -169,8 +169,10 @@ or_process_signal(or_cycle_t *cycle, const char *name)
 or_err_t
 or_process_check(or_cycle_t *cycle)
 {
+    or_err_t rc = or_core_keys_load(cycle, 0);
+
     or_shm_cycle_free(cycle);
-    return OR_OK;
+    return rc;
 }
 
 /* ---- building and dropping a cycle ---- */
