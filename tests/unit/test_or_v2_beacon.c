@@ -210,6 +210,156 @@ test_or_v2_beacon_parse_refusals(void **state)
     free(big);
 }
 
+/*
+ * or_v2_beacon_parse reads the plain json.dumps layout itself and leaves
+ * the rest to jansson. A trailing space is valid JSON outside that layout,
+ * so parsing X and X + " " compares the two paths: same code, same reason,
+ * same struct.
+ */
+static or_err_t
+parse_both(const char *json, or_reason_t *reason)
+{
+    or_v2_beacon_t  b1, b2;
+    or_errbuf_t     e1 = { OR_R_NONE, "" }, e2 = { OR_R_NONE, "" };
+    char            spaced[OR_BEACON_MAX + 2];
+    size_t          n = strlen(json);
+    or_err_t        r1, r2;
+
+    assert_true(n + 1 < sizeof(spaced));
+    memcpy(spaced, json, n);
+    spaced[n] = ' ';
+    memset(&b1, 0x5a, sizeof(b1));
+    memset(&b2, 0xa5, sizeof(b2));
+    r1 = or_v2_beacon_parse(json, n, &b1, &e1);
+    r2 = or_v2_beacon_parse(spaced, n + 1, &b2, &e2);
+    assert_int_equal(r1, r2);
+    assert_int_equal(e1.reason, e2.reason);
+    assert_string_equal(e1.msg, e2.msg);
+    if (r1 == OR_OK) {
+        assert_memory_equal(&b1, &b2, sizeof(b1));
+    }
+    *reason = e1.reason;
+    return r1;
+}
+
+/* the original's layout with the given raw JSON values */
+static void
+layout(char *out, size_t cap, const char *fp, const char *hash,
+    const char *services, const char *activity, const char *ip,
+    const char *port, const char *ts)
+{
+    snprintf(out, cap, "{\"node_fingerprint\": %s, \"node_hash\": %s, "
+             "\"sector\": \"tech\", \"services\": %s, \"activity_level\": "
+             "%s, \"zone_hash\": \"zone_616c143ac5188678\", "
+             "\"p2p_endpoint\": {\"ip\": %s, \"port\": %s}, \"timestamp\": "
+             "%s, \"beacon_type\": \"revolutionary_p2p_discovery\", "
+             "\"protocol_version\": \"2.0\", \"central_api_abandoned\": "
+             "true, \"security\": {\"fingerprint\": \"08aca75be7a88fef\", "
+             "\"hash_display\": \"bdd6bfea...\", \"crypto_ready\": true, "
+             "\"revolutionary_protocol\": true, \"anti_surveillance\": "
+             "true}}", fp, hash, services, activity, ip, port, ts);
+}
+
+#define FPV   "\"08aca75be7a88fef\""
+#define HASH  "\"bdd6bfeac4b7170138b1eda69b29b119f5717e2deccd815bd9819c3d3d5b" \
+              "cc82\""
+#define SVC   "[\"storage\", \"compute\"]"
+#define IP    "\"127.0.0.1\""
+
+static void
+expect_both(const char *fp, const char *hash, const char *services,
+    const char *activity, const char *ip, const char *port, const char *ts,
+    or_err_t err, or_reason_t reason)
+{
+    char         json[OR_BEACON_PLAIN_MAX];
+    or_reason_t  got;
+
+    layout(json, sizeof(json), fp, hash, services, activity, ip, port, ts);
+    assert_int_equal(parse_both(json, &got), err);
+    assert_int_equal(got, reason);
+}
+
+static void
+test_or_v2_beacon_parse_fast_path(void **state)
+{
+    static const char *const  ts_ok[] = {
+        "1764000002.25", "1764000002", "0", "-0", "-0.0", "1e3", "1E+3",
+        "2.5e-3", "123456789012345678", "0.1", "1.7976931348623157e308",
+        "4.9e-324", "1e-400", "-1234567890.0987654321e-5",
+    };
+    static const char *const  ts_bad[] = {
+        "1e999", "-1e999", "01", "1.", ".5", "1e", "+1", "--1", "0x10",
+        "12345678901234567890",
+    };
+    static const char *const  files[] = {
+        "beacon-a.plain.json", "beacon-b-private.plain.json",
+    };
+    char                      *plain, svc[1200];
+    size_t                     i, n;
+    or_reason_t                got;
+
+    (void) state;
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        plain = or_test_read(files[i], &n);
+        assert_int_equal(parse_both(plain, &got), OR_OK);
+        free(plain);
+    }
+    for (i = 0; i < sizeof(ts_ok) / sizeof(ts_ok[0]); i++) {
+        expect_both(FPV, HASH, SVC, "87", IP, "9001", ts_ok[i], OR_OK,
+                    OR_R_NONE);
+    }
+    for (i = 0; i < sizeof(ts_bad) / sizeof(ts_bad[0]); i++) {
+        expect_both(FPV, HASH, SVC, "87", IP, "9001", ts_bad[i], OR_EPROTO,
+                    OR_R_JSON_MALFORMED);
+    }
+    expect_both(FPV, HASH, "[]", "-87", "\"\"", "1", "1", OR_OK, OR_R_NONE);
+    expect_both(FPV, HASH, "[\"\x7f ~\"]", "0", IP, "9001", "-5", OR_OK,
+                OR_R_NONE);
+    expect_both(FPV, HASH, "[\"\\u00e9\", \"a\\\"b\", \"\x7f\"]",
+                "999999999999999999", "\"::1\"", "65535", "1", OR_OK,
+                OR_R_NONE);
+    expect_both(FPV, "\"h\\u00e9\"", SVC, "-9223372036854775808", IP, "2",
+                "1", OR_OK, OR_R_NONE);
+    /* the fast path's own checks, each refused by jansson's path */
+    expect_both("\"08ACA75BE7A88FEF\"", HASH, SVC, "87", IP, "9001", "1",
+                OR_EPROTO, OR_R_BAD_FINGERPRINT);
+    expect_both("\"08aca75be7a88fef0\"", HASH, SVC, "87", IP, "9001", "1",
+                OR_EPROTO, OR_R_BAD_FINGERPRINT);
+    expect_both(FPV, "\"bdd6bfeac4b7170138b1eda69b29b119f5717e2deccd815bd98"
+                "19c3d3d5bcc820\"", SVC, "87", IP, "9001", "1", OR_EPROTO,
+                OR_R_JSON_SHAPE);
+    expect_both(FPV, HASH, SVC, "87", IP, "0", "1", OR_EPROTO,
+                OR_R_JSON_SHAPE);
+    expect_both(FPV, HASH, SVC, "87", IP, "65536", "1", OR_EPROTO,
+                OR_R_JSON_SHAPE);
+    expect_both(FPV, HASH, SVC, "87", IP, "-1", "1", OR_EPROTO,
+                OR_R_JSON_SHAPE);
+    expect_both(FPV, HASH, SVC, "87.0", IP, "9001", "1", OR_EPROTO,
+                OR_R_JSON_SHAPE);
+    expect_both(FPV, HASH, SVC, "9223372036854775808", IP, "9001", "1",
+                OR_EPROTO, OR_R_JSON_MALFORMED);
+    expect_both(FPV, HASH, SVC, "87", "\"1234567890123456789012345678901234"
+                "567890123456\"", "9001", "1", OR_EPROTO, OR_R_JSON_SHAPE);
+    expect_both(FPV, HASH, "[\"a\tb\"]", "87", IP, "9001", "1", OR_EPROTO,
+                OR_R_JSON_MALFORMED);
+    expect_both(FPV, HASH, "[\"\xc3\"]", "87", IP, "9001", "1", OR_EPROTO,
+                OR_R_JSON_MALFORMED);
+    /* 16 services pass, 17 do not; a name of 64 bytes passes, 65 not */
+    strcpy(svc, "[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+           "aaaaa\"");
+    for (i = 1; i < OR_V2_SERVICES_MAX; i++) {
+        strcat(svc, ", \"s\"");
+    }
+    expect_both(FPV, HASH, strcat(svc, "]"), "87", IP, "9001", "1", OR_OK,
+                OR_R_NONE);
+    strcpy(svc + strlen(svc) - 1, ", \"s\"]");
+    expect_both(FPV, HASH, svc, "87", IP, "9001", "1", OR_EPROTO,
+                OR_R_JSON_SHAPE);
+    expect_both(FPV, HASH, "[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                "aaaaaaaaaaaaaaaaaaaa\"]", "87", IP, "9001", "1", OR_EPROTO,
+                OR_R_JSON_SHAPE);
+}
+
 int
 main(void)
 {
@@ -219,6 +369,7 @@ main(void)
         cmocka_unit_test(test_or_v2_beacon_seal_roundtrip),
         cmocka_unit_test(test_or_v2_beacon_build_refusals),
         cmocka_unit_test(test_or_v2_beacon_parse_refusals),
+        cmocka_unit_test(test_or_v2_beacon_parse_fast_path),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
