@@ -31,6 +31,15 @@
 #define OR_HANDSHAKE_WINDOW     300     /* s, |now - timestamp| */
 #define OR_PEER_ERROR_MAX       128     /* bytes of a peer's "error" kept */
 
+/* sessions (or_session.h, or_replay.h, or_evring.h, or_conn.h) */
+#define OR_SESSIONS_MAX         4096    /* sessions of all nodes, shm slots */
+#define OR_REPLAY_SLOTS         65536   /* accepted signatures remembered */
+#define OR_REPLAY_PROBE         32      /* slots looked at per signature */
+#define OR_EVENTS_MAX           512     /* watch events kept in the ring */
+#define OR_EVENT_TEXT_MAX       4096    /* bytes of a message kept per event */
+#define OR_CONN_OUT_MAX         262144  /* bytes queued to a slow peer */
+#define OR_SEND_DGRAM_MAX       (OR_MESSAGE_MAX + 256) /* worker hand-off */
+
 /* Fernet (PROTOCOL-v2.md): PBKDF2 cost of the original */
 #define OR_PBKDF2_ITERATIONS    100000
 #define OR_PASSPHRASE_MAX       1024    /* bytes */

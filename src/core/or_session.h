@@ -1,0 +1,96 @@
+/*
+ * The session table: every established session of every worker, in the
+ * "sessions" shm zone so that `openredctl sessions` and `send` see them
+ * all. Pure functions over the table; or_session_zone_*() lock the zone.
+ * The transport (or_conn.h) and the framing (plain v2 JSON objects now,
+ * v3 encrypted frames later: or_session_framing_t) stay separate.
+ */
+#ifndef OR_SESSION_H_INCLUDED
+#define OR_SESSION_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "openred.h"
+#include "or_err.h"
+#include "or_limits.h"
+
+typedef struct or_cycle_s     or_cycle_t;
+typedef struct or_shm_zone_s  or_shm_zone_t;
+
+#define OR_SESSION_ZONE  "sessions"
+
+typedef enum {
+    OR_SESSION_IN = 0,          /* they dialled us: we are the responder */
+    OR_SESSION_OUT              /* we dialled them */
+} or_session_dir_t;
+
+/* How the bytes after the handshake are cut into messages. */
+typedef enum {
+    OR_FRAMING_V2 = 0,          /* JSON objects back to back, plain */
+    OR_FRAMING_V3               /* planned: AEAD frames */
+} or_session_framing_t;
+
+typedef struct {
+    uint64_t  id;               /* unique per zone; 0 = free slot */
+    char      node[64];         /* node id */
+    char      peer[OR_FP_LEN + 1];
+    char      ours[OR_FP_LEN + 1];
+    char      mutual_link[OR_LINK_LEN + 1];
+    char      address[64];      /* peer's "ip:port" */
+    int       direction;        /* or_session_dir_t */
+    int       framing;          /* or_session_framing_t */
+    int64_t   since;            /* s, wall clock */
+    uint64_t  messages_in;
+    uint64_t  messages_out;
+    uint64_t  bytes_in;
+    uint64_t  bytes_out;
+    pid_t     pid;              /* worker holding it */
+    unsigned  worker;           /* its index */
+} or_session_t;
+
+/* Refusals by reason, per node slot (the node's index in the cycle). */
+#define OR_SESSION_NODES_MAX  64
+
+typedef struct {
+    uint64_t  next_id;
+    uint64_t  refused[OR_SESSION_NODES_MAX][OR_R_LAST + 8];
+    uint64_t  accepted[OR_SESSION_NODES_MAX];
+    or_session_t  slots[OR_SESSIONS_MAX];
+} or_session_table_t;
+
+/* Our own refusal reasons beyond or_reason_t, counted in the same array. */
+enum {
+    OR_SR_REPLAY = OR_R_LAST,   /* signature seen before */
+    OR_SR_TIMEOUT,              /* incomplete at handshake_timeout */
+    OR_SR_LIMIT,                /* max_inbound / max_pending_handshakes */
+    OR_SR_FILTERED,             /* node filter refused the peer's sector */
+    OR_SR_SELF,                 /* a node dialled itself */
+    OR_SR_CLOSED,               /* peer closed before a complete request */
+    OR_SR_LAST
+};
+
+const char *or_session_reason_name(int reason);
+
+/* Pure: index of a live session of node with peer, or -1. */
+int or_session_find(const or_session_table_t *t, const char *node,
+    const char *peer);
+/* Pure: stores s (id assigned, returned in *id); -1 when full. */
+int or_session_add(or_session_table_t *t, const or_session_t *s,
+    uint64_t *id);
+/* Pure: frees slot idx if it still holds id. */
+void or_session_remove(or_session_table_t *t, int idx, uint64_t id);
+/* Pure: sessions of node in direction dir (-1: both). */
+size_t or_session_count(const or_session_table_t *t, const char *node,
+    int dir);
+/* Pure: frees the slots of pid (a worker that died without closing). */
+void or_session_purge_pid(or_session_table_t *t, pid_t pid);
+
+/* Master: declare the zone (kept across reloads). */
+__attribute__((warn_unused_result))
+or_err_t or_session_zone_add(or_cycle_t *cycle);
+/* Borrowed; valid while the cycle lives. NULL without the zone. */
+or_shm_zone_t *or_session_zone(or_cycle_t *cycle);
+
+#endif /* OR_SESSION_H_INCLUDED */
