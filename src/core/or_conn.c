@@ -82,6 +82,23 @@ or_conn_read(or_conn_t *c, size_t *n)
     return OR_OK;
 }
 
+or_err_t
+or_conn_resize_in(or_conn_t *c, size_t incap)
+{
+    char *p;
+
+    if (c->inlen > incap) {
+        return OR_ETOOBIG;
+    }
+    p = realloc(c->in, incap);
+    if (p == NULL) {
+        return OR_ENOMEM;
+    }
+    c->in = p;
+    c->incap = incap;
+    return OR_OK;
+}
+
 void
 or_conn_consume(or_conn_t *c, size_t n)
 {

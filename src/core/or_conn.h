@@ -55,6 +55,10 @@ void or_conn_free(or_conn_t *c);
  * full. OR_ERROR: read failed (errno). */
 __attribute__((warn_unused_result))
 or_err_t or_conn_read(or_conn_t *c, size_t *n);
+/* Changes the input bound (after the handshake: OR_MESSAGE_MAX); keeps
+ * what is buffered. OR_ENOMEM, or OR_ETOOBIG if more is buffered. */
+__attribute__((warn_unused_result))
+or_err_t or_conn_resize_in(or_conn_t *c, size_t incap);
 /* Drops the first n bytes of in. */
 void or_conn_consume(or_conn_t *c, size_t n);
 

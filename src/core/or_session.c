@@ -13,7 +13,8 @@ const char *
 or_session_reason_name(int reason)
 {
     static const char *const ours[] = {
-        "replay", "timeout", "limit", "filtered", "self", "closed_early"
+        "replay", "timeout", "limit", "filtered", "self", "closed_early",
+        "duplicate"
     };
 
     if (reason >= OR_R_LAST && reason < OR_SR_LAST) {

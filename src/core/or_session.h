@@ -68,6 +68,7 @@ enum {
     OR_SR_FILTERED,             /* node filter refused the peer's sector */
     OR_SR_SELF,                 /* a node dialled itself */
     OR_SR_CLOSED,               /* peer closed before a complete request */
+    OR_SR_DUPLICATE,            /* crossed dials: the other one is kept */
     OR_SR_LAST
 };
 

@@ -20,6 +20,14 @@ static const struct {
 } commands[] = {
     { "status", or_ctl_status_main,
       "the master, its workers and each node" },
+    { "sessions", or_ctl_sessions_main,
+      "established sessions of every worker" },
+    { "connect", or_ctl_connect_main,
+      "NODE HOST:PORT FP: handshake with a peer" },
+    { "send", or_ctl_send_main,
+      "FP JSON: send a message on the session with FP" },
+    { "watch", or_ctl_watch_main,
+      "print events as they happen" },
 };
 
 #define NCOMMANDS  (sizeof(commands) / sizeof(commands[0]))

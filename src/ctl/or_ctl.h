@@ -36,5 +36,9 @@ int or_ctl_call(const or_ctl_t *ctl, const char *name, json_t *fields,
     json_t **reply);
 
 int or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv);
+int or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv);
+int or_ctl_connect_main(or_ctl_t *ctl, int argc, char **argv);
+int or_ctl_send_main(or_ctl_t *ctl, int argc, char **argv);
+int or_ctl_watch_main(or_ctl_t *ctl, int argc, char **argv);
 
 #endif /* OR_CTL_H_INCLUDED */

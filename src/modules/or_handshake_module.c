@@ -1,15 +1,37 @@
 /*
- * Handshake and sessions: the v2 3-phase handshake as responder and
- * initiator, auto-connect, and messages on established sessions.
+ * Handshake and sessions: the v2 3-phase handshake as responder (every
+ * worker) and initiator (worker 0: `connect`, auto-connect), and the
+ * control commands sessions, connect, send and watch. The connections
+ * themselves live in src/core/or_handshake.c.
  */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "openred.h"
 #include "or_conf.h"
+#include "or_core_module.h"
 #include "or_cycle.h"
+#include "or_evring.h"
+#include "or_handoff.h"
+#include "or_handshake.h"
+#include "or_log.h"
 #include "or_module.h"
+#include "or_replay.h"
+#include "or_session.h"
+#include "or_shm.h"
+#include "or_worker.h"
+
+typedef struct hs_worker_s hs_worker_t;
 
 typedef struct {
-    int64_t  max_pending_handshakes;   /* all nodes, per worker */
+    int64_t       max_pending_handshakes;   /* all nodes, per worker */
+    hs_worker_t  *worker;                   /* this worker's state */
 } or_handshake_main_conf_t;
 
 typedef struct {
@@ -39,9 +61,654 @@ static const or_setting_t handshake_settings[] = {
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
+static or_err_t hs_init_master(or_cycle_t *cycle, or_cycle_t *old);
+static or_err_t hs_init_worker(or_cycle_t *cycle, or_worker_t *w);
+static void hs_exit_worker(or_cycle_t *cycle, or_worker_t *w);
+static or_err_t cmd_sessions(or_cycle_t *cycle, json_t *request,
+    json_t **reply, char *err, size_t errlen);
+static or_err_t cmd_connect(or_cycle_t *cycle, json_t *request,
+    json_t **reply, char *err, size_t errlen);
+static or_err_t cmd_send(or_cycle_t *cycle, json_t *request,
+    json_t **reply, char *err, size_t errlen);
+static or_err_t cmd_watch(or_cycle_t *cycle, json_t *request,
+    json_t **reply, char *err, size_t errlen);
+
+static const or_ctl_command_t handshake_commands[] = {
+    { "sessions", cmd_sessions },
+    { "connect", cmd_connect },
+    { "send", cmd_send },
+    { "watch", cmd_watch },
+    { NULL, NULL }
+};
+
 or_module_t or_handshake_module = {
     .name = "handshake",
     .settings = handshake_settings,
     .main_conf_size = sizeof(or_handshake_main_conf_t),
     .node_conf_size = sizeof(or_handshake_conf_t),
+    .init_master = hs_init_master,
+    .init_worker = hs_init_worker,
+    .exit_worker = hs_exit_worker,
+    .commands = handshake_commands,
 };
+
+#define hs_main(cycle)                                                        \
+    ((or_handshake_main_conf_t *) or_cycle_main_conf(cycle,                 \
+                                                     or_handshake_module))
+#define hs_node(node)                                                         \
+    ((or_handshake_conf_t *) or_node_conf(node, or_handshake_module))
+
+/* Auto-connect: how often worker 0 looks for peers to dial, and the
+ * backoff after a failed dial (doubles up to the maximum). */
+#define HS_AUTO_INTERVAL_MS   5000
+#define HS_BACKOFF_MIN_S      5
+#define HS_BACKOFF_MAX_S      300
+#define HS_BACKOFF_SLOTS      256
+
+typedef struct {
+    char     peer[OR_FP_LEN + 1];
+    size_t   node;
+    int64_t  not_before;      /* s, wall clock */
+    int64_t  delay;           /* s, next backoff */
+} hs_backoff_t;
+
+struct hs_worker_s {
+    or_hs_t        hs;
+    int            handoff_fd;        /* or_handoff.h; -1 if none */
+    char          *dgram;             /* OR_SEND_DGRAM_MAX bytes */
+    or_timer_t     auto_timer;        /* worker 0 with auto_connect */
+    hs_backoff_t   backoff[HS_BACKOFF_SLOTS];
+};
+
+/* ---- master: identity keys and zones ---- */
+
+/* Identity keys are the core's (node->key, loaded before workers fork);
+ * the handshake only declares its zones. */
+static or_err_t
+hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
+{
+    (void) old;
+    if (or_session_zone_add(cycle) != OR_OK
+        || or_evring_zone_add(cycle) != OR_OK
+        || or_shm_zone_add(cycle, OR_REPLAY_ZONE, sizeof(or_replay_t), NULL)
+           == NULL)
+    {
+        or_log_error(cycle->log, OR_LOG_ERR, ENOMEM, "declaring the session "
+                     "zones failed");
+        return OR_ERROR;
+    }
+    return OR_OK;
+}
+
+/* ---- worker ---- */
+
+static void auto_tick(or_event_loop_t *loop, or_timer_t *t, void *data);
+static void dial_done(or_hs_t *hs, size_t node, const char *peer, int ok,
+    void *data);
+
+/* Another worker (the control one) asks us to send or close. */
+static void
+handoff_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
+{
+    hs_worker_t      *hw = data;
+    or_handoff_hdr_t  hdr;
+    or_err_t          rc;
+
+    (void) loop;
+    (void) events;
+    for (int i = 0; i < 64; i++) {
+        rc = or_handoff_recv(fd, &hdr, hw->dgram, OR_SEND_DGRAM_MAX);
+        if (rc == OR_AGAIN || rc == OR_ERROR) {
+            return;
+        }
+        if (rc != OR_OK) {
+            continue;
+        }
+        if (hdr.op == OR_HANDOFF_SEND) {
+            rc = or_hs_send(&hw->hs, hdr.session, hw->dgram, hdr.len);
+        } else if (hdr.op == OR_HANDOFF_CLOSE) {
+            rc = or_hs_close_session(&hw->hs, hdr.session, "replaced");
+        }
+        if (rc != OR_OK) {
+            or_log_error(hw->hs.cycle->log, OR_LOG_NOTICE, 0, "handed-off "
+                         "%s for session %llu failed: %s", hdr.op
+                         == OR_HANDOFF_SEND ? "send" : "close",
+                         (unsigned long long) hdr.session, or_strerror(rc));
+        }
+    }
+}
+
+static void
+hs_quit(or_worker_t *w, void *data)
+{
+    hs_worker_t *hw = data;
+
+    or_hs_stop_accepting(&hw->hs);
+    or_timer_del(w->loop, &hw->auto_timer);
+}
+
+static or_err_t
+hs_nodes_init(or_cycle_t *cycle, hs_worker_t *hw)
+{
+    hw->hs.nodes = calloc(cycle->nnodes ? cycle->nnodes : 1,
+                          sizeof(or_hs_node_t));
+    if (hw->hs.nodes == NULL) {
+        return OR_ENOMEM;
+    }
+    hw->hs.nnodes = cycle->nnodes;
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        or_node_t           *node = &cycle->nodes[i];
+        or_handshake_conf_t *hc = hs_node(node);
+        or_hs_node_t        *n = &hw->hs.nodes[i];
+
+        n->hs = &hw->hs;
+        n->node = node;
+        n->id = or_core_node(node)->id;
+        n->key = node->key;
+        n->fp = or_key_fingerprint(node->key);
+        n->listen_fd = node->listen_fd;
+        n->timeout_ms = (uint64_t) hc->handshake_timeout * 1000;
+        n->max_size = (size_t) hc->handshake_max_size;
+        n->max_inbound = (size_t) hc->max_inbound;
+    }
+    return OR_OK;
+}
+
+static int
+hs_any_auto(or_cycle_t *cycle)
+{
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        if (hs_node(&cycle->nodes[i])->auto_connect) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static or_err_t
+hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
+{
+    or_handshake_main_conf_t *mc = hs_main(cycle);
+    hs_worker_t              *hw = calloc(1, sizeof(*hw));
+
+    if (hw == NULL || (hw->dgram = malloc(OR_SEND_DGRAM_MAX)) == NULL
+        || hs_nodes_init(cycle, hw) != OR_OK)
+    {
+        or_log_error(cycle->log, OR_LOG_CRIT, ENOMEM, "handshake state");
+        if (hw != NULL) {
+            free(hw->dgram);
+            free(hw->hs.nodes);
+        }
+        free(hw);
+        return OR_ERROR;
+    }
+    mc->worker = hw;
+    hw->hs.cycle = cycle;
+    hw->hs.worker = w;
+    hw->hs.max_pending = (size_t) mc->max_pending_handshakes;
+    hw->hs.sessions = or_session_zone(cycle);
+    hw->hs.replay = or_shm_zone_find(cycle, OR_REPLAY_ZONE);
+    hw->hs.dial_done = dial_done;
+    hw->hs.dial_data = hw;
+    hw->handoff_fd = or_handoff_open(w->pid);
+    if (hw->hs.sessions == NULL || hw->hs.replay == NULL
+        || hw->handoff_fd == -1
+        || or_event_add(w->loop, hw->handoff_fd, OR_EV_READ, handoff_event,
+                        hw) != OR_OK
+        || or_hs_listen(&hw->hs) != OR_OK
+        || or_worker_on_quit(w, hs_quit, hw) != OR_OK)
+    {
+        or_log_error(cycle->log, OR_LOG_CRIT, errno, "starting the "
+                     "handshake in worker #%u failed", w->index);
+        return OR_ERROR;
+    }
+    if (or_worker_is_designated(w) && hs_any_auto(cycle)
+        && or_timer_add(w->loop, &hw->auto_timer, 1000, auto_tick, hw)
+           != OR_OK)
+    {
+        return OR_ERROR;
+    }
+    return OR_OK;
+}
+
+static void
+hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
+{
+    or_handshake_main_conf_t *mc = hs_main(cycle);
+    hs_worker_t              *hw = mc->worker;
+
+    if (hw == NULL) {
+        return;
+    }
+    or_hs_close_all(&hw->hs, "worker exiting");
+    or_timer_del(w->loop, &hw->auto_timer);
+    if (hw->handoff_fd >= 0) {
+        if (or_event_del(w->loop, hw->handoff_fd) != OR_OK) {
+            /* the slot is released anyway */
+        }
+        close(hw->handoff_fd);
+    }
+    free(hw->dgram);
+    free(hw->hs.nodes);
+    free(hw);
+    mc->worker = NULL;
+}
+
+/* ---- auto-connect (worker 0) ---- */
+
+static hs_backoff_t *
+backoff_slot(hs_worker_t *hw, size_t node, const char *peer, int create)
+{
+    hs_backoff_t *free_slot = NULL, *oldest = NULL;
+
+    for (size_t i = 0; i < HS_BACKOFF_SLOTS; i++) {
+        hs_backoff_t *b = &hw->backoff[i];
+
+        if (b->peer[0] == '\0') {
+            free_slot = free_slot ? free_slot : b;
+            continue;
+        }
+        if (b->node == node && strcmp(b->peer, peer) == 0) {
+            return b;
+        }
+        if (oldest == NULL || b->not_before < oldest->not_before) {
+            oldest = b;
+        }
+    }
+    if (!create) {
+        return NULL;
+    }
+    free_slot = free_slot ? free_slot : oldest;
+    memset(free_slot, 0, sizeof(*free_slot));
+    snprintf(free_slot->peer, sizeof(free_slot->peer), "%s", peer);
+    free_slot->node = node;
+    return free_slot;
+}
+
+static void
+dial_done(or_hs_t *hs, size_t node, const char *peer, int ok, void *data)
+{
+    hs_worker_t  *hw = data;
+    hs_backoff_t *b = backoff_slot(hw, node, peer, !ok);
+
+    (void) hs;
+    if (b == NULL) {
+        return;
+    }
+    if (ok) {
+        memset(b, 0, sizeof(*b));
+        return;
+    }
+    b->delay = b->delay ? b->delay * 2 : HS_BACKOFF_MIN_S;
+    if (b->delay > HS_BACKOFF_MAX_S) {
+        b->delay = HS_BACKOFF_MAX_S;
+    }
+    b->not_before = (int64_t) time(NULL) + b->delay;
+}
+
+/* Peers to dial come from discovery (or_peers.h, not in the tree yet):
+ * until it lands, auto-connect has no candidates and only `connect`
+ * dials. The rules it will apply are below in auto_may_dial(). */
+static int
+auto_may_dial(hs_worker_t *hw, size_t node, const char *peer)
+{
+    or_session_table_t *t = or_shm_addr(hw->hs.sessions);
+    hs_backoff_t       *b = backoff_slot(hw, node, peer, 0);
+    int                 have;
+
+    for (size_t i = 0; i < hw->hs.nnodes; i++) {
+        if (strcmp(hw->hs.nodes[i].fp, peer) == 0) {
+            return 0;           /* itself or a sibling on this host */
+        }
+    }
+    if (b != NULL && b->not_before > (int64_t) time(NULL)) {
+        return 0;
+    }
+    if (or_hs_dialling(&hw->hs, node, peer)) {
+        return 0;
+    }
+    or_shm_lock(hw->hs.sessions);
+    have = or_session_find(t, hw->hs.nodes[node].id, peer) >= 0;
+    or_shm_unlock(hw->hs.sessions);
+    return !have;
+}
+
+static void
+auto_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
+{
+    hs_worker_t *hw = data;
+
+    (void) auto_may_dial;
+    if (or_timer_add(loop, t, HS_AUTO_INTERVAL_MS, auto_tick, hw) != OR_OK) {
+        or_log_error(hw->hs.cycle->log, OR_LOG_ERR, ENOMEM, "auto-connect "
+                     "timer stopped");
+    }
+}
+
+/* ---- control commands (worker 0) ---- */
+
+static int
+node_index(or_cycle_t *cycle, const char *id)
+{
+    for (size_t i = 0; id != NULL && i < cycle->nnodes; i++) {
+        if (strcmp(or_core_node(&cycle->nodes[i])->id, id) == 0) {
+            return (int) i;
+        }
+    }
+    return -1;
+}
+
+static int
+fp_valid(const char *fp)
+{
+    if (fp == NULL || strlen(fp) != OR_FP_LEN) {
+        return 0;
+    }
+    for (size_t i = 0; i < OR_FP_LEN; i++) {
+        if (!((fp[i] >= '0' && fp[i] <= '9') || (fp[i] >= 'a'
+                                                 && fp[i] <= 'f')))
+        {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* A copy of the live slots; slots of dead workers are dropped first. */
+static or_session_t *
+sessions_copy(or_cycle_t *cycle, size_t *n)
+{
+    or_shm_zone_t      *zone = or_session_zone(cycle);
+    or_session_table_t *t = zone ? or_shm_addr(zone) : NULL;
+    or_session_t       *out = malloc(sizeof(or_session_t) * OR_SESSIONS_MAX);
+
+    *n = 0;
+    if (t == NULL || out == NULL) {
+        free(out);
+        return NULL;
+    }
+    or_shm_lock(zone);
+    for (int i = 0; i < OR_SESSIONS_MAX; i++) {
+        or_session_t *s = &t->slots[i];
+
+        if (s->id != 0 && kill(s->pid, 0) == -1 && errno == ESRCH) {
+            or_session_purge_pid(t, s->pid);
+        }
+        if (s->id != 0) {
+            out[(*n)++] = *s;
+        }
+    }
+    or_shm_unlock(zone);
+    return out;
+}
+
+static json_t *
+refusals(or_cycle_t *cycle)
+{
+    or_shm_zone_t      *zone = or_session_zone(cycle);
+    or_session_table_t *t = or_shm_addr(zone);
+    json_t             *o = json_object(), *r;
+
+    for (size_t i = 0; o != NULL && i < cycle->nnodes
+                       && i < OR_SESSION_NODES_MAX; i++)
+    {
+        r = json_object();
+        or_shm_lock(zone);
+        for (int k = 1; r != NULL && k < OR_SR_LAST; k++) {
+            if (t->refused[i][k] != 0) {
+                json_object_set_new(r, or_session_reason_name(k),
+                    json_integer((json_int_t) t->refused[i][k]));
+            }
+        }
+        json_object_set_new(r, "accepted", json_integer((json_int_t)
+                            t->accepted[i]));
+        or_shm_unlock(zone);
+        json_object_set_new(o, or_core_node(&cycle->nodes[i])->id, r);
+    }
+    return o;
+}
+
+static or_err_t
+cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
+    size_t errlen)
+{
+    size_t        n;
+    or_session_t *s = sessions_copy(cycle, &n);
+    json_t       *a = json_array();
+
+    (void) request;
+    if (s == NULL || a == NULL) {
+        free(s);
+        json_decref(a);
+        snprintf(err, errlen, "no session table");
+        return OR_ERROR;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, "
+            "s:I, s:I, s:I, s:I, s:i, s:i}", "node", s[i].node, "peer",
+            s[i].peer, "direction", s[i].direction == OR_SESSION_IN ? "in"
+            : "out", "address", s[i].address, "mutual_link",
+            s[i].mutual_link, "since", (json_int_t) s[i].since,
+            "messages_in", (json_int_t) s[i].messages_in, "messages_out",
+            (json_int_t) s[i].messages_out, "bytes_in", (json_int_t)
+            s[i].bytes_in, "bytes_out", (json_int_t) s[i].bytes_out,
+            "worker", (int) s[i].worker, "pid", (int) s[i].pid));
+    }
+    free(s);
+    *reply = json_pack("{s:o, s:o}", "sessions", a, "handshakes",
+                       refusals(cycle));
+    return *reply ? OR_OK : OR_ENOMEM;
+}
+
+static uint64_t
+events_last(or_cycle_t *cycle)
+{
+    or_evt_t  none;
+    size_t    n;
+    uint64_t  missed, last = 0;
+
+    if (or_evring_fetch(cycle, UINT64_MAX, &none, 0, &n, &missed, &last)
+        != OR_OK)
+    {
+        return 0;
+    }
+    return last;
+}
+
+static or_err_t
+cmd_connect(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
+    size_t errlen)
+{
+    hs_worker_t *hw = hs_main(cycle)->worker;
+    const char  *node = json_string_value(json_object_get(request, "node"));
+    const char  *addr = json_string_value(json_object_get(request,
+                                                          "address"));
+    const char  *peer = json_string_value(json_object_get(request, "peer"));
+    or_addr_t    a;
+    uint64_t     since;
+    int          i = node_index(cycle, node);
+
+    if (i < 0) {
+        snprintf(err, errlen, "no node \"%.64s\"", node ? node : "");
+        return OR_ERROR;
+    }
+    if (!fp_valid(peer)) {
+        snprintf(err, errlen, "fingerprint \"%.32s\": expected 16 lowercase "
+                 "hex characters", peer ? peer : "");
+        return OR_ERROR;
+    }
+    if (addr == NULL || or_conf_parse_addr(addr, &a, err, errlen) != OR_OK) {
+        if (addr == NULL) {
+            snprintf(err, errlen, "no address");
+        }
+        return OR_ERROR;
+    }
+    for (size_t k = 0; k < hw->hs.nnodes; k++) {
+        if (strcmp(hw->hs.nodes[k].fp, peer) == 0) {
+            snprintf(err, errlen, "%s is node \"%s\" of this daemon", peer,
+                     hw->hs.nodes[k].id);
+            return OR_ERROR;
+        }
+    }
+    since = events_last(cycle);
+    if (or_hs_dial(&hw->hs, (size_t) i, (struct sockaddr *) &a.sa, a.len,
+                   peer) != OR_OK)
+    {
+        snprintf(err, errlen, "dialling %s failed: %s", a.text,
+                 strerror(errno));
+        return OR_ERROR;
+    }
+    *reply = json_pack("{s:I}", "since", (json_int_t) since);
+    return *reply ? OR_OK : OR_ENOMEM;
+}
+
+static or_err_t
+send_find(or_cycle_t *cycle, const char *node, const char *peer,
+    or_session_t *out)
+{
+    or_shm_zone_t      *zone = or_session_zone(cycle);
+    or_session_table_t *t = zone ? or_shm_addr(zone) : NULL;
+    or_err_t            rc = OR_AGAIN;
+
+    if (t == NULL) {
+        return OR_ERROR;
+    }
+    or_shm_lock(zone);
+    for (int i = 0; i < OR_SESSIONS_MAX; i++) {
+        or_session_t *s = &t->slots[i];
+
+        if (s->id != 0 && strcmp(s->peer, peer) == 0
+            && (node == NULL || strcmp(s->node, node) == 0))
+        {
+            *out = *s;
+            rc = OR_OK;
+            break;
+        }
+    }
+    or_shm_unlock(zone);
+    return rc;
+}
+
+static or_err_t
+cmd_send(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
+    size_t errlen)
+{
+    hs_worker_t  *hw = hs_main(cycle)->worker;
+    const char   *peer = json_string_value(json_object_get(request, "peer"));
+    const char   *node = json_string_value(json_object_get(request, "node"));
+    json_t       *payload = json_object_get(request, "payload");
+    or_session_t  s;
+    char         *text;
+    or_err_t      rc;
+
+    if (!fp_valid(peer) || !json_is_object(payload)) {
+        snprintf(err, errlen, "expected a fingerprint (16 lowercase hex) "
+                 "and a JSON object payload");
+        return OR_ERROR;
+    }
+    if (send_find(cycle, node, peer, &s) != OR_OK) {
+        snprintf(err, errlen, "no session with %s", peer);
+        return OR_ERROR;
+    }
+    text = json_dumps(payload, JSON_COMPACT);
+    if (text == NULL || strlen(text) > OR_MESSAGE_MAX - 1024) {
+        free(text);
+        snprintf(err, errlen, "payload over %d bytes", OR_MESSAGE_MAX - 1024);
+        return OR_ERROR;
+    }
+    if (s.pid == getpid()) {
+        rc = or_hs_send(&hw->hs, s.id, text, strlen(text));
+    } else {
+        rc = or_handoff_send(s.pid, OR_HANDOFF_SEND, s.id, text,
+                             strlen(text));
+    }
+    free(text);
+    if (rc != OR_OK) {
+        snprintf(err, errlen, "sending to %s failed: %s", peer,
+                 rc == OR_ETOOBIG ? "the peer does not read"
+                 : or_strerror(rc));
+        return OR_ERROR;
+    }
+    *reply = json_pack("{s:s, s:s, s:i}", "node", s.node, "peer", s.peer,
+                       "worker", (int) s.worker);
+    return *reply ? OR_OK : OR_ENOMEM;
+}
+
+static json_t *
+event_json(const or_evt_t *ev)
+{
+    json_t       *o, *p = NULL;
+    json_error_t  jerr;
+
+    o = json_pack("{s:I, s:I, s:s, s:s, s:s}", "seq", (json_int_t) ev->seq,
+                  "time", (json_int_t) ev->time, "type",
+                  or_evt_type_name(ev->type), "node", ev->node, "peer",
+                  ev->peer);
+    if (o == NULL) {
+        return NULL;
+    }
+    switch (ev->type) {
+    case OR_EVT_SESSION_ESTABLISHED:
+        json_object_set_new(o, "direction", json_string(ev->detail));
+        json_object_set_new(o, "address", json_stringn(ev->text,
+                                                       ev->textlen));
+        break;
+    case OR_EVT_MESSAGE:
+        json_object_set_new(o, "direction", json_string(ev->detail));
+        if (!ev->truncated) {
+            p = json_loadb(ev->text, ev->textlen, 0, &jerr);
+        }
+        json_object_set_new(o, "payload", p ? p
+                            : json_stringn(ev->text, ev->textlen));
+        json_object_set_new(o, "truncated", json_boolean(ev->truncated));
+        break;
+    default:
+        json_object_set_new(o, "reason", json_string(ev->detail));
+        break;
+    }
+    return o;
+}
+
+#define HS_WATCH_BATCH  64
+
+static or_err_t
+cmd_watch(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
+    size_t errlen)
+{
+    json_t   *since_j = json_object_get(request, "since");
+    uint64_t  since = 0, missed = 0, last = 0;
+    size_t    n = 0;
+    or_evt_t *evs = malloc(sizeof(or_evt_t) * HS_WATCH_BATCH);
+    json_t   *a = json_array();
+
+    if (json_is_integer(since_j) && json_integer_value(since_j) >= 0) {
+        since = (uint64_t) json_integer_value(since_j);
+    }
+    if (evs == NULL || a == NULL
+        || or_evring_fetch(cycle, since, evs, HS_WATCH_BATCH, &n, &missed,
+                           &last) != OR_OK)
+    {
+        free(evs);
+        json_decref(a);
+        snprintf(err, errlen, "no event ring");
+        return OR_ERROR;
+    }
+    /* No "since": start from now, as a new subscriber. */
+    if (since_j == NULL) {
+        n = 0;
+        missed = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(a, event_json(&evs[i]));
+    }
+    /* "last": what to pass as "since" next time (a batch may stop short) */
+    if (n > 0) {
+        last = evs[n - 1].seq;
+    } else if (since_j != NULL && since < last) {
+        last = since;
+    }
+    free(evs);
+    *reply = json_pack("{s:o, s:I, s:I}", "events", a, "last", (json_int_t)
+                       last, "missed", (json_int_t) missed);
+    return *reply ? OR_OK : OR_ENOMEM;
+}

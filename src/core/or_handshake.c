@@ -1,0 +1,838 @@
+/*
+ * Handshake connections of one worker. A connection moves through
+ * ACCEPTED (responder: waiting for one request object) or CONNECTING ->
+ * SENT (initiator: waiting for one response object), then SESSION
+ * (messages, v2 framing). Every way out goes through hs_close(), which
+ * logs one line with the reason and releases what the state holds.
+ */
+#include "or_handshake.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "or_conf.h"
+#include "or_conn.h"
+#include "or_cycle.h"
+#include "or_evring.h"
+#include "or_handoff.h"
+#include "or_log.h"
+#include "or_replay.h"
+#include "or_shm.h"
+#include "or_worker.h"
+
+typedef enum {
+    HS_ACCEPTED = 0,    /* responder: reading the request */
+    HS_CONNECTING,      /* initiator: connect() in progress */
+    HS_SENT,            /* initiator: reading the response */
+    HS_SESSION          /* established: messages */
+} hs_state_t;
+
+struct or_hs_conn_s {
+    or_hs_conn_t      *next;
+    or_hs_conn_t     **prevp;
+    or_hs_t           *hs;
+    size_t             node;
+    or_conn_t         *c;            /* owned */
+    int                state;        /* hs_state_t */
+    int                direction;    /* or_session_dir_t */
+    int                counted_pending;
+    int                counted_inbound;
+    size_t             scanned;      /* bytes of c->in the reader has seen */
+    or_json_reader_t  *reader;       /* owned */
+    or_v2_sent_t       sent;         /* initiator: what we asked */
+    char               peer[OR_FP_LEN + 1];   /* fingerprint, once known */
+    char               link[OR_LINK_LEN + 1];
+    int                slot;         /* in the session table; -1 none */
+    uint64_t           id;
+};
+
+static void hs_event(or_conn_t *c, unsigned events);
+static void hs_expired(or_event_loop_t *loop, or_timer_t *t, void *data);
+
+static or_log_t *
+hs_log(or_hs_t *hs)
+{
+    return hs->cycle->log;
+}
+
+static const char *
+hs_node_id(or_hs_conn_t *hc)
+{
+    return hc->hs->nodes[hc->node].id;
+}
+
+void
+or_hs_count(or_hs_t *hs, size_t node, int reason)
+{
+    or_session_table_t *t = or_shm_addr(hs->sessions);
+
+    if (node >= OR_SESSION_NODES_MAX || reason < 0 || reason >= OR_SR_LAST) {
+        return;
+    }
+    or_shm_lock(hs->sessions);
+    t->refused[node][reason]++;
+    or_shm_unlock(hs->sessions);
+}
+
+/* ---- the one close path ---- */
+
+static void
+hs_session_remove(or_hs_conn_t *hc)
+{
+    or_session_table_t *t = or_shm_addr(hc->hs->sessions);
+
+    if (hc->slot < 0) {
+        return;
+    }
+    or_shm_lock(hc->hs->sessions);
+    or_session_remove(t, hc->slot, hc->id);
+    or_shm_unlock(hc->hs->sessions);
+    hc->slot = -1;
+}
+
+/* Logs why (level, unless reason is NULL), publishes the end of a
+ * session, and frees everything hc holds. */
+static void
+hs_close(or_hs_conn_t *hc, or_log_level_t level, const char *reason)
+{
+    or_hs_t      *hs = hc->hs;
+    or_hs_node_t *n = &hs->nodes[hc->node];
+    int           was_session = hc->state == HS_SESSION;
+
+    if (reason != NULL && was_session) {
+        or_log_error(hs_log(hs), level, 0, "session closed: %s, node: %s, "
+                     "peer: %s, fingerprint: %s, bytes in: %llu", reason,
+                     n->id, hc->c->peer, hc->peer, (unsigned long long)
+                     hc->c->bytes_in);
+        or_evring_publish(hs->cycle, OR_EVT_SESSION_CLOSED, n->id, hc->peer,
+                          reason, NULL, 0);
+    } else if (reason != NULL) {
+        or_log_error(hs_log(hs), level, 0, "handshake %s: %s, node: %s, "
+                     "peer: %s", hc->direction == OR_SESSION_IN ? "refused"
+                     : "failed", reason, n->id, hc->c->peer);
+    }
+    if (!was_session && hc->direction == OR_SESSION_OUT) {
+        or_evring_publish(hs->cycle, OR_EVT_HANDSHAKE_FAILED, n->id,
+                          hc->sent.dialled, reason, NULL, 0);
+        if (hs->dial_done != NULL) {
+            hs->dial_done(hs, hc->node, hc->sent.dialled, 0, hs->dial_data);
+        }
+    }
+    hs_session_remove(hc);
+    if (hc->counted_pending) {
+        hs->pending--;
+    }
+    if (hc->counted_inbound) {
+        n->inbound--;
+    }
+    *hc->prevp = hc->next;
+    if (hc->next != NULL) {
+        hc->next->prevp = hc->prevp;
+    }
+    or_conn_free(hc->c);
+    or_json_reader_free(hc->reader);
+    free(hc);
+    or_worker_conn_release(hs->worker);
+}
+
+/* Refuse a request: count, answer the original's {"error": ...} shape in
+ * one write, log one line, close. */
+static void
+hs_refuse(or_hs_conn_t *hc, int reason, const char *detail)
+{
+    char   reply[256];
+    size_t len = 0;
+    char   why[320];
+
+    or_hs_count(hc->hs, hc->node, reason);
+    if (hc->direction == OR_SESSION_IN && hc->state == HS_ACCEPTED) {
+        if (reason < OR_R_LAST) {
+            if (or_v2_error_reply((or_reason_t) reason, reply, sizeof(reply),
+                                  &len) != OR_OK)
+            {
+                len = 0;
+            }
+        } else {
+            /* compat: the original's prefix, our reason name */
+            len = (size_t) snprintf(reply, sizeof(reply), "{\"error\": "
+                  "\"handshake_verification_failed: %s\"}",
+                  or_session_reason_name(reason));
+        }
+        if (len > 0 && or_conn_send(hc->c, reply, len) != OR_OK) {
+            /* the peer may be gone already; we close anyway */
+        }
+    }
+    snprintf(why, sizeof(why), "%s%s%s", or_session_reason_name(reason),
+             detail && detail[0] ? " (" : "", detail && detail[0] ? detail
+             : "");
+    if (detail && detail[0]) {
+        strncat(why, ")", sizeof(why) - strlen(why) - 1);
+    }
+    hs_close(hc, OR_LOG_INFO, why);
+}
+
+static or_hs_conn_t *
+hs_conn_new(or_hs_t *hs, size_t node, int fd, int direction)
+{
+    or_hs_node_t *n = &hs->nodes[node];
+    or_hs_conn_t *hc = calloc(1, sizeof(*hc));
+
+    if (hc == NULL) {
+        close(fd);
+        return NULL;
+    }
+    if (or_conn_new(hs->worker->loop, fd, n->max_size, OR_CONN_OUT_MAX,
+                    &hc->c) != OR_OK
+        || or_json_reader_new(n->max_size, &hc->reader) != OR_OK)
+    {
+        or_conn_free(hc->c);
+        free(hc);
+        return NULL;
+    }
+    hc->hs = hs;
+    hc->node = node;
+    hc->direction = direction;
+    hc->slot = -1;
+    hc->next = hs->conns;
+    hc->prevp = &hs->conns;
+    if (hc->next != NULL) {
+        hc->next->prevp = &hc->next;
+    }
+    hs->conns = hc;
+    hs->pending++;
+    hc->counted_pending = 1;
+    or_worker_conn_hold(hs->worker);
+    return hc;
+}
+
+/* ---- responder ---- */
+
+static void
+hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
+{
+    or_hs_node_t           *n = data;
+    or_hs_t                *hs = n->hs;
+    struct sockaddr_storage sa;
+    socklen_t               salen = sizeof(sa);
+    or_hs_conn_t           *hc;
+    char                    addr[64];
+    int                     cfd;
+
+    (void) loop;
+    (void) events;
+    cfd = accept4(fd, (struct sockaddr *) &sa, &salen,
+                  SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (cfd == -1) {
+        return;
+    }
+    or_conn_addr_text(&sa, addr, sizeof(addr));
+    if (hs->pending >= hs->max_pending || n->inbound >= n->max_inbound) {
+        /* A flood of half-open connections must not starve valid peers:
+         * refused at once, before any buffer is allocated. */
+        or_hs_count(hs, (size_t) (n - hs->nodes), OR_SR_LIMIT);
+        or_log_error(hs_log(hs), OR_LOG_INFO, 0, "handshake refused: limit "
+                     "(%zu pending, %zu inbound), node: %s, peer: %s",
+                     hs->pending, n->inbound, n->id, addr);
+        close(cfd);
+        return;
+    }
+    hc = hs_conn_new(hs, (size_t) (n - hs->nodes), cfd, OR_SESSION_IN);
+    if (hc == NULL) {
+        or_log_error(hs_log(hs), OR_LOG_NOTICE, ENOMEM, "handshake refused: "
+                     "out of memory, node: %s, peer: %s", n->id, addr);
+        return;
+    }
+    snprintf(hc->c->peer, sizeof(hc->c->peer), "%s", addr);
+    n->inbound++;
+    hc->counted_inbound = 1;
+    if (or_conn_start(hc->c, OR_EV_READ, hs_event, hc) != OR_OK
+        || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
+    {
+        hs_close(hc, OR_LOG_NOTICE, "cannot watch the connection");
+    }
+}
+
+/* ---- both sides: a handshake that passed every check ---- */
+
+/* Crossed dials (each side dialled the other): both sides keep the one
+ * dialled by the smaller fingerprint, so they agree without talking. */
+static int
+hs_new_wins(or_hs_conn_t *hc, const or_session_t *old)
+{
+    const char *ours = hc->hs->nodes[hc->node].fp;
+    const char *by_new = hc->direction == OR_SESSION_OUT ? ours : hc->peer;
+    const char *by_old = old->direction == OR_SESSION_OUT ? ours : old->peer;
+
+    return old->direction == hc->direction || strcmp(by_new, by_old) < 0;
+}
+
+static void
+hs_replace(or_hs_conn_t *hc, const or_session_t *old)
+{
+    or_hs_t *hs = hc->hs;
+
+    or_log_error(hs_log(hs), OR_LOG_NOTICE, 0, "session replaced by a new "
+                 "%s handshake, node: %s, fingerprint: %s, old worker: %u",
+                 hc->direction == OR_SESSION_IN ? "inbound" : "outbound",
+                 hs_node_id(hc), hc->peer, old->worker);
+    if (old->pid == getpid()) {
+        if (or_hs_close_session(hs, old->id, "replaced") != OR_OK) {
+            /* already gone */
+        }
+    } else if (or_handoff_send(old->pid, OR_HANDOFF_CLOSE, old->id,
+                               "replaced", 8) != OR_OK)
+    {
+        /* its worker is gone: the slot is stale; drop it */
+        or_shm_lock(hs->sessions);
+        or_session_purge_pid(or_shm_addr(hs->sessions), old->pid);
+        or_shm_unlock(hs->sessions);
+    }
+}
+
+static void
+hs_fill(or_hs_conn_t *hc, or_session_t *s)
+{
+    or_hs_node_t *n = &hc->hs->nodes[hc->node];
+
+    memset(s, 0, sizeof(*s));
+    snprintf(s->node, sizeof(s->node), "%s", n->id);
+    memcpy(s->peer, hc->peer, sizeof(s->peer));
+    snprintf(s->ours, sizeof(s->ours), "%s", n->fp);
+    memcpy(s->mutual_link, hc->link, sizeof(s->mutual_link));
+    snprintf(s->address, sizeof(s->address), "%s", hc->c->peer);
+    s->direction = hc->direction;
+    s->framing = OR_FRAMING_V2;
+    s->since = (int64_t) time(NULL);
+    s->pid = getpid();
+    s->worker = hc->hs->worker->index;
+}
+
+/* Records the session (replacing or yielding to a live one for the same
+ * peer); OR_AGAIN: the live one is kept, refuse this one; OR_ENOMEM. */
+static or_err_t
+hs_record(or_hs_conn_t *hc)
+{
+    or_hs_t            *hs = hc->hs;
+    or_session_table_t *t = or_shm_addr(hs->sessions);
+    or_session_t        s, old;
+    int                 idx, have_old = 0;
+
+    hs_fill(hc, &s);
+    or_shm_lock(hs->sessions);
+    idx = or_session_find(t, s.node, s.peer);
+    if (idx >= 0) {
+        old = t->slots[idx];
+        if (!hs_new_wins(hc, &old)) {
+            or_shm_unlock(hs->sessions);
+            return OR_AGAIN;
+        }
+        have_old = 1;
+    }
+    hc->slot = or_session_add(t, &s, &hc->id);
+    if (hc->slot >= 0 && hc->node < OR_SESSION_NODES_MAX) {
+        t->accepted[hc->node]++;
+    }
+    or_shm_unlock(hs->sessions);
+    if (hc->slot < 0) {
+        return OR_ENOMEM;
+    }
+    if (have_old) {
+        hs_replace(hc, &old);
+    }
+    return OR_OK;
+}
+
+/* The stream after the handshake: messages up to OR_MESSAGE_MAX each. */
+static or_err_t
+hs_to_session(or_hs_conn_t *hc)
+{
+    or_json_reader_t *r;
+
+    if (or_json_reader_new(OR_MESSAGE_MAX, &r) != OR_OK) {
+        return OR_ENOMEM;
+    }
+    if (or_conn_resize_in(hc->c, OR_MESSAGE_MAX) != OR_OK) {
+        or_json_reader_free(r);
+        return OR_ENOMEM;
+    }
+    or_json_reader_free(hc->reader);
+    hc->reader = r;
+    hc->scanned = 0;
+    hc->state = HS_SESSION;
+    hc->hs->pending--;
+    hc->counted_pending = 0;
+    or_timer_del(hc->c->loop, &hc->c->deadline);
+    return OR_OK;
+}
+
+static void
+hs_established(or_hs_conn_t *hc)
+{
+    or_hs_t *hs = hc->hs;
+
+    or_log_error(hs_log(hs), OR_LOG_INFO, 0, "session established: %s, "
+                 "node: %s, peer: %s, fingerprint: %s, mutual_link: %s",
+                 hc->direction == OR_SESSION_IN ? "in" : "out", hs_node_id(hc),
+                 hc->c->peer, hc->peer, hc->link);
+    or_evring_publish(hs->cycle, OR_EVT_SESSION_ESTABLISHED, hs_node_id(hc),
+                      hc->peer, hc->direction == OR_SESSION_IN ? "in" : "out",
+                      hc->c->peer, strlen(hc->c->peer));
+    if (hc->direction == OR_SESSION_OUT && hs->dial_done != NULL) {
+        hs->dial_done(hs, hc->node, hc->peer, 1, hs->dial_data);
+    }
+}
+
+/* ---- responder: one request ---- */
+
+static int
+hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
+{
+    or_hs_t         *hs = hc->hs;
+    or_hs_node_t    *n = &hs->nodes[hc->node];
+    or_v2_request_t  req;
+    or_errbuf_t      eb;
+    char             out[OR_HANDSHAKE_MAX];
+    size_t           outlen;
+    int64_t          now = (int64_t) time(NULL);
+    or_err_t         rc;
+
+    memset(&eb, 0, sizeof(eb));
+    if (or_v2_request_check(json, len, n->fp, now, OR_HANDSHAKE_WINDOW,
+                            &req, &eb) != OR_OK)
+    {
+        hs_refuse(hc, eb.reason, eb.msg);
+        return -1;
+    }
+    memcpy(hc->peer, req.source, sizeof(hc->peer));
+    or_shm_lock(hs->replay);
+    rc = or_replay_check_add(or_shm_addr(hs->replay), req.signature,
+                             req.siglen, req.timestamp, now,
+                             OR_HANDSHAKE_WINDOW);
+    or_shm_unlock(hs->replay);
+    if (rc != OR_OK) {
+        or_v2_request_clear(&req);
+        hs_refuse(hc, OR_SR_REPLAY, req.source);
+        return -1;
+    }
+    /* In v2 the request carries no sector: the node filter can only be
+     * asked about a peer we discovered (or_peers), by its fingerprint;
+     * an undiscovered peer is not filtered (see docs/ARCHITECTURE.md). */
+    rc = or_v2_response_build(n->key, &req, now, out, sizeof(out), &outlen,
+                              hc->link, &eb);
+    or_v2_request_clear(&req);
+    if (rc != OR_OK) {
+        hs_refuse(hc, eb.reason, eb.msg);
+        return -1;
+    }
+    rc = hs_record(hc);
+    if (rc != OR_OK) {
+        hs_refuse(hc, rc == OR_AGAIN ? OR_SR_DUPLICATE : OR_R_NOMEM, "");
+        return -1;
+    }
+    /* One write of a compact object: the original reads once (4 KiB). */
+    if (or_conn_send(hc->c, out, outlen) != OR_OK
+        || hs_to_session(hc) != OR_OK)
+    {
+        hs_close(hc, OR_LOG_INFO, "writing the response failed");
+        return -1;
+    }
+    hs_established(hc);
+    return 0;
+}
+
+/* ---- initiator ---- */
+
+int
+or_hs_dialling(const or_hs_t *hs, size_t node, const char *peer)
+{
+    for (const or_hs_conn_t *hc = hs->conns; hc != NULL; hc = hc->next) {
+        if (hc->node == node && hc->direction == OR_SESSION_OUT
+            && hc->state != HS_SESSION
+            && strcmp(hc->sent.dialled, peer) == 0)
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+or_err_t
+or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
+    socklen_t salen, const char *peer)
+{
+    or_hs_node_t *n = &hs->nodes[node];
+    or_hs_conn_t *hc;
+    int           fd;
+
+    if (strlen(peer) != OR_FP_LEN || hs->pending >= hs->max_pending) {
+        return OR_EPROTO;
+    }
+    fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd == -1) {
+        return OR_ERROR;
+    }
+    if (connect(fd, sa, salen) == -1 && errno != EINPROGRESS) {
+        int err = errno;
+
+        close(fd);
+        errno = err;
+        return OR_ERROR;
+    }
+    hc = hs_conn_new(hs, node, fd, OR_SESSION_OUT);
+    if (hc == NULL) {
+        return OR_ENOMEM;
+    }
+    or_conn_addr_text(sa, hc->c->peer, sizeof(hc->c->peer));
+    snprintf(hc->sent.dialled, sizeof(hc->sent.dialled), "%s", peer);
+    snprintf(hc->sent.ours, sizeof(hc->sent.ours), "%s", n->fp);
+    hc->state = HS_CONNECTING;
+    if (or_conn_start(hc->c, OR_EV_WRITE, hs_event, hc) != OR_OK
+        || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
+    {
+        hs_close(hc, OR_LOG_NOTICE, "cannot watch the connection");
+        return OR_ERROR;
+    }
+    return OR_OK;
+}
+
+static void
+hs_connected(or_hs_conn_t *hc)
+{
+    or_hs_node_t *n = &hc->hs->nodes[hc->node];
+    or_errbuf_t   eb;
+    char          out[OR_HANDSHAKE_MAX], why[320];
+    size_t        len;
+    int           err = 0;
+    socklen_t     elen = sizeof(err);
+    int64_t       now = (int64_t) time(NULL);
+
+    if (getsockopt(hc->c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) == -1) {
+        err = errno;
+    }
+    if (err != 0) {
+        snprintf(why, sizeof(why), "connect() failed: %s", strerror(err));
+        hs_close(hc, OR_LOG_INFO, why);
+        return;
+    }
+    memset(&eb, 0, sizeof(eb));
+    if (or_v2_request_build(n->key, hc->sent.dialled, now, out, sizeof(out),
+                            &len, &eb) != OR_OK)
+    {
+        hs_close(hc, OR_LOG_ERR, eb.msg);
+        return;
+    }
+    hc->sent.timestamp = now;
+    hc->state = HS_SENT;
+    if (or_event_mod(hc->c->loop, hc->c->fd, OR_EV_READ) != OR_OK
+        || or_conn_send(hc->c, out, len) != OR_OK)
+    {
+        hs_close(hc, OR_LOG_INFO, "writing the request failed");
+    }
+}
+
+static int
+hs_on_response(or_hs_conn_t *hc, const char *json, size_t len)
+{
+    or_v2_response_t resp;
+    or_errbuf_t      eb;
+    char             why[320];
+    or_err_t         rc;
+
+    memset(&eb, 0, sizeof(eb));
+    if (or_v2_response_check(json, len, &hc->sent, (int64_t) time(NULL),
+                             OR_HANDSHAKE_WINDOW, &resp, &eb) != OR_OK)
+    {
+        or_hs_count(hc->hs, hc->node, eb.reason);
+        snprintf(why, sizeof(why), "%s (%s)", or_reason_name(eb.reason),
+                 eb.msg);
+        hs_close(hc, OR_LOG_INFO, why);
+        return -1;
+    }
+    memcpy(hc->peer, resp.source, sizeof(hc->peer));
+    memcpy(hc->link, resp.mutual_link, sizeof(hc->link));
+    or_v2_response_clear(&resp);
+    rc = hs_record(hc);
+    if (rc != OR_OK) {
+        or_hs_count(hc->hs, hc->node, rc == OR_AGAIN ? OR_SR_DUPLICATE
+                                                     : OR_R_NOMEM);
+        hs_close(hc, OR_LOG_INFO, rc == OR_AGAIN ? "duplicate: a live "
+                 "session with this peer is kept" : "session table full");
+        return -1;
+    }
+    if (hs_to_session(hc) != OR_OK) {
+        hs_close(hc, OR_LOG_NOTICE, "out of memory");
+        return -1;
+    }
+    hs_established(hc);
+    return 0;
+}
+
+/* ---- sessions: messages (v2 framing: JSON objects back to back) ---- */
+
+static void
+hs_count_msg(or_hs_conn_t *hc, int in, size_t bytes)
+{
+    or_session_table_t *t = or_shm_addr(hc->hs->sessions);
+    or_session_t       *s;
+
+    if (hc->slot < 0) {
+        return;
+    }
+    or_shm_lock(hc->hs->sessions);
+    s = &t->slots[hc->slot];
+    if (s->id == hc->id) {
+        if (in) {
+            s->messages_in++;
+            s->bytes_in += bytes;
+        } else {
+            s->messages_out++;
+            s->bytes_out += bytes;
+        }
+    }
+    or_shm_unlock(hc->hs->sessions);
+}
+
+static int
+hs_on_message(or_hs_conn_t *hc, const char *json, size_t len)
+{
+    or_hs_node_t    *n = &hc->hs->nodes[hc->node];
+    or_v2_message_t  msg;
+    or_errbuf_t      eb;
+    char             why[320];
+
+    memset(&eb, 0, sizeof(eb));
+    if (or_v2_message_parse(json, len, &msg, &eb) != OR_OK) {
+        snprintf(why, sizeof(why), "bad message: %s (%s)",
+                 or_reason_name(eb.reason), eb.msg);
+        hs_close(hc, OR_LOG_INFO, why);
+        return -1;
+    }
+    /* compat: the original sends "mutual_link": null; a link given must
+     * be ours. Source and target must be the session's two ends. */
+    if (strcmp(msg.source, hc->peer) != 0 || strcmp(msg.target, n->fp) != 0
+        || (msg.has_link && strcmp(msg.mutual_link, hc->link) != 0))
+    {
+        or_v2_message_clear(&msg);
+        hs_close(hc, OR_LOG_INFO, "message not from this session's peer "
+                 "(source, target or mutual_link differ)");
+        return -1;
+    }
+    hs_count_msg(hc, 1, len);
+    or_log_error(hs_log(hc->hs), OR_LOG_INFO, 0, "message received: %zu "
+                 "bytes, node: %s, peer: %s, fingerprint: %s", len, n->id,
+                 hc->c->peer, hc->peer);
+    or_evring_publish(hc->hs->cycle, OR_EVT_MESSAGE, n->id, hc->peer,
+                      hc->direction == OR_SESSION_IN ? "in" : "out",
+                      msg.payload, msg.payload_len);
+    or_v2_message_clear(&msg);
+    return 0;
+}
+
+static int
+hs_on_object(or_hs_conn_t *hc, const char *json, size_t len)
+{
+    switch (hc->state) {
+    case HS_ACCEPTED:
+        return hs_on_request(hc, json, len);
+    case HS_SENT:
+        return hs_on_response(hc, json, len);
+    default:
+        return hs_on_message(hc, json, len);
+    }
+}
+
+/* Cuts complete objects off the front of the input; -1 if hc closed. */
+static int
+hs_objects(or_hs_conn_t *hc)
+{
+    or_conn_t   *c = hc->c;
+    or_errbuf_t  eb;
+    size_t       used, objlen;
+    or_err_t     rc;
+
+    while (hc->scanned < c->inlen) {
+        memset(&eb, 0, sizeof(eb));
+        rc = or_json_reader_feed(hc->reader, c->in + hc->scanned,
+                                 c->inlen - hc->scanned, &used, &eb);
+        if (rc == OR_AGAIN) {
+            hc->scanned = c->inlen;
+            return 0;
+        }
+        if (rc != OR_OK) {
+            hs_refuse(hc, rc == OR_ETOOBIG ? OR_R_TOO_BIG
+                      : eb.reason ? (int) eb.reason
+                      : OR_R_JSON_MALFORMED, eb.msg);
+            return -1;
+        }
+        objlen = hc->scanned + used;
+        if (hs_on_object(hc, c->in, objlen) != 0) {
+            return -1;
+        }
+        or_conn_consume(c, objlen);
+        hc->scanned = 0;
+    }
+    return 0;
+}
+
+static void
+hs_read(or_hs_conn_t *hc)
+{
+    size_t   n = 0;
+    char     why[128];
+    or_err_t rc = or_conn_read(hc->c, &n);
+
+    if (rc == OR_AGAIN) {
+        return;
+    }
+    if (rc == OR_ETOOBIG) {
+        hs_refuse(hc, OR_R_TOO_BIG, "input bound reached");
+        return;
+    }
+    if (rc == OR_ERROR) {
+        snprintf(why, sizeof(why), "read() failed: %s", strerror(errno));
+        hs_close(hc, OR_LOG_INFO, why);
+        return;
+    }
+    if (n > 0 && hs_objects(hc) != 0) {
+        return;
+    }
+    if (hc->c->eof) {
+        if (hc->state == HS_SESSION) {
+            hs_close(hc, OR_LOG_INFO, "closed by peer");
+        } else {
+            hs_refuse(hc, OR_SR_CLOSED, hc->c->inlen ? "incomplete object"
+                      : "");
+        }
+    }
+}
+
+static void
+hs_event(or_conn_t *c, unsigned events)
+{
+    or_hs_conn_t *hc = c->data;
+
+    if (hc->state == HS_CONNECTING) {
+        hs_connected(hc);
+        return;
+    }
+    if (events & (OR_EV_READ | OR_EV_ERROR)) {
+        hs_read(hc);
+    }
+}
+
+static void
+hs_expired(or_event_loop_t *loop, or_timer_t *t, void *data)
+{
+    or_hs_conn_t *hc = data;
+
+    (void) loop;
+    (void) t;
+    hs_refuse(hc, OR_SR_TIMEOUT, hc->c->inlen ? "incomplete object" : "");
+}
+
+or_err_t
+or_hs_send(or_hs_t *hs, uint64_t id, const char *payload, size_t len)
+{
+    or_hs_conn_t    *hc;
+    or_errbuf_t      eb;
+    struct timespec  ts;
+    size_t           cap = len + 1024, outlen;
+    char            *out;
+    or_err_t         rc;
+
+    for (hc = hs->conns; hc != NULL; hc = hc->next) {
+        if (hc->state == HS_SESSION && hc->id == id) {
+            break;
+        }
+    }
+    if (hc == NULL) {
+        return OR_AGAIN;
+    }
+    out = malloc(cap);
+    if (out == NULL) {
+        return OR_ENOMEM;
+    }
+    clock_gettime(CLOCK_REALTIME, &ts);
+    rc = or_v2_message_build(hs->nodes[hc->node].fp, hc->peer,
+                             (double) ts.tv_sec + ts.tv_nsec / 1e9, hc->link,
+                             payload, len, out, cap, &outlen, &eb);
+    if (rc == OR_OK) {
+        rc = or_conn_send(hc->c, out, outlen);
+    }
+    free(out);
+    if (rc == OR_OK) {
+        hs_count_msg(hc, 0, outlen);
+    } else if (rc == OR_ERROR) {
+        hs_close(hc, OR_LOG_INFO, "write() failed");
+    }
+    return rc;
+}
+
+or_err_t
+or_hs_close_session(or_hs_t *hs, uint64_t id, const char *reason)
+{
+    for (or_hs_conn_t *hc = hs->conns; hc != NULL; hc = hc->next) {
+        if (hc->state == HS_SESSION && hc->id == id) {
+            hs_close(hc, OR_LOG_INFO, reason);
+            return OR_OK;
+        }
+    }
+    return OR_AGAIN;
+}
+
+/* ---- listening ---- */
+
+or_err_t
+or_hs_listen(or_hs_t *hs)
+{
+    for (size_t i = 0; i < hs->nnodes; i++) {
+        or_hs_node_t *n = &hs->nodes[i];
+
+        n->hs = hs;
+        if (n->listen_fd < 0) {
+            continue;
+        }
+        if (or_event_add(hs->worker->loop, n->listen_fd,
+                         OR_EV_READ | OR_EV_EXCLUSIVE, hs_accept, n)
+            != OR_OK)
+        {
+            or_log_error(hs_log(hs), OR_LOG_CRIT, errno, "watching the "
+                         "listening socket of node \"%s\" failed", n->id);
+            return OR_ERROR;
+        }
+    }
+    hs->accepting = 1;
+    return OR_OK;
+}
+
+void
+or_hs_stop_accepting(or_hs_t *hs)
+{
+    if (!hs->accepting) {
+        return;
+    }
+    for (size_t i = 0; i < hs->nnodes; i++) {
+        if (hs->nodes[i].listen_fd >= 0
+            && or_event_del(hs->worker->loop, hs->nodes[i].listen_fd)
+               != OR_OK)
+        {
+            /* the slot is released anyway */
+        }
+    }
+    hs->accepting = 0;
+}
+
+void
+or_hs_close_all(or_hs_t *hs, const char *reason)
+{
+    or_hs_stop_accepting(hs);
+    while (hs->conns != NULL) {
+        hs_close(hs->conns, OR_LOG_INFO, reason);
+    }
+}

@@ -1,0 +1,87 @@
+/*
+ * The v2 handshake over epoll (PROTOCOL-v2.md "Handshake over TCP") as
+ * responder and initiator, and the established sessions a worker holds
+ * (messages in, messages out). The handshake module owns the settings and
+ * the control commands; this file owns the connections.
+ */
+#ifndef OR_HANDSHAKE_H_INCLUDED
+#define OR_HANDSHAKE_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "openred.h"
+#include "or_err.h"
+#include "or_session.h"
+
+typedef struct or_cycle_s      or_cycle_t;
+typedef struct or_worker_s     or_worker_t;
+typedef struct or_node_s       or_node_t;
+typedef struct or_shm_zone_s   or_shm_zone_t;
+typedef struct or_hs_s         or_hs_t;
+typedef struct or_hs_conn_s    or_hs_conn_t;
+
+/* One node as this worker serves it. */
+typedef struct {
+    or_hs_t          *hs;            /* back pointer, for the accept handler */
+    const or_node_t  *node;          /* borrowed from the cycle */
+    const char       *id;            /* borrowed */
+    const or_key_t   *key;           /* borrowed; loaded by the master */
+    const char       *fp;            /* borrowed; the key's fingerprint */
+    int               listen_fd;     /* the master's; -1 if none */
+    uint64_t          timeout_ms;    /* handshake_timeout */
+    size_t            max_size;      /* handshake_max_size */
+    size_t            max_inbound;
+    size_t            inbound;       /* this worker: pending + sessions */
+} or_hs_node_t;
+
+/* Told when an outbound dial ends: ok, or why not (auto-connect backoff). */
+typedef void (*or_hs_dial_done_pt)(or_hs_t *hs, size_t node,
+    const char *peer, int ok, void *data);
+
+struct or_hs_s {
+    or_cycle_t         *cycle;       /* borrowed */
+    or_worker_t        *worker;      /* borrowed */
+    or_hs_node_t       *nodes;       /* owned, nnodes */
+    size_t              nnodes;
+    size_t              pending;     /* handshakes in progress, all nodes */
+    size_t              max_pending; /* max_pending_handshakes */
+    or_shm_zone_t      *sessions;    /* borrowed */
+    or_shm_zone_t      *replay;      /* borrowed */
+    or_hs_conn_t       *conns;       /* every connection of this worker */
+    int                 accepting;
+    or_hs_dial_done_pt  dial_done;
+    void               *dial_data;
+};
+
+/* Start accepting on every node's listening socket (EPOLLEXCLUSIVE). */
+__attribute__((warn_unused_result))
+or_err_t or_hs_listen(or_hs_t *hs);
+/* Stop accepting; sessions and handshakes in progress carry on. */
+void or_hs_stop_accepting(or_hs_t *hs);
+/* Close every connection with reason (worker exit). */
+void or_hs_close_all(or_hs_t *hs, const char *reason);
+
+/* Dial peer (expected fingerprint) at sa for node; the result comes as a
+ * session_established or handshake_failed event and to dial_done. */
+__attribute__((warn_unused_result))
+or_err_t or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
+    socklen_t salen, const char *peer);
+/* 1 if this worker has a dial to peer of node in progress. */
+int or_hs_dialling(const or_hs_t *hs, size_t node, const char *peer);
+
+/* Send payload (one JSON object) on session id held by this worker.
+ * OR_AGAIN: not held here. OR_ETOOBIG: the peer does not read. */
+__attribute__((warn_unused_result))
+or_err_t or_hs_send(or_hs_t *hs, uint64_t id, const char *payload,
+    size_t len);
+/* Close session id held here (replaced elsewhere); OR_AGAIN if not here. */
+__attribute__((warn_unused_result))
+or_err_t or_hs_close_session(or_hs_t *hs, uint64_t id, const char *reason);
+
+/* Count a refusal of node by reason (or_reason_t or OR_SR_*) in shm. */
+void or_hs_count(or_hs_t *hs, size_t node, int reason);
+
+#endif /* OR_HANDSHAKE_H_INCLUDED */

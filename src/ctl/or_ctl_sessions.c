@@ -1,0 +1,65 @@
+/* openredctl sessions: every established session of every worker. */
+#include "or_ctl.h"
+
+#include <stdio.h>
+#include <time.h>
+
+static const char *
+str(json_t *obj, const char *name)
+{
+    const char *v = json_string_value(json_object_get(obj, name));
+
+    return v ? v : "-";
+}
+
+static long long
+num(json_t *obj, const char *name)
+{
+    return (long long) json_integer_value(json_object_get(obj, name));
+}
+
+int
+or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
+{
+    json_t *req, *r = NULL, *a, *v;
+    char    err[512], since[32];
+    size_t  i;
+
+    (void) argv;
+    if (argc != 1) {
+        fprintf(stderr, "Usage: openredctl sessions [--json]\n");
+        return OR_CTL_EXIT_USAGE;
+    }
+    req = json_pack("{s:s}", "command", "sessions");
+    if (req == NULL || or_ctl_request(ctl, req, &r, err, sizeof(err))
+                       != OR_OK)
+    {
+        fprintf(stderr, "openredctl: sessions: %s\n", req ? err
+                : "out of memory");
+        json_decref(req);
+        return OR_CTL_EXIT_FAILURE;
+    }
+    json_decref(req);
+    a = json_object_get(r, "sessions");
+    if (ctl->json) {
+        json_dumpf(a, stdout, JSON_COMPACT);
+        putchar('\n');
+        json_decref(r);
+        return OR_CTL_EXIT_OK;
+    }
+    printf("%-12s %-16s %-3s %-21s %-19s %6s %6s %s\n", "NODE", "PEER",
+           "DIR", "ADDRESS", "SINCE", "IN", "OUT", "WORKER");
+    json_array_foreach(a, i, v) {
+        time_t    t = (time_t) num(v, "since");
+        struct tm tm;
+
+        strftime(since, sizeof(since), "%Y/%m/%d %H:%M:%S",
+                 localtime_r(&t, &tm));
+        printf("%-12s %-16s %-3s %-21s %-19s %6lld %6lld #%lld\n",
+               str(v, "node"), str(v, "peer"), str(v, "direction"),
+               str(v, "address"), since, num(v, "messages_in"),
+               num(v, "messages_out"), num(v, "worker"));
+    }
+    json_decref(r);
+    return OR_CTL_EXIT_OK;
+}
