@@ -1,0 +1,136 @@
+/*
+ * The peer table: what discovery heard, per node, in the "peers" shm zone,
+ * so that auto-connect, the handshake and `openredctl peers` can read it
+ * without including the discovery module. Keyed by (node index,
+ * fingerprint), bounded by the node's max_peers (the stalest entry goes
+ * when full), entries older than the node's expire are not returned.
+ * Written by the discovery worker only; readers lock with or_peers_each().
+ * Pure functions take `now` (s, wall clock) so tests inject the clock.
+ */
+#ifndef OR_PEERS_H_INCLUDED
+#define OR_PEERS_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "openred.h"
+#include "or_err.h"
+#include "or_limits.h"
+
+typedef struct or_cycle_s     or_cycle_t;
+typedef struct or_shm_zone_s  or_shm_zone_t;
+
+#define OR_PEERS_ZONE      "peers"
+#define OR_PEER_ADDR_LEN   46          /* INET6_ADDRSTRLEN */
+
+/* One discovered peer of one node (PROTOCOL-v2.md "Discovery beacons"). */
+typedef struct {
+    char      fingerprint[OR_FP_LEN + 1];     /* "" = free slot */
+    char      sector[OR_V2_SECTOR_LEN_MAX + 1];
+    char      services[OR_V2_SERVICES_MAX][OR_V2_SERVICE_LEN_MAX + 1];
+    uint32_t  nservices;
+    int64_t   activity_level;
+    char      adv_ip[OR_V2_IP_LEN_MAX + 1];   /* advertised p2p_endpoint */
+    uint16_t  adv_port;                       /* advertised; the dial port */
+    char      source[OR_PEER_ADDR_LEN];       /* beacon source address */
+    uint16_t  source_port;                    /* beacon source UDP port */
+    int64_t   first_seen;                     /* s, wall clock */
+    int64_t   last_seen;                      /* s, wall clock */
+    uint64_t  beacons;                        /* beacons counted */
+} or_peer_t;
+
+/* The dial address: beacon source address with the advertised port
+ * (the original advertises 127.0.0.1 whatever its host). OR_EPROTO if
+ * the source is not an address or the port is 0. */
+__attribute__((warn_unused_result))
+or_err_t or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
+    socklen_t *len);
+
+/* ---- one node's table (pure; used by discovery and the unit tests) ---- */
+
+typedef struct or_peer_table_s or_peer_table_t;
+
+/* Bytes of a table of max_peers entries (index included). */
+size_t or_peer_table_size(size_t max_peers);
+/* Lays out a table in mem (or_peer_table_size(max_peers) bytes), empty. */
+or_peer_table_t *or_peer_table_init(void *mem, size_t max_peers,
+    int64_t expire, const char *node_id);
+
+typedef enum {
+    OR_PEER_UPDATED = 0,        /* known, refreshed */
+    OR_PEER_NEW,                /* added to a table with room */
+    OR_PEER_NEW_EVICTED         /* added; the stalest entry made room */
+} or_peer_update_t;
+
+/* Adds or refreshes p (its fingerprint, sector, services, endpoint and
+ * source; first_seen, last_seen and beacons are kept by the table).
+ * evicted (may be NULL) gets the entry that made room. An entry that
+ * expired counts as new again. */
+or_peer_update_t or_peer_table_update(or_peer_table_t *t, const or_peer_t *p,
+    int64_t now, or_peer_t *evicted);
+/* Removes the entries not heard for expire s; calls lost (may be NULL)
+ * for each before it goes. Returns how many went. */
+size_t or_peer_table_expire(or_peer_table_t *t, int64_t now,
+    void (*lost)(const or_peer_t *p, void *data), void *data);
+/* Live entries (not expired at now); copy into out when found. */
+int or_peer_table_find(const or_peer_table_t *t, const char *fp,
+    int64_t now, or_peer_t *out);
+size_t or_peer_table_count(const or_peer_table_t *t, int64_t now);
+/* Calls cb for each live entry until it returns nonzero. */
+typedef int (*or_peers_each_pt)(const or_peer_t *p, void *data);
+void or_peer_table_each(const or_peer_table_t *t, int64_t now,
+    or_peers_each_pt cb, void *data);
+
+/* ---- counters (per discovery socket and per node) ---- */
+
+#define OR_PEERS_NODES_MAX    64
+#define OR_PEERS_SOCKETS_MAX  64
+
+typedef struct {
+    uint64_t  received;               /* datagrams read */
+    uint64_t  opened;                 /* opened with some passphrase */
+    uint64_t  refused[OR_R_LAST];     /* by or_reason_t of the last key */
+    uint64_t  own;                    /* our own nodes' beacons */
+    uint64_t  early;                  /* early beacons sent */
+} or_peers_sock_stats_t;
+
+typedef struct {
+    uint64_t  sent;                   /* beacons sent */
+    uint64_t  send_failed;
+    uint64_t  listed;                 /* peers newly listed */
+    uint64_t  lost;                   /* peers expired */
+    uint64_t  evicted;                /* stalest entries dropped when full */
+    uint64_t  filtered;               /* beacons the node filter refused */
+} or_peers_node_stats_t;
+
+/* ---- the zone (all nodes of a cycle) ---- */
+
+/* Master (init_master): declares the zone for every node of cycle. A
+ * reload keeps it when the size is unchanged; the discovery worker then
+ * clears the tables whose node moved (or_peers_zone_attach). */
+__attribute__((warn_unused_result))
+or_err_t or_peers_zone_add(or_cycle_t *cycle);
+/* Borrowed; valid while the cycle lives. NULL without the zone. */
+or_shm_zone_t *or_peers_zone(or_cycle_t *cycle);
+
+/* Discovery worker at start: checks each table against its node (id,
+ * max_peers) and resets the ones that do not match. */
+void or_peers_zone_attach(or_cycle_t *cycle);
+
+/* Locked helpers over the zone; node is the node's index in the cycle.
+ * Callbacks run with the zone locked: copy, never block or call back. */
+void or_peers_each(or_cycle_t *cycle, size_t node, int64_t now,
+    or_peers_each_pt cb, void *data);
+/* 1 and *out filled if node lists fp (alive at now), else 0. */
+int or_peers_find(or_cycle_t *cycle, size_t node, const char *fp,
+    int64_t now, or_peer_t *out);
+
+/* The table of node inside the zone (borrowed; lock the zone yourself),
+ * or NULL without the zone. */
+or_peer_table_t *or_peers_table(or_cycle_t *cycle, size_t node);
+or_peers_node_stats_t *or_peers_node_stats(or_cycle_t *cycle, size_t node);
+or_peers_sock_stats_t *or_peers_sock_stats(or_cycle_t *cycle, size_t sock);
+
+#endif /* OR_PEERS_H_INCLUDED */
