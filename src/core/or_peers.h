@@ -107,17 +107,28 @@ typedef struct {
 
 /* ---- the zone (all nodes of a cycle) ---- */
 
-/* Master (init_master): declares the zone for every node of cycle. A
- * reload keeps it when the size is unchanged; the discovery worker then
- * clears the tables whose node moved (or_peers_zone_attach). */
+/* What the zone holds for each node of a cycle, by node index; the
+ * discovery module fills it from its settings (max_peers, expire). */
+typedef struct {
+    size_t    max_peers;
+    int64_t   expire;               /* s */
+} or_peers_node_conf_t;
+
+/* Master (init_master): declares the zone for the cycle's nodes (conf has
+ * cycle->nnodes rows, at most OR_PEERS_NODES_MAX). A reload keeps it when
+ * the size is unchanged; the discovery worker then clears the tables whose
+ * node moved (or_peers_zone_attach). */
 __attribute__((warn_unused_result))
-or_err_t or_peers_zone_add(or_cycle_t *cycle);
+or_err_t or_peers_zone_add(or_cycle_t *cycle,
+    const or_peers_node_conf_t *conf);
 /* Borrowed; valid while the cycle lives. NULL without the zone. */
 or_shm_zone_t *or_peers_zone(or_cycle_t *cycle);
 
-/* Discovery worker at start: checks each table against its node (id,
- * max_peers) and resets the ones that do not match. */
-void or_peers_zone_attach(or_cycle_t *cycle);
+/* Discovery worker at start: lays the zone out for the cycle's nodes,
+ * keeping each table whose node id, max_peers and expire are unchanged
+ * and resetting the others. Until then readers see no peers. */
+void or_peers_zone_attach(or_cycle_t *cycle,
+    const or_peers_node_conf_t *conf);
 
 /* Locked helpers over the zone; node is the node's index in the cycle.
  * Callbacks run with the zone locked: copy, never block or call back. */

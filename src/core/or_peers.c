@@ -1,0 +1,435 @@
+/*
+ * The peer table behind or_peers.h: per node, a dense array of entries and
+ * an open-addressing index (linear probing, backward-shift deletion, so no
+ * tombstones build up), all inside the "peers" shm zone.
+ */
+#include "or_peers.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "or_cycle.h"
+#include "or_shm.h"
+
+#define PEERS_MAGIC  0x6f727072u        /* "orpr" */
+#define ALIGN64(n)   (((n) + 63) & ~(size_t) 63)
+
+struct or_peer_table_s {
+    char      node_id[64];
+    uint64_t  max;              /* entries */
+    uint64_t  mask;             /* index slots - 1 (a power of two) */
+    int64_t   expire;           /* s */
+    uint64_t  count;            /* entries[0 .. count - 1] are used */
+    /* followed by or_peer_t entries[max], then int32_t index[mask + 1] */
+};
+
+typedef struct {
+    uint32_t               magic;
+    uint32_t               nnodes;
+    uint64_t               size;    /* bytes of the zone */
+    uint64_t               offset[OR_PEERS_NODES_MAX];
+    or_peers_node_stats_t  node[OR_PEERS_NODES_MAX];
+    or_peers_sock_stats_t  sock[OR_PEERS_SOCKETS_MAX];
+} peers_zone_t;
+
+static size_t
+index_slots(size_t max)
+{
+    size_t n = 16;
+
+    while (n < 2 * max) {
+        n <<= 1;
+    }
+    return n;
+}
+
+static or_peer_t *
+entries(const or_peer_table_t *t)
+{
+    return (or_peer_t *) ((char *) t + ALIGN64(sizeof(*t)));
+}
+
+static int32_t *
+index_of(const or_peer_table_t *t)
+{
+    return (int32_t *) ((char *) entries(t) + t->max * sizeof(or_peer_t));
+}
+
+/* FNV-1a over the fingerprint text. */
+static uint64_t
+fp_hash(const char *fp)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (; *fp != '\0'; fp++) {
+        h = (h ^ (unsigned char) *fp) * 1099511628211ULL;
+    }
+    return h;
+}
+
+size_t
+or_peer_table_size(size_t max_peers)
+{
+    return ALIGN64(ALIGN64(sizeof(or_peer_table_t))
+                   + max_peers * sizeof(or_peer_t)
+                   + index_slots(max_peers) * sizeof(int32_t));
+}
+
+or_peer_table_t *
+or_peer_table_init(void *mem, size_t max_peers, int64_t expire,
+    const char *node_id)
+{
+    or_peer_table_t *t = mem;
+    int32_t         *ix;
+
+    memset(t, 0, sizeof(*t));
+    snprintf(t->node_id, sizeof(t->node_id), "%s", node_id);
+    t->max = max_peers;
+    t->mask = index_slots(max_peers) - 1;
+    t->expire = expire;
+    ix = index_of(t);
+    for (size_t i = 0; i <= t->mask; i++) {
+        ix[i] = -1;
+    }
+    return t;
+}
+
+/* Index slot holding fp, or the empty slot where it would go. */
+static size_t
+probe(const or_peer_table_t *t, const char *fp)
+{
+    const int32_t *ix = index_of(t);
+    size_t         i = fp_hash(fp) & t->mask;
+
+    while (ix[i] >= 0 && strcmp(entries(t)[ix[i]].fingerprint, fp) != 0) {
+        i = (i + 1) & t->mask;
+    }
+    return i;
+}
+
+static int
+alive(const or_peer_table_t *t, const or_peer_t *p, int64_t now)
+{
+    return now - p->last_seen <= t->expire;
+}
+
+/* Removes entry e: backward-shift its index slot, move the last entry into
+ * the hole so entries stay dense. */
+static void
+remove_entry(or_peer_table_t *t, size_t e)
+{
+    or_peer_t *en = entries(t);
+    int32_t   *ix = index_of(t);
+    size_t     i = probe(t, en[e].fingerprint), j = i, home;
+
+    ix[i] = -1;
+    for (;;) {
+        j = (j + 1) & t->mask;
+        if (ix[j] < 0) {
+            break;
+        }
+        home = fp_hash(en[ix[j]].fingerprint) & t->mask;
+        /* Leave ix[j] if its home lies cyclically in (i, j]. */
+        if ((i <= j) ? (i < home && home <= j) : (i < home || home <= j)) {
+            continue;
+        }
+        ix[i] = ix[j];
+        ix[j] = -1;
+        i = j;
+    }
+    t->count--;
+    if (e != t->count) {
+        en[e] = en[t->count];
+        ix[probe(t, en[e].fingerprint)] = (int32_t) e;
+    }
+    memset(&en[t->count], 0, sizeof(or_peer_t));
+}
+
+static size_t
+stalest(const or_peer_table_t *t)
+{
+    const or_peer_t *en = entries(t);
+    size_t           s = 0;
+
+    for (size_t i = 1; i < t->count; i++) {
+        if (en[i].last_seen < en[s].last_seen) {
+            s = i;
+        }
+    }
+    return s;
+}
+
+static void
+refresh(or_peer_t *dst, const or_peer_t *src, int64_t now)
+{
+    int64_t   first = dst->first_seen;
+    uint64_t  beacons = dst->beacons;
+
+    *dst = *src;
+    dst->first_seen = first;
+    dst->last_seen = now;
+    dst->beacons = beacons + 1;
+}
+
+or_peer_update_t
+or_peer_table_update(or_peer_table_t *t, const or_peer_t *p, int64_t now,
+    or_peer_t *evicted)
+{
+    or_peer_t        *en = entries(t);
+    int32_t          *ix = index_of(t);
+    size_t            i = probe(t, p->fingerprint);
+    or_peer_update_t  r = OR_PEER_NEW;
+
+    if (ix[i] >= 0) {
+        or_peer_t *old = &en[ix[i]];
+
+        if (alive(t, old, now)) {
+            refresh(old, p, now);
+            return OR_PEER_UPDATED;
+        }
+        remove_entry(t, (size_t) ix[i]);     /* expired: new again */
+    }
+    if (t->count == t->max) {
+        size_t s = stalest(t);
+
+        if (evicted != NULL) {
+            *evicted = en[s];
+        }
+        remove_entry(t, s);
+        r = OR_PEER_NEW_EVICTED;
+    }
+    en[t->count] = *p;
+    en[t->count].first_seen = now;
+    en[t->count].last_seen = now;
+    en[t->count].beacons = 1;
+    ix[probe(t, p->fingerprint)] = (int32_t) t->count;
+    t->count++;
+    return r;
+}
+
+size_t
+or_peer_table_expire(or_peer_table_t *t, int64_t now,
+    void (*lost)(const or_peer_t *p, void *data), void *data)
+{
+    or_peer_t *en = entries(t);
+    size_t     n = 0, i = 0;
+
+    while (i < t->count) {
+        if (alive(t, &en[i], now)) {
+            i++;
+            continue;
+        }
+        if (lost != NULL) {
+            lost(&en[i], data);
+        }
+        remove_entry(t, i);     /* the last entry moved into i: look again */
+        n++;
+    }
+    return n;
+}
+
+int
+or_peer_table_find(const or_peer_table_t *t, const char *fp, int64_t now,
+    or_peer_t *out)
+{
+    const int32_t *ix = index_of(t);
+    size_t         i;
+
+    if (fp == NULL || strlen(fp) != OR_FP_LEN) {
+        return 0;
+    }
+    i = probe(t, fp);
+    if (ix[i] < 0 || !alive(t, &entries(t)[ix[i]], now)) {
+        return 0;
+    }
+    if (out != NULL) {
+        *out = entries(t)[ix[i]];
+    }
+    return 1;
+}
+
+size_t
+or_peer_table_count(const or_peer_table_t *t, int64_t now)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < t->count; i++) {
+        n += alive(t, &entries(t)[i], now);
+    }
+    return n;
+}
+
+void
+or_peer_table_each(const or_peer_table_t *t, int64_t now,
+    or_peers_each_pt cb, void *data)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        if (alive(t, &entries(t)[i], now) && cb(&entries(t)[i], data)) {
+            return;
+        }
+    }
+}
+
+or_err_t
+or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
+    socklen_t *len)
+{
+    struct sockaddr_storage  s;
+    struct sockaddr_in      *in4 = (struct sockaddr_in *) &s;
+    struct sockaddr_in6     *in6 = (struct sockaddr_in6 *) &s;
+
+    memset(&s, 0, sizeof(s));
+    if (p->adv_port == 0) {
+        return OR_EPROTO;
+    }
+    if (inet_pton(AF_INET, p->source, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons(p->adv_port);
+        *len = sizeof(*in4);
+    } else if (inet_pton(AF_INET6, p->source, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(p->adv_port);
+        *len = sizeof(*in6);
+    } else {
+        return OR_EPROTO;
+    }
+    *sa = s;
+    return OR_OK;
+}
+
+/* ---- the zone ---- */
+
+static size_t
+zone_size(size_t nnodes, const or_peers_node_conf_t *conf)
+{
+    size_t size = ALIGN64(sizeof(peers_zone_t));
+
+    for (size_t i = 0; i < nnodes; i++) {
+        size += or_peer_table_size(conf[i].max_peers);
+    }
+    return size;
+}
+
+or_err_t
+or_peers_zone_add(or_cycle_t *cycle, const or_peers_node_conf_t *conf)
+{
+    if (cycle->nnodes > OR_PEERS_NODES_MAX) {
+        return OR_ECONF;
+    }
+    return or_shm_zone_add(cycle, OR_PEERS_ZONE,
+                           zone_size(cycle->nnodes, conf), NULL)
+           ? OR_OK : OR_ENOMEM;
+}
+
+or_shm_zone_t *
+or_peers_zone(or_cycle_t *cycle)
+{
+    return or_shm_zone_find(cycle, OR_PEERS_ZONE);
+}
+
+static peers_zone_t *
+zone_hdr(or_cycle_t *cycle)
+{
+    or_shm_zone_t *z = or_peers_zone(cycle);
+    peers_zone_t  *h = z != NULL ? or_shm_addr(z) : NULL;
+
+    return h != NULL && h->magic == PEERS_MAGIC ? h : NULL;
+}
+
+void
+or_peers_zone_attach(or_cycle_t *cycle, const or_peers_node_conf_t *conf)
+{
+    or_shm_zone_t *z = or_peers_zone(cycle);
+    peers_zone_t  *h = z != NULL ? or_shm_addr(z) : NULL;
+    size_t         off = ALIGN64(sizeof(peers_zone_t));
+
+    if (h == NULL) {
+        return;
+    }
+    or_shm_lock(z);
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        or_peer_table_t *t = (or_peer_table_t *) ((char *) h + off);
+        const char      *id = cycle->nodes[i].id;
+
+        /* A kept zone whose layout is the same keeps its peers. */
+        if (h->magic != PEERS_MAGIC || h->offset[i] != off
+            || t->max != conf[i].max_peers || t->expire != conf[i].expire
+            || strncmp(t->node_id, id, sizeof(t->node_id) - 1) != 0)
+        {
+            or_peer_table_init(t, conf[i].max_peers, conf[i].expire, id);
+            memset(&h->node[i], 0, sizeof(h->node[i]));
+        }
+        h->offset[i] = off;
+        off += or_peer_table_size(conf[i].max_peers);
+    }
+    h->nnodes = (uint32_t) cycle->nnodes;
+    h->size = or_shm_size(z);
+    h->magic = PEERS_MAGIC;
+    or_shm_unlock(z);
+}
+
+or_peer_table_t *
+or_peers_table(or_cycle_t *cycle, size_t node)
+{
+    peers_zone_t *h = zone_hdr(cycle);
+
+    if (h == NULL || node >= h->nnodes) {
+        return NULL;
+    }
+    return (or_peer_table_t *) ((char *) h + h->offset[node]);
+}
+
+or_peers_node_stats_t *
+or_peers_node_stats(or_cycle_t *cycle, size_t node)
+{
+    peers_zone_t *h = zone_hdr(cycle);
+
+    return h != NULL && node < OR_PEERS_NODES_MAX ? &h->node[node] : NULL;
+}
+
+or_peers_sock_stats_t *
+or_peers_sock_stats(or_cycle_t *cycle, size_t sock)
+{
+    peers_zone_t *h = zone_hdr(cycle);
+
+    return h != NULL && sock < OR_PEERS_SOCKETS_MAX ? &h->sock[sock] : NULL;
+}
+
+void
+or_peers_each(or_cycle_t *cycle, size_t node, int64_t now,
+    or_peers_each_pt cb, void *data)
+{
+    or_shm_zone_t   *z = or_peers_zone(cycle);
+    or_peer_table_t *t;
+
+    if (z == NULL || or_shm_addr(z) == NULL) {
+        return;
+    }
+    or_shm_lock(z);
+    t = or_peers_table(cycle, node);
+    if (t != NULL) {
+        or_peer_table_each(t, now, cb, data);
+    }
+    or_shm_unlock(z);
+}
+
+int
+or_peers_find(or_cycle_t *cycle, size_t node, const char *fp, int64_t now,
+    or_peer_t *out)
+{
+    or_shm_zone_t   *z = or_peers_zone(cycle);
+    or_peer_table_t *t;
+    int              found = 0;
+
+    if (z == NULL || or_shm_addr(z) == NULL) {
+        return 0;
+    }
+    or_shm_lock(z);
+    t = or_peers_table(cycle, node);
+    if (t != NULL) {
+        found = or_peer_table_find(t, fp, now, out);
+    }
+    or_shm_unlock(z);
+    return found;
+}

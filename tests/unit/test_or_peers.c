@@ -1,0 +1,245 @@
+/*
+ * Unit tests for or_peers.c: the per-node table with an injected clock
+ * (add, refresh, expiry, eviction of the stalest, index kept consistent),
+ * the dial address, and the zone laid out and kept across an attach.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "or_cycle.h"
+#include "or_peers.h"
+#include "or_shm.h"
+
+static or_peer_t
+peer(unsigned n)
+{
+    or_peer_t p;
+
+    memset(&p, 0, sizeof(p));
+    snprintf(p.fingerprint, sizeof(p.fingerprint), "%016x", n);
+    snprintf(p.sector, sizeof(p.sector), "s%u", n % 3);
+    snprintf(p.source, sizeof(p.source), "10.0.0.%u", n % 250 + 1);
+    p.adv_port = (uint16_t) (9000 + n % 1000);
+    return p;
+}
+
+static or_peer_table_t *
+table_new(size_t max, int64_t expire)
+{
+    void *mem = calloc(1, or_peer_table_size(max));
+
+    assert_non_null(mem);
+    return or_peer_table_init(mem, max, expire, "n1");
+}
+
+static void
+test_or_peer_table_update_new_then_refresh(void **state)
+{
+    or_peer_table_t *t = table_new(4, 60);
+    or_peer_t        p = peer(1), out;
+
+    assert_int_equal(or_peer_table_update(t, &p, 1000, NULL), OR_PEER_NEW);
+    assert_int_equal(or_peer_table_update(t, &p, 1005, NULL),
+                     OR_PEER_UPDATED);
+    assert_true(or_peer_table_find(t, p.fingerprint, 1005, &out));
+    assert_int_equal(out.first_seen, 1000);
+    assert_int_equal(out.last_seen, 1005);
+    assert_int_equal(out.beacons, 2);
+    assert_int_equal(or_peer_table_count(t, 1005), 1);
+    free(t);
+}
+
+static void
+test_or_peer_table_expire_after_expire_seconds(void **state)
+{
+    or_peer_table_t *t = table_new(8, 60);
+    or_peer_t        a = peer(1), b = peer(2);
+
+    (void) or_peer_table_update(t, &a, 1000, NULL);
+    (void) or_peer_table_update(t, &b, 1030, NULL);
+    /* at exactly expire seconds a peer is still listed */
+    assert_true(or_peer_table_find(t, a.fingerprint, 1060, NULL));
+    assert_false(or_peer_table_find(t, a.fingerprint, 1061, NULL));
+    assert_int_equal(or_peer_table_count(t, 1061), 1);
+    assert_int_equal(or_peer_table_expire(t, 1061, NULL, NULL), 1);
+    assert_true(or_peer_table_find(t, b.fingerprint, 1061, NULL));
+    assert_int_equal(or_peer_table_expire(t, 1091, NULL, NULL), 1);
+    assert_int_equal(or_peer_table_count(t, 1091), 0);
+    free(t);
+}
+
+static void
+test_or_peer_table_update_expired_is_new(void **state)
+{
+    or_peer_table_t *t = table_new(4, 10);
+    or_peer_t        a = peer(1), out;
+
+    (void) or_peer_table_update(t, &a, 1000, NULL);
+    assert_int_equal(or_peer_table_update(t, &a, 1011, NULL), OR_PEER_NEW);
+    assert_true(or_peer_table_find(t, a.fingerprint, 1011, &out));
+    assert_int_equal(out.first_seen, 1011);
+    assert_int_equal(out.beacons, 1);
+    free(t);
+}
+
+static void
+test_or_peer_table_update_full_evicts_stalest(void **state)
+{
+    or_peer_table_t *t = table_new(3, 600);
+    or_peer_t        p, ev;
+
+    for (unsigned i = 1; i <= 3; i++) {
+        p = peer(i);
+        (void) or_peer_table_update(t, &p, 1000 + i, NULL);
+    }
+    p = peer(1);                /* refreshed: 2 is now the stalest */
+    (void) or_peer_table_update(t, &p, 1010, NULL);
+    p = peer(4);
+    assert_int_equal(or_peer_table_update(t, &p, 1011, &ev),
+                     OR_PEER_NEW_EVICTED);
+    assert_string_equal(ev.fingerprint, peer(2).fingerprint);
+    assert_false(or_peer_table_find(t, peer(2).fingerprint, 1011, NULL));
+    for (unsigned i = 1; i <= 4; i++) {
+        assert_int_equal(or_peer_table_find(t, peer(i).fingerprint, 1011,
+                                            NULL), i != 2);
+    }
+    assert_int_equal(or_peer_table_count(t, 1011), 3);
+    free(t);
+}
+
+/* Many adds, evictions and expiries: every live entry stays findable. */
+static void
+test_or_peer_table_index_consistent_under_churn(void **state)
+{
+    or_peer_table_t *t = table_new(64, 50);
+    int64_t          now = 1000;
+
+    for (unsigned i = 0; i < 5000; i++) {
+        or_peer_t p = peer((i * 7919u) % 300);
+
+        now += i % 3 == 0;
+        (void) or_peer_table_update(t, &p, now, NULL);
+        if (i % 97 == 0) {
+            (void) or_peer_table_expire(t, now, NULL, NULL);
+        }
+    }
+    assert_true(or_peer_table_count(t, now) <= 64);
+    for (unsigned i = 0; i < 300; i++) {
+        or_peer_t out;
+
+        if (or_peer_table_find(t, peer(i).fingerprint, now, &out)) {
+            assert_string_equal(out.fingerprint, peer(i).fingerprint);
+        }
+    }
+    free(t);
+}
+
+static int
+count_cb(const or_peer_t *p, void *data)
+{
+    (*(int *) data)++;
+    return 0;
+}
+
+static void
+lost_cb(const or_peer_t *p, void *data)
+{
+    (*(int *) data)++;
+}
+
+static void
+test_or_peer_table_each_skips_expired(void **state)
+{
+    or_peer_table_t *t = table_new(8, 10);
+    or_peer_t        a = peer(1), b = peer(2);
+    int              n = 0, lost = 0;
+
+    (void) or_peer_table_update(t, &a, 1000, NULL);
+    (void) or_peer_table_update(t, &b, 1005, NULL);
+    or_peer_table_each(t, 1012, count_cb, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(or_peer_table_expire(t, 1012, lost_cb, &lost), 1);
+    assert_int_equal(lost, 1);
+    free(t);
+}
+
+static void
+test_or_peer_dial_addr_source_with_advertised_port(void **state)
+{
+    or_peer_t                p = peer(5);
+    struct sockaddr_storage  sa;
+    struct sockaddr_in      *in = (struct sockaddr_in *) &sa;
+    socklen_t                len;
+    char                     text[64];
+
+    strcpy(p.source, "192.0.2.7");
+    strcpy(p.adv_ip, "127.0.0.1");  /* what the original advertises */
+    p.adv_port = 9101;
+    assert_int_equal(or_peer_dial_addr(&p, &sa, &len), OR_OK);
+    assert_int_equal(len, sizeof(*in));
+    assert_int_equal(ntohs(in->sin_port), 9101);
+    inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+    assert_string_equal(text, "192.0.2.7");
+    p.adv_port = 0;
+    assert_int_equal(or_peer_dial_addr(&p, &sa, &len), OR_EPROTO);
+}
+
+static void
+test_or_peers_zone_attach_keeps_same_layout(void **state)
+{
+    or_cycle_t           *c = or_cycle_new("/tmp", "x.conf", NULL);
+    or_node_t             nodes[2];
+    or_peers_node_conf_t  conf[2] = { { 8, 60 }, { 4, 30 } };
+    or_peer_t             p = peer(3);
+
+    assert_non_null(c);
+    memset(nodes, 0, sizeof(nodes));
+    nodes[0].id = "a";
+    nodes[1].id = "b";
+    c->nodes = nodes;
+    c->nnodes = 2;
+    assert_null(or_peers_table(c, 0));
+    assert_int_equal(or_peers_zone_add(c, conf), OR_OK);
+    assert_int_equal(or_shm_map(c, NULL), OR_OK);
+    assert_null(or_peers_table(c, 0));      /* not attached yet */
+    or_peers_zone_attach(c, conf);
+    assert_non_null(or_peers_table(c, 1));
+    (void) or_peer_table_update(or_peers_table(c, 1), &p, 1000, NULL);
+    assert_true(or_peers_find(c, 1, p.fingerprint, 1000, NULL));
+    assert_false(or_peers_find(c, 0, p.fingerprint, 1000, NULL));
+    or_peers_zone_attach(c, conf);          /* same layout: kept */
+    assert_true(or_peers_find(c, 1, p.fingerprint, 1000, NULL));
+    conf[1].expire = 40;                    /* changed: reset */
+    or_peers_zone_attach(c, conf);
+    assert_false(or_peers_find(c, 1, p.fingerprint, 1000, NULL));
+    c->nodes = NULL;
+    c->nnodes = 0;
+    or_shm_cycle_free(c);
+    or_cycle_free(c);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_or_peer_table_update_new_then_refresh),
+        cmocka_unit_test(test_or_peer_table_expire_after_expire_seconds),
+        cmocka_unit_test(test_or_peer_table_update_expired_is_new),
+        cmocka_unit_test(test_or_peer_table_update_full_evicts_stalest),
+        cmocka_unit_test(test_or_peer_table_index_consistent_under_churn),
+        cmocka_unit_test(test_or_peer_table_each_skips_expired),
+        cmocka_unit_test(test_or_peer_dial_addr_source_with_advertised_port),
+        cmocka_unit_test(test_or_peers_zone_attach_keeps_same_layout),
+    };
+
+    alarm(20);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
