@@ -1,0 +1,36 @@
+# Two daemons: openredctl connect establishes one session seen by both
+# sides (out on A, in on B); a message sent either way shows up in the
+# other's watch, whichever worker holds the session.
+. "$(dirname "$0")/handshake_lib.sh"
+
+hs_conf A 9001
+hs_conf B 9002
+hs_start A
+hs_start B
+FA=$(hs_fp A)
+FB=$(hs_fp B)
+
+hs_ctl A connect A 127.0.0.1:9002 "$FB" | grep -q session_established \
+    || fail "connect A -> B did not establish"
+n_out() { hs_ctl A sessions --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(len([x for x in s if x["peer"] == sys.argv[1] and x["direction"] == sys.argv[2]]))' "$@"; }
+[ "$(n_out "$FB" out)" = 1 ] || fail "A does not list one out session"
+hs_ctl B sessions --json | grep -q "\"peer\":\"$FA\",\"direction\":\"in\"" \
+    || fail "B does not list the in session"
+
+timeout 5 ip netns exec "$NS" "$OPENREDCTL" -S "$T/B/control.sock" watch --json \
+    > "$T/watch.B" &
+timeout 5 ip netns exec "$NS" "$OPENREDCTL" -S "$T/A/control.sock" watch --json \
+    > "$T/watch.A" &
+sleep 0.5
+hs_ctl A send "$FB" '{"hello": "from A"}' >/dev/null || fail "send A -> B"
+hs_ctl B send "$FA" '{"hello": "from B"}' >/dev/null || fail "send B -> A"
+wait_for 4 grep -q '"payload":{"hello":"from A"}' "$T/watch.B" \
+    || fail "B's watch did not show A's message"
+wait_for 4 grep -q '"payload":{"hello":"from B"}' "$T/watch.A" \
+    || fail "A's watch did not show B's message"
+grep -q "message received" "$T/B/error.log" || fail "B did not log it"
+wait
+echo "ok"
