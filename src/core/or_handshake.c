@@ -22,6 +22,7 @@
 #include "or_evring.h"
 #include "or_handoff.h"
 #include "or_log.h"
+#include "or_peers.h"
 #include "or_replay.h"
 #include "or_shm.h"
 #include "or_worker.h"
@@ -390,6 +391,27 @@ hs_established(or_hs_conn_t *hc)
 
 /* ---- responder: one request ---- */
 
+/* In v2 the request carries no sector: the node filter can only be asked
+ * about a peer we discovered (or_peers), found by its fingerprint; an
+ * undiscovered peer is not filtered (docs/ARCHITECTURE.md "Handshake"). */
+static int
+hs_filter_ok(or_hs_conn_t *hc, int64_t now)
+{
+    const or_node_t *node = hc->hs->nodes[hc->node].node;
+    const char      *svc[OR_V2_SERVICES_MAX];
+    or_peer_t        p;
+
+    if (node->filter == NULL
+        || !or_peers_find(hc->hs->cycle, hc->node, hc->peer, now, &p))
+    {
+        return 1;
+    }
+    for (uint32_t i = 0; i < p.nservices && i < OR_V2_SERVICES_MAX; i++) {
+        svc[i] = p.services[i];
+    }
+    return node->filter(node, p.sector, svc, p.nservices);
+}
+
 static int
 hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
 {
@@ -420,9 +442,10 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         hs_refuse(hc, OR_SR_REPLAY, req.source);
         return -1;
     }
-    /* In v2 the request carries no sector: the node filter can only be
-     * asked about a peer we discovered (or_peers), by its fingerprint;
-     * an undiscovered peer is not filtered (see docs/ARCHITECTURE.md). */
+    if (!hs_filter_ok(hc, now)) {
+        hs_refuse(hc, OR_SR_FILTERED, "sector");
+        return -1;
+    }
     rc = or_v2_response_build(n->key, &req, now, out, sizeof(out), &outlen,
                               hc->link, &eb);
     or_v2_request_clear(&req);
@@ -447,6 +470,18 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
 }
 
 /* ---- initiator ---- */
+
+size_t
+or_hs_dial_count(const or_hs_t *hs, size_t node)
+{
+    size_t n = 0;
+
+    for (const or_hs_conn_t *hc = hs->conns; hc != NULL; hc = hc->next) {
+        n += hc->node == node && hc->direction == OR_SESSION_OUT
+             && hc->state != HS_SESSION;
+    }
+    return n;
+}
 
 int
 or_hs_dialling(const or_hs_t *hs, size_t node, const char *peer)

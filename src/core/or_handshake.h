@@ -69,6 +69,8 @@ void or_hs_close_all(or_hs_t *hs, const char *reason);
 __attribute__((warn_unused_result))
 or_err_t or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
     socklen_t salen, const char *peer);
+/* Dials of node in progress in this worker. */
+size_t or_hs_dial_count(const or_hs_t *hs, size_t node);
 /* 1 if this worker has a dial to peer of node in progress. */
 int or_hs_dialling(const or_hs_t *hs, size_t node, const char *peer);
 

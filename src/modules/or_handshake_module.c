@@ -22,6 +22,7 @@
 #include "or_handshake.h"
 #include "or_log.h"
 #include "or_module.h"
+#include "or_peers.h"
 #include "or_replay.h"
 #include "or_session.h"
 #include "or_shm.h"
@@ -346,9 +347,8 @@ dial_done(or_hs_t *hs, size_t node, const char *peer, int ok, void *data)
     b->not_before = (int64_t) time(NULL) + b->delay;
 }
 
-/* Peers to dial come from discovery (or_peers.h, not in the tree yet):
- * until it lands, auto-connect has no candidates and only `connect`
- * dials. The rules it will apply are below in auto_may_dial(). */
+/* Never itself or a sibling, never a peer in backoff, being dialled or
+ * already in a session with this node (either direction). */
 static int
 auto_may_dial(hs_worker_t *hw, size_t node, const char *peer)
 {
@@ -358,7 +358,7 @@ auto_may_dial(hs_worker_t *hw, size_t node, const char *peer)
 
     for (size_t i = 0; i < hw->hs.nnodes; i++) {
         if (strcmp(hw->hs.nodes[i].fp, peer) == 0) {
-            return 0;           /* itself or a sibling on this host */
+            return 0;
         }
     }
     if (b != NULL && b->not_before > (int64_t) time(NULL)) {
@@ -373,15 +373,103 @@ auto_may_dial(hs_worker_t *hw, size_t node, const char *peer)
     return !have;
 }
 
+#define HS_AUTO_CANDIDATES  32
+
+typedef struct {
+    const or_node_t  *node;
+    size_t            n;
+    or_peer_t         p[HS_AUTO_CANDIDATES];
+} hs_candidates_t;
+
+/* Runs with the peers zone locked: copy only. */
+static int
+auto_collect(const or_peer_t *p, void *data)
+{
+    hs_candidates_t   *c = data;
+    const char        *svc[OR_V2_SERVICES_MAX];
+
+    for (uint32_t i = 0; i < p->nservices && i < OR_V2_SERVICES_MAX; i++) {
+        svc[i] = p->services[i];
+    }
+    if (c->node->filter != NULL
+        && !c->node->filter(c->node, p->sector, svc, p->nservices))
+    {
+        return 0;
+    }
+    c->p[c->n++] = *p;
+    return c->n == HS_AUTO_CANDIDATES;
+}
+
+static size_t
+auto_held(hs_worker_t *hw, size_t node)
+{
+    or_session_table_t *t = or_shm_addr(hw->hs.sessions);
+    size_t              n;
+
+    or_shm_lock(hw->hs.sessions);
+    n = or_session_count(t, hw->hs.nodes[node].id, -1);
+    or_shm_unlock(hw->hs.sessions);
+    /* dials in progress count too, so max_connections is not passed */
+    return n + or_hs_dial_count(&hw->hs, node);
+}
+
+static void
+auto_node(hs_worker_t *hw, size_t node)
+{
+    or_cycle_t              *cycle = hw->hs.cycle;
+    hs_candidates_t         *c = malloc(sizeof(*c));
+    struct sockaddr_storage  sa;
+    socklen_t                salen;
+    size_t                   held = auto_held(hw, node), max;
+
+    max = (size_t) hs_node(&cycle->nodes[node])->max_connections;
+
+    if (c == NULL || held >= max) {
+        free(c);
+        return;
+    }
+    c->node = &cycle->nodes[node];
+    c->n = 0;
+    or_peers_each(cycle, node, (int64_t) time(NULL), auto_collect, c);
+    for (size_t i = 0; i < c->n && held < max; i++) {
+        const char *fp = c->p[i].fingerprint;
+
+        if (!auto_may_dial(hw, node, fp)
+            || or_peer_dial_addr(&c->p[i], &sa, &salen) != OR_OK)
+        {
+            continue;
+        }
+        if (or_hs_dial(&hw->hs, node, (struct sockaddr *) &sa, salen, fp)
+            == OR_OK)
+        {
+            held++;
+        } else {
+            dial_done(&hw->hs, node, fp, 0, hw);
+        }
+    }
+    free(c);
+}
+
+/* Every HS_AUTO_INTERVAL_MS with up to a second of jitter, so that two
+ * daemons started together rarely dial each other at the same moment
+ * (crossed dials are resolved anyway: see hs_new_wins()). */
 static void
 auto_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 {
     hs_worker_t *hw = data;
+    or_cycle_t  *cycle = hw->hs.cycle;
 
-    (void) auto_may_dial;
-    if (or_timer_add(loop, t, HS_AUTO_INTERVAL_MS, auto_tick, hw) != OR_OK) {
-        or_log_error(hw->hs.cycle->log, OR_LOG_ERR, ENOMEM, "auto-connect "
-                     "timer stopped");
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        if (hs_node(&cycle->nodes[i])->auto_connect) {
+            auto_node(hw, i);
+        }
+    }
+    if (or_timer_add(loop, t, HS_AUTO_INTERVAL_MS
+                     + (uint64_t) (random() % 1000), auto_tick, hw)
+        != OR_OK)
+    {
+        or_log_error(cycle->log, OR_LOG_ERR, ENOMEM, "auto-connect timer "
+                     "stopped");
     }
 }
 
