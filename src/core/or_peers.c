@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "or_cycle.h"
 #include "or_shm.h"
 
@@ -271,6 +273,14 @@ or_peer_table_each(const or_peer_table_t *t, int64_t now,
     }
 }
 
+/* A sender with no source address (a host with no address on the
+ * multicast route) leaves 0.0.0.0: then only the advertised one helps. */
+static const char *
+dial_ip(const or_peer_t *p)
+{
+    return strcmp(p->source, "0.0.0.0") != 0 ? p->source : p->adv_ip;
+}
+
 or_err_t
 or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
     socklen_t *len)
@@ -283,11 +293,11 @@ or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
     if (p->adv_port == 0) {
         return OR_EPROTO;
     }
-    if (inet_pton(AF_INET, p->source, &in4->sin_addr) == 1) {
+    if (inet_pton(AF_INET, dial_ip(p), &in4->sin_addr) == 1) {
         in4->sin_family = AF_INET;
         in4->sin_port = htons(p->adv_port);
         *len = sizeof(*in4);
-    } else if (inet_pton(AF_INET6, p->source, &in6->sin6_addr) == 1) {
+    } else if (inet_pton(AF_INET6, dial_ip(p), &in6->sin6_addr) == 1) {
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons(p->adv_port);
         *len = sizeof(*in6);
@@ -432,4 +442,126 @@ or_peers_find(or_cycle_t *cycle, size_t node, const char *fp, int64_t now,
     }
     or_shm_unlock(z);
     return found;
+}
+
+/* ---- control ---- */
+
+typedef struct {
+    json_t      *a;
+    const char  *node;
+    size_t       max;
+    int64_t      now;
+    int          truncated;
+} peers_json_t;
+
+static int
+peer_json(const or_peer_t *p, void *data)
+{
+    peers_json_t *pj = data;
+    json_t       *sv = json_array(), *o;
+
+    if (json_array_size(pj->a) >= pj->max) {
+        pj->truncated = 1;
+        return 1;
+    }
+    for (uint32_t i = 0; sv != NULL && i < p->nservices; i++) {
+        json_array_append_new(sv, json_string(p->services[i]));
+    }
+    o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:s, s:i, s:s, s:I, "
+                  "s:I, s:I, s:I, s:I, s:s}", "node", pj->node,
+                  "fingerprint", p->fingerprint, "sector", p->sector,
+                  "services", sv ? sv : json_array(), "address", dial_ip(p),
+                  "port", (int) p->adv_port, "source", p->source,
+                  "source_port", (int) p->source_port, "advertised",
+                  p->adv_ip, "age", (json_int_t) (pj->now - p->last_seen),
+                  "first_seen", (json_int_t) p->first_seen, "last_seen",
+                  (json_int_t) p->last_seen, "beacons",
+                  (json_int_t) p->beacons, "activity_level",
+                  (json_int_t) p->activity_level, "protocol", "2.0");
+    return o == NULL || json_array_append_new(pj->a, o) != 0;
+}
+
+static json_t *
+node_stats_json(or_cycle_t *cycle, size_t i, int64_t now)
+{
+    or_peers_node_stats_t *ns = or_peers_node_stats(cycle, i);
+    or_peer_table_t       *t = or_peers_table(cycle, i);
+
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "node",
+                     cycle->nodes[i].id, "peers", (json_int_t)
+                     (t ? or_peer_table_count(t, now) : 0), "sent",
+                     (json_int_t) ns->sent, "send_failed",
+                     (json_int_t) ns->send_failed, "listed",
+                     (json_int_t) ns->listed, "lost", (json_int_t) ns->lost,
+                     "evicted", (json_int_t) ns->evicted, "filtered",
+                     (json_int_t) ns->filtered);
+}
+
+static json_t *
+sock_stats_json(or_peers_sock_stats_t *ss)
+{
+    json_t *r = json_object();
+
+    for (int k = 0; r != NULL && k < OR_R_LAST; k++) {
+        if (ss->refused[k] != 0) {
+            json_object_set_new(r, or_reason_name((or_reason_t) k),
+                                json_integer((json_int_t) ss->refused[k]));
+        }
+    }
+    return json_pack("{s:I, s:I, s:I, s:I, s:o}", "received",
+                     (json_int_t) ss->received, "opened",
+                     (json_int_t) ss->opened, "own", (json_int_t) ss->own,
+                     "early", (json_int_t) ss->early, "refused",
+                     r ? r : json_object());
+}
+
+or_err_t
+or_peers_json(or_cycle_t *cycle, const char *node, size_t nsocks,
+    size_t max, int64_t now, json_t **reply, char *err, size_t errlen)
+{
+    or_shm_zone_t *z = or_peers_zone(cycle);
+    peers_json_t   pj = { json_array(), NULL, max, now, 0 };
+    json_t        *nodes = json_array(), *socks = json_array();
+    int            found = node == NULL;
+
+    if (z == NULL || zone_hdr(cycle) == NULL || pj.a == NULL
+        || nodes == NULL || socks == NULL)
+    {
+        snprintf(err, errlen, z ? "out of memory" : "no peer table");
+        goto failed;
+    }
+    or_shm_lock(z);
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        if (node != NULL && strcmp(node, cycle->nodes[i].id) != 0) {
+            continue;
+        }
+        found = 1;
+        pj.node = cycle->nodes[i].id;
+        if (or_peers_table(cycle, i) != NULL) {
+            or_peer_table_each(or_peers_table(cycle, i), now, peer_json, &pj);
+        }
+        json_array_append_new(nodes, node_stats_json(cycle, i, now));
+    }
+    for (size_t s = 0; s < nsocks && s < OR_PEERS_SOCKETS_MAX; s++) {
+        json_array_append_new(socks, sock_stats_json(or_peers_sock_stats(
+                                                     cycle, s)));
+    }
+    or_shm_unlock(z);
+    if (!found) {
+        snprintf(err, errlen, "no node \"%.64s\"", node);
+        goto failed;
+    }
+    *reply = json_pack("{s:o, s:b, s:o, s:o}", "peers", pj.a, "truncated",
+                       pj.truncated, "nodes", nodes, "sockets", socks);
+    if (*reply == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return OR_ENOMEM;
+    }
+    return OR_OK;
+
+failed:
+    json_decref(pj.a);
+    json_decref(nodes);
+    json_decref(socks);
+    return OR_ERROR;
 }

@@ -42,8 +42,9 @@ typedef struct {
 } or_peer_t;
 
 /* The dial address: beacon source address with the advertised port
- * (the original advertises 127.0.0.1 whatever its host). OR_EPROTO if
- * the source is not an address or the port is 0. */
+ * (the original advertises 127.0.0.1 whatever its host); the advertised
+ * address only if the source was 0.0.0.0. OR_EPROTO if that is not an
+ * address or the port is 0. */
 __attribute__((warn_unused_result))
 or_err_t or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
     socklen_t *len);
@@ -143,5 +144,14 @@ int or_peers_find(or_cycle_t *cycle, size_t node, const char *fp,
 or_peer_table_t *or_peers_table(or_cycle_t *cycle, size_t node);
 or_peers_node_stats_t *or_peers_node_stats(or_cycle_t *cycle, size_t node);
 or_peers_sock_stats_t *or_peers_sock_stats(or_cycle_t *cycle, size_t sock);
+
+/* For `openredctl peers`: {"peers": [...], "truncated": bool, "nodes":
+ * [per node counters], "sockets": [nsocks socket counters]}, the peers of
+ * node id (NULL: every node), at most max of them. *reply is new (owned
+ * by the caller) on OR_OK; err says why on failure. */
+typedef struct json_t json_t;
+__attribute__((warn_unused_result))
+or_err_t or_peers_json(or_cycle_t *cycle, const char *node, size_t nsocks,
+    size_t max, int64_t now, json_t **reply, char *err, size_t errlen);
 
 #endif /* OR_PEERS_H_INCLUDED */

@@ -1,14 +1,33 @@
 /*
- * Discovery: v2 beacons over UDP multicast. Settings live in a `discovery`
- * group at top level (defaults) and in each node block (the node wins).
+ * Discovery: v2 beacons over UDP multicast (PROTOCOL-v2.md "Discovery
+ * beacons"). The master opens one socket per distinct (group, port,
+ * interface) and derives one Fernet key per distinct passphrase; worker 0
+ * sends each node's beacon and fills the peer table (or_peers.h).
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include "openred.h"
 #include "or_conf.h"
+#include "or_core_module.h"
 #include "or_cycle.h"
+#include "or_discovery.h"
+#include "or_limits.h"
+#include "or_log.h"
 #include "or_module.h"
+#include "or_peers.h"
+#include "or_shm.h"
+#include "or_worker.h"
 
 typedef struct {
     char    *group;          /* IPv4 multicast address */
@@ -20,6 +39,25 @@ typedef struct {
     char    *passphrase;
     int64_t  max_peers;
 } or_discovery_conf_t;
+
+typedef struct disc_worker_s disc_worker_t;
+
+/* One socket per distinct (group, port, interface); opened by the master. */
+typedef struct {
+    int                 fd;
+    struct sockaddr_in  dst;                /* group:port */
+} disc_sock_t;
+
+typedef struct {
+    disc_sock_t     *socks;
+    size_t           nsocks;
+    or_fernet_t    **keys;                  /* one per distinct passphrase */
+    const char     **passphrases;           /* borrowed from node confs */
+    size_t           nkeys;
+    size_t          *node_sock;             /* by node index */
+    size_t          *node_key;              /* by node index */
+    disc_worker_t   *worker;                /* worker 0's state */
+} or_discovery_main_conf_t;
 
 static or_err_t check_group(const or_setting_t *s, void *field, char *err,
     size_t errlen);
@@ -46,12 +84,54 @@ static const or_setting_t discovery_settings[] = {
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
+static or_err_t disc_postconf(or_cycle_t *cycle, or_conf_report_t *rep);
+static void disc_free_conf(or_cycle_t *cycle);
+static or_err_t disc_init_master(or_cycle_t *cycle, or_cycle_t *old);
+static void disc_exit_master(or_cycle_t *cycle);
+static or_err_t disc_init_worker(or_cycle_t *cycle, or_worker_t *w);
+static void disc_exit_worker(or_cycle_t *cycle, or_worker_t *w);
+static or_err_t cmd_peers(or_cycle_t *cycle, json_t *request,
+    json_t **reply, char *err, size_t errlen);
+
+static const or_ctl_command_t discovery_commands[] = {
+    { "peers", cmd_peers },
+    { NULL, NULL }
+};
+
 or_module_t or_discovery_module = {
     .name = "discovery",
     .settings = discovery_settings,
-    .main_conf_size = 1,
+    .main_conf_size = sizeof(or_discovery_main_conf_t),
     .node_conf_size = sizeof(or_discovery_conf_t),
+    .postconf = disc_postconf,
+    .free_conf = disc_free_conf,
+    .init_master = disc_init_master,
+    .exit_master = disc_exit_master,
+    .init_worker = disc_init_worker,
+    .exit_worker = disc_exit_worker,
+    .commands = discovery_commands,
 };
+
+#define disc_main(cycle)                                                      \
+    ((or_discovery_main_conf_t *) or_cycle_main_conf(cycle,                 \
+                                                     or_discovery_module))
+#define disc_node(node)                                                       \
+    ((or_discovery_conf_t *) or_node_conf(node, or_discovery_module))
+
+/* How far in the future a beacon's Fernet timestamp may be (clock skew
+ * between hosts); older than the node's expire is refused too. */
+#define DISC_SKEW_S          60
+/* Early beacon on hearing a new fingerprint: after 20..120 ms, at most
+ * once per DISC_EARLY_GAP_MS per socket. */
+#define DISC_EARLY_MIN_MS    20
+#define DISC_EARLY_SPAN_MS   100
+#define DISC_EARLY_GAP_MS    1000
+#define DISC_SWEEP_MS        1000       /* expiry sweep */
+#define DISC_BATCH           16         /* datagrams per recvmmsg() */
+#define DISC_READ_BUDGET     256        /* datagrams per readiness */
+#define DISC_LOG_GAP_S       10         /* peer trouble: one line per gap */
+#define DISC_REPLY_PEERS_MAX 2000       /* peers in one control reply */
+/* ---- config: the sockets and keys a cycle needs ---- */
 
 static or_err_t
 check_group(const or_setting_t *s, void *field, char *err, size_t errlen)
@@ -67,4 +147,641 @@ check_group(const or_setting_t *s, void *field, char *err, size_t errlen)
         return OR_ECONF;
     }
     return OR_OK;
+}
+
+static int
+same_sock(const or_discovery_conf_t *a, const or_discovery_conf_t *b)
+{
+    return strcmp(a->group, b->group) == 0 && a->port == b->port
+           && strcmp(a->interface, b->interface) == 0;
+}
+
+/* Maps each node to its socket and key slot (first node with the same
+ * triple / passphrase owns the slot). The ttl of a socket is its first
+ * node's; a different ttl on a shared socket is a config error. */
+static or_err_t
+disc_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
+{
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+    size_t                    n = cycle->nnodes ? cycle->nnodes : 1;
+
+    mc->socks = calloc(n, sizeof(disc_sock_t));
+    mc->keys = calloc(n, sizeof(or_fernet_t *));
+    mc->passphrases = calloc(n, sizeof(char *));
+    mc->node_sock = calloc(n, sizeof(size_t));
+    mc->node_key = calloc(n, sizeof(size_t));
+    if (mc->socks == NULL || mc->keys == NULL || mc->passphrases == NULL
+        || mc->node_sock == NULL || mc->node_key == NULL)
+    {
+        return OR_ENOMEM;
+    }
+    for (size_t s = 0; s < n; s++) {
+        mc->socks[s].fd = -1;
+    }
+    if (cycle->nnodes > OR_PEERS_NODES_MAX) {
+        or_conf_error(rep, cycle->nodes[0].file, cycle->nodes[0].line,
+                      "nodes", "%zu node blocks, at most %d", cycle->nnodes,
+                      OR_PEERS_NODES_MAX);
+        return OR_OK;
+    }
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        or_discovery_conf_t *dc = disc_node(&cycle->nodes[i]);
+        size_t               s, k;
+
+        for (s = 0; s < i && !same_sock(disc_node(&cycle->nodes[s]), dc);
+             s++) { /* first node with the triple */ }
+        if (s < i && disc_node(&cycle->nodes[s])->ttl != dc->ttl) {
+            or_conf_error(rep, cycle->nodes[i].file, cycle->nodes[i].line,
+                          "ttl", "%lld differs from node \"%s\" (line %d) "
+                          "on the same group, port and interface",
+                          (long long) dc->ttl, cycle->nodes[s].id,
+                          cycle->nodes[s].line);
+        }
+        mc->node_sock[i] = s == i ? mc->nsocks++ : mc->node_sock[s];
+        for (k = 0; k < mc->nkeys
+             && strcmp(mc->passphrases[k], dc->passphrase) != 0; k++) {
+        }
+        if (k == mc->nkeys) {
+            mc->passphrases[mc->nkeys++] = dc->passphrase;
+        }
+        mc->node_key[i] = k;
+    }
+    return OR_OK;
+}
+
+static or_err_t
+disc_init_master(or_cycle_t *cycle, or_cycle_t *old)
+{
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+    or_peers_node_conf_t      pc[OR_PEERS_NODES_MAX];
+    or_errbuf_t               eb;
+
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        or_discovery_conf_t *dc = disc_node(&cycle->nodes[i]);
+        disc_sock_t         *ds = &mc->socks[mc->node_sock[i]];
+
+        pc[i].max_peers = (size_t) dc->max_peers;
+        pc[i].expire = dc->expire;
+        if (ds->fd == -1
+            && or_discovery_socket(dc->group, (uint16_t) dc->port,
+                                   dc->interface, (int) dc->ttl, cycle->log,
+                                   &ds->fd, &ds->dst) != OR_OK)
+        {
+            goto failed;
+        }
+    }
+    for (size_t k = 0; k < mc->nkeys; k++) {
+        or_discovery_main_conf_t *om = old ? disc_main(old) : NULL;
+
+        if (or_discovery_key(mc->passphrases[k], om ? om->keys : NULL,
+                             om ? om->passphrases : NULL, om ? om->nkeys : 0,
+                             &mc->keys[k], &eb) != OR_OK)
+        {
+            or_log_error(cycle->log, OR_LOG_ERR, 0, "discovery key: %s",
+                         eb.msg);
+            goto failed;
+        }
+    }
+    if (cycle->nnodes > 0 && or_peers_zone_add(cycle, pc) != OR_OK) {
+        or_log_error(cycle->log, OR_LOG_ERR, ENOMEM, "declaring the peers "
+                     "zone failed");
+        goto failed;
+    }
+    return OR_OK;
+
+failed:
+    disc_exit_master(cycle);
+    return OR_ERROR;
+}
+
+/* Also the failure path of init_master: closes what it opened. */
+static void
+disc_exit_master(or_cycle_t *cycle)
+{
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+
+    for (size_t s = 0; mc->socks != NULL && s < mc->nsocks; s++) {
+        if (mc->socks[s].fd != -1) {
+            close(mc->socks[s].fd);
+            mc->socks[s].fd = -1;
+        }
+    }
+    for (size_t k = 0; mc->keys != NULL && k < mc->nkeys; k++) {
+        or_fernet_free(mc->keys[k]);
+        mc->keys[k] = NULL;
+    }
+}
+
+static void
+disc_free_conf(or_cycle_t *cycle)
+{
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+
+    if (mc == NULL) {
+        return;
+    }
+    disc_exit_master(cycle);
+    free(mc->socks);
+    free(mc->keys);
+    free(mc->passphrases);
+    free(mc->node_sock);
+    free(mc->node_key);
+    mc->socks = NULL;
+    mc->keys = NULL;
+    mc->passphrases = NULL;
+    mc->node_sock = mc->node_key = NULL;
+    mc->nsocks = mc->nkeys = 0;
+}
+
+/* ---- worker 0: sending ---- */
+
+typedef struct {
+    disc_worker_t   *dw;
+    size_t           index;
+    or_timer_t       beacon;                /* next periodic beacon */
+    or_v2_beacon_t   b;                     /* timestamp set per send */
+    int              send_failing;          /* logged once until it works */
+} disc_wnode_t;
+
+typedef struct {
+    disc_worker_t   *dw;
+    size_t           index;
+    int              fd;                    /* borrowed from the main conf */
+    or_fernet_t     *keys[OR_PEERS_NODES_MAX];  /* of its nodes, borrowed */
+    size_t           kmap[OR_PEERS_NODES_MAX];  /* -> main conf key index */
+    size_t           nkeys;
+    int64_t          ttl;                   /* s, largest expire of nodes */
+    or_timer_t       early;                 /* early beacon, armed */
+    uint64_t         last_early;            /* ms, monotonic */
+    int64_t          log_next;              /* s: next refusal log line */
+    uint64_t         log_held;              /* refusals not logged since */
+} disc_wsock_t;
+
+struct disc_worker_s {
+    or_cycle_t      *cycle;
+    or_worker_t     *w;
+    disc_wnode_t    *nodes;
+    disc_wsock_t    *socks;
+    or_timer_t       sweep;
+    int              quitting;
+    char             buf[DISC_BATCH][OR_BEACON_MAX + 1];
+    unsigned char    plain[OR_BEACON_PLAIN_MAX];
+    struct sockaddr_in  from[DISC_BATCH];
+    struct iovec     iov[DISC_BATCH];
+    struct mmsghdr   msgs[DISC_BATCH];
+};
+
+static void
+beacon_send(disc_wnode_t *wn)
+{
+    disc_worker_t            *dw = wn->dw;
+    or_cycle_t               *cycle = dw->cycle;
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+    disc_sock_t              *ds = &mc->socks[mc->node_sock[wn->index]];
+    or_peers_node_stats_t    *st = or_peers_node_stats(cycle, wn->index);
+    char                      token[OR_BEACON_MAX];
+    size_t                    len;
+    or_errbuf_t               eb;
+    double                    now = or_discovery_wall_now();
+    ssize_t                   n = -1;
+
+    wn->b.timestamp = now;
+    if (or_v2_beacon_seal(mc->keys[mc->node_key[wn->index]], &wn->b,
+                          (int64_t) now, token, sizeof(token), &len, &eb)
+        == OR_OK)
+    {
+        n = sendto(ds->fd, token, len, 0, (struct sockaddr *) &ds->dst,
+                   sizeof(ds->dst));
+    } else {
+        errno = 0;
+    }
+    if (n == (ssize_t) len) {
+        st->sent++;
+        wn->send_failing = 0;
+        return;
+    }
+    st->send_failed++;
+    if (!wn->send_failing) {
+        wn->send_failing = 1;
+        or_log_error(cycle->log, OR_LOG_WARN, errno, "sending a beacon "
+                     "failed (counted until one goes out), node: %s",
+                     cycle->nodes[wn->index].id);
+    }
+}
+
+static void
+beacon_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
+{
+    disc_wnode_t        *wn = data;
+    or_discovery_conf_t *dc = disc_node(&wn->dw->cycle->nodes[wn->index]);
+
+    beacon_send(wn);
+    if (!wn->dw->quitting
+        && or_timer_add(loop, t, or_discovery_jitter_ms(dc->interval), beacon_tick, wn)
+           != OR_OK)
+    {
+        or_log_error(wn->dw->cycle->log, OR_LOG_ERR, ENOMEM, "beacon timer "
+                     "stopped, node: %s", wn->dw->cycle->nodes[wn->index].id);
+    }
+}
+
+/* A newcomer learns us now, not an interval later. */
+static void
+early_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
+{
+    disc_wsock_t             *ws = data;
+    disc_worker_t            *dw = ws->dw;
+    or_discovery_main_conf_t *mc = disc_main(dw->cycle);
+    or_peers_sock_stats_t    *ss = or_peers_sock_stats(dw->cycle, ws->index);
+
+    ws->last_early = or_event_now_ms(loop);
+    if (ss != NULL) {
+        ss->early++;
+    }
+    for (size_t i = 0; i < dw->cycle->nnodes; i++) {
+        if (mc->node_sock[i] == ws->index) {
+            beacon_send(&dw->nodes[i]);
+        }
+    }
+}
+
+static void
+early_schedule(disc_wsock_t *ws)
+{
+    or_event_loop_t *loop = ws->dw->w->loop;
+    uint64_t         now = or_event_now_ms(loop);
+
+    if (ws->dw->quitting || or_timer_is_armed(&ws->early)
+        || (ws->last_early != 0 && now - ws->last_early < DISC_EARLY_GAP_MS))
+    {
+        return;
+    }
+    if (or_timer_add(loop, &ws->early, DISC_EARLY_MIN_MS
+                     + or_discovery_random(DISC_EARLY_SPAN_MS + 1), early_tick, ws)
+        != OR_OK)
+    {
+        return;     /* no early beacon: the periodic one still goes */
+    }
+}
+
+/* ---- worker 0: receiving ---- */
+
+/* Peer-caused: counted always, logged at info at most once per gap. */
+static void
+refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
+    int64_t now)
+{
+    or_peers_sock_stats_t *ss = or_peers_sock_stats(ws->dw->cycle,
+                                                    ws->index);
+    char                   ip[INET_ADDRSTRLEN];
+
+    if (ss != NULL) {
+        ss->refused[r < OR_R_LAST ? r : OR_R_NONE]++;
+    }
+    if (now < ws->log_next) {
+        ws->log_held++;
+        return;
+    }
+    inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
+    or_log_error(ws->dw->cycle->log, OR_LOG_INFO, 0, "beacon refused: %s "
+                 "(%llu more since the last such line), peer: %s:%u",
+                 or_reason_name(r), (unsigned long long) ws->log_held, ip,
+                 (unsigned) ntohs(from->sin_port));
+    ws->log_next = now + DISC_LOG_GAP_S;
+    ws->log_held = 0;
+}
+
+/* Offers an opened beacon to node i; 1 if it listed a new peer. */
+static int
+node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
+    const or_peer_t *p, int64_t now)
+{
+    or_node_t              *node = &dw->cycle->nodes[i];
+    or_peers_node_stats_t  *ns = or_peers_node_stats(dw->cycle, i);
+    or_shm_zone_t          *z = or_peers_zone(dw->cycle);
+    or_peer_table_t        *t;
+    const char             *sv[OR_V2_SERVICES_MAX];
+    or_peer_update_t        r = OR_PEER_UPDATED;
+    char                    sector[OR_V2_SECTOR_LEN_MAX + 1];
+
+    for (size_t k = 0; k < b->nservices; k++) {
+        sv[k] = b->services[k];
+    }
+    if (node->filter != NULL
+        && !node->filter(node, b->sector, sv, b->nservices))
+    {
+        ns->filtered++;
+        return 0;
+    }
+    or_shm_lock(z);
+    t = or_peers_table(dw->cycle, i);
+    if (t != NULL) {
+        r = or_peer_table_update(t, p, now, NULL);
+    }
+    or_shm_unlock(z);
+    if (r == OR_PEER_UPDATED) {
+        return 0;
+    }
+    ns->listed++;
+    ns->evicted += r == OR_PEER_NEW_EVICTED;
+    or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer discovered: %s, "
+                 "sector \"%s\", node: %s, peer: %s:%u", p->fingerprint,
+                 or_discovery_printable(b->sector, sector, sizeof(sector)), node->id,
+                 p->source, (unsigned) p->adv_port);
+    return 1;
+}
+
+static void
+dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
+    const struct sockaddr_in *from, int64_t now)
+{
+    disc_worker_t            *dw = ws->dw;
+    or_discovery_main_conf_t *mc = disc_main(dw->cycle);
+    or_peers_sock_stats_t    *ss = or_peers_sock_stats(dw->cycle, ws->index);
+    or_fernet_time_t          t = { now, ws->ttl, DISC_SKEW_S };
+    or_v2_beacon_t            b;
+    or_peer_t                 p;
+    or_errbuf_t               eb;
+    size_t                    k;
+    int64_t                   ts;
+    int                       fresh = 0;
+
+    if (or_discovery_open(ws->keys, ws->nkeys, buf, len, &t, dw->plain, &b,
+                          &k, &ts, &eb) != OR_OK)
+    {
+        refuse(ws, from, eb.reason, now);
+        return;
+    }
+    ss->opened++;
+    or_discovery_peer(&p, &b, from);
+    for (size_t i = 0; i < dw->cycle->nnodes; i++) {
+        if (mc->node_sock[i] != ws->index || mc->node_key[i] != ws->kmap[k]) {
+            continue;
+        }
+        if (strcmp(b.fingerprint, dw->nodes[i].b.fingerprint) == 0) {
+            ss->own++;          /* our own, looped back */
+            continue;
+        }
+        if (now - ts > disc_node(&dw->cycle->nodes[i])->expire) {
+            refuse(ws, from, OR_R_EXPIRED, now);
+            continue;
+        }
+        fresh |= node_hears(dw, i, &b, &p, now);
+    }
+    if (fresh) {
+        early_schedule(ws);
+    }
+}
+
+static void
+sock_read(or_event_loop_t *loop, int fd, unsigned events, void *data)
+{
+    disc_wsock_t          *ws = data;
+    disc_worker_t         *dw = ws->dw;
+    or_peers_sock_stats_t *ss = or_peers_sock_stats(dw->cycle, ws->index);
+    int                    n;
+
+    for (int done = 0; done < DISC_READ_BUDGET; done += n) {
+        for (int i = 0; i < DISC_BATCH; i++) {
+            dw->iov[i].iov_base = dw->buf[i];
+            dw->iov[i].iov_len = OR_BEACON_MAX;
+            memset(&dw->msgs[i], 0, sizeof(dw->msgs[i]));
+            dw->msgs[i].msg_hdr.msg_name = &dw->from[i];
+            dw->msgs[i].msg_hdr.msg_namelen = sizeof(dw->from[i]);
+            dw->msgs[i].msg_hdr.msg_iov = &dw->iov[i];
+            dw->msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        n = recvmmsg(fd, dw->msgs, DISC_BATCH, MSG_DONTWAIT, NULL);
+        if (n <= 0) {
+            return;             /* EAGAIN; errors are the peer's doing */
+        }
+        for (int i = 0; i < n; i++) {
+            int64_t now = (int64_t) time(NULL);
+
+            if (ss != NULL) {
+                ss->received++;
+            }
+            if (dw->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+                refuse(ws, &dw->from[i], OR_R_TOO_BIG, now);
+                continue;
+            }
+            dgram_handle(ws, dw->buf[i], dw->msgs[i].msg_len, &dw->from[i],
+                         now);
+        }
+        if (n < DISC_BATCH) {
+            return;
+        }
+    }
+}
+
+typedef struct {
+    or_cycle_t  *cycle;
+    size_t       node;
+} lost_ctx_t;
+
+static void
+peer_lost(const or_peer_t *p, void *data)
+{
+    lost_ctx_t *lc = data;
+
+    or_peers_node_stats(lc->cycle, lc->node)->lost++;
+    or_log_error(lc->cycle->log, OR_LOG_INFO, 0, "peer lost: %s, not heard "
+                 "for %lld s, node: %s, peer: %s:%u", p->fingerprint,
+                 (long long) ((int64_t) time(NULL) - p->last_seen),
+                 lc->cycle->nodes[lc->node].id, p->source,
+                 (unsigned) p->adv_port);
+}
+
+static void
+sweep_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
+{
+    disc_worker_t *dw = data;
+    or_shm_zone_t *z = or_peers_zone(dw->cycle);
+    int64_t        now = (int64_t) time(NULL);
+
+    for (size_t i = 0; i < dw->cycle->nnodes; i++) {
+        lost_ctx_t lc = { dw->cycle, i };
+
+        or_shm_lock(z);
+        if (or_peers_table(dw->cycle, i) != NULL) {
+            (void) or_peer_table_expire(or_peers_table(dw->cycle, i), now,
+                                        peer_lost, &lc);
+        }
+        or_shm_unlock(z);
+    }
+    if (!dw->quitting
+        && or_timer_add(loop, t, DISC_SWEEP_MS, sweep_tick, dw) != OR_OK)
+    {
+        or_log_error(dw->cycle->log, OR_LOG_ERR, ENOMEM, "peer expiry timer "
+                     "stopped");
+    }
+}
+
+/* ---- worker ---- */
+
+static void
+disc_quit(or_worker_t *w, void *data)
+{
+    disc_worker_t *dw = data;
+
+    dw->quitting = 1;
+    or_timer_del(w->loop, &dw->sweep);
+    for (size_t i = 0; i < dw->cycle->nnodes; i++) {
+        or_timer_del(w->loop, &dw->nodes[i].beacon);
+    }
+    for (size_t s = 0; s < disc_main(dw->cycle)->nsocks; s++) {
+        or_timer_del(w->loop, &dw->socks[s].early);
+        if (dw->socks[s].fd != -1
+            && or_event_del(w->loop, dw->socks[s].fd) != OR_OK)
+        {
+            continue;       /* closed by the master's exit: nothing left */
+        }
+    }
+}
+
+/* Each socket tries the keys of its own nodes only; the Fernet ttl is the
+ * largest expire among them (each node then checks its own). */
+static void
+wsock_init(disc_worker_t *dw, or_discovery_main_conf_t *mc, size_t s)
+{
+    disc_wsock_t *ws = &dw->socks[s];
+
+    ws->dw = dw;
+    ws->index = s;
+    ws->fd = mc->socks[s].fd;
+    for (size_t i = 0; i < dw->cycle->nnodes; i++) {
+        int64_t e = disc_node(&dw->cycle->nodes[i])->expire;
+        size_t  k;
+
+        if (mc->node_sock[i] != s) {
+            continue;
+        }
+        ws->ttl = e > ws->ttl ? e : ws->ttl;
+        for (k = 0; k < ws->nkeys && ws->kmap[k] != mc->node_key[i]; k++) {
+        }
+        if (k == ws->nkeys) {
+            ws->kmap[k] = mc->node_key[i];
+            ws->keys[k] = mc->keys[mc->node_key[i]];
+            ws->nkeys++;
+        }
+    }
+}
+
+static or_err_t
+worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
+{
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+    or_peers_node_conf_t      pc[OR_PEERS_NODES_MAX];
+
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        pc[i].max_peers = (size_t) disc_node(&cycle->nodes[i])->max_peers;
+        pc[i].expire = disc_node(&cycle->nodes[i])->expire;
+    }
+    or_peers_zone_attach(cycle, pc);
+    for (size_t s = 0; s < mc->nsocks; s++) {
+        wsock_init(dw, mc, s);
+        if (or_event_add(w->loop, dw->socks[s].fd, OR_EV_READ, sock_read,
+                         &dw->socks[s]) != OR_OK)
+        {
+            return OR_ERROR;
+        }
+    }
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        dw->nodes[i].dw = dw;
+        dw->nodes[i].index = i;
+        if (or_discovery_beacon_init(&cycle->nodes[i], &dw->nodes[i].b)
+            != OR_OK
+            || or_timer_add(w->loop, &dw->nodes[i].beacon, 0, beacon_tick,
+                            &dw->nodes[i]) != OR_OK)
+        {
+            return OR_ERROR;
+        }
+    }
+    if (or_timer_add(w->loop, &dw->sweep, DISC_SWEEP_MS, sweep_tick, dw)
+        != OR_OK || or_worker_on_quit(w, disc_quit, dw) != OR_OK)
+    {
+        return OR_ERROR;
+    }
+    return OR_OK;
+}
+
+static or_err_t
+disc_init_worker(or_cycle_t *cycle, or_worker_t *w)
+{
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+    disc_worker_t            *dw;
+
+    if (!or_worker_is_designated(w)) {
+        for (size_t s = 0; s < mc->nsocks; s++) {
+            close(mc->socks[s].fd);     /* worker 0 reads them */
+            mc->socks[s].fd = -1;
+        }
+        return OR_OK;
+    }
+    if (cycle->nnodes == 0) {
+        return OR_OK;
+    }
+    dw = calloc(1, sizeof(*dw));
+    if (dw != NULL) {
+        dw->nodes = calloc(cycle->nnodes, sizeof(disc_wnode_t));
+        dw->socks = calloc(mc->nsocks, sizeof(disc_wsock_t));
+    }
+    if (dw == NULL || dw->nodes == NULL || dw->socks == NULL) {
+        or_log_error(cycle->log, OR_LOG_CRIT, ENOMEM, "discovery state");
+        goto failed;
+    }
+    dw->cycle = cycle;
+    dw->w = w;
+    mc->worker = dw;
+    if (worker_start(cycle, w, dw) != OR_OK) {
+        or_log_error(cycle->log, OR_LOG_CRIT, errno, "starting discovery "
+                     "in worker #%u failed", w->index);
+        goto failed;
+    }
+    return OR_OK;
+
+failed:
+    mc->worker = NULL;
+    if (dw != NULL) {
+        disc_quit(w, dw);
+        free(dw->nodes);
+        free(dw->socks);
+        free(dw);
+    }
+    return OR_ERROR;
+}
+
+static void
+disc_exit_worker(or_cycle_t *cycle, or_worker_t *w)
+{
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+    disc_worker_t            *dw = mc->worker;
+
+    if (dw == NULL) {
+        return;
+    }
+    if (!dw->quitting) {
+        disc_quit(w, dw);
+    }
+    free(dw->nodes);
+    free(dw->socks);
+    free(dw);
+    mc->worker = NULL;
+}
+
+/* ---- control: openredctl peers ---- */
+
+static or_err_t
+cmd_peers(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
+    size_t errlen)
+{
+    const char *node = json_string_value(json_object_get(request, "node"));
+
+    if (json_object_get(request, "node") != NULL && node == NULL) {
+        snprintf(err, errlen, "\"node\" must be a string");
+        return OR_ERROR;
+    }
+    return or_peers_json(cycle, node, disc_main(cycle)->nsocks,
+                         DISC_REPLY_PEERS_MAX, (int64_t) time(NULL), reply,
+                         err, errlen);
 }

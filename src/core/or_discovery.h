@@ -1,0 +1,68 @@
+/*
+ * Discovery's pieces that need no module state: the multicast socket, a
+ * node's beacon fields, and opening a datagram with several keys. Pure
+ * where it can be, so the unit tests, the fuzzer and bench/ call them.
+ */
+#ifndef OR_DISCOVERY_H_INCLUDED
+#define OR_DISCOVERY_H_INCLUDED
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "openred.h"
+#include "or_err.h"
+#include "or_peers.h"
+
+typedef struct or_log_s   or_log_t;
+typedef struct or_node_s  or_node_t;
+
+/* Opens a UDP socket bound to port, joined to group on interface ("" =
+ * the kernel's choice), sending there with ttl, loopback on (siblings on
+ * this host hear each other). *dst = group:port. Logs why on OR_ERROR. */
+__attribute__((warn_unused_result))
+or_err_t or_discovery_socket(const char *group, uint16_t port,
+    const char *interface, int ttl, or_log_t *log, int *fd,
+    struct sockaddr_in *dst);
+
+/* A node's beacon fields from its identity and core settings (timestamp
+ * left 0). OR_ERROR if the node has no key loaded. */
+__attribute__((warn_unused_result))
+or_err_t or_discovery_beacon_init(const or_node_t *node, or_v2_beacon_t *b);
+
+/* One datagram, with each of nkeys keys in turn: a wrong key fails on the
+ * HMAC before any decryption, so junk and foreign networks cost little.
+ * t->ttl / max_skew apply to the token's own timestamp. On OR_OK: *out,
+ * *key (index of the key that opened it), *ts (the token's timestamp).
+ * On failure eb->reason is the refusal: OR_R_HMAC if no key fitted, else
+ * the first failure after a good HMAC (expired, future, JSON). plain is
+ * OR_BEACON_PLAIN_MAX bytes of scratch. */
+__attribute__((warn_unused_result))
+or_err_t or_discovery_open(or_fernet_t *const *keys, size_t nkeys,
+    const char *dgram, size_t len, const or_fernet_time_t *t,
+    unsigned char *plain, or_v2_beacon_t *out, size_t *key, int64_t *ts,
+    or_errbuf_t *eb);
+
+/* The Fernet key of passphrase: PBKDF2 is slow (OR_PBKDF2_ITERATIONS),
+ * so a reload copies the key of an unchanged passphrase from the old
+ * cycle's keys (old, old_pass: nold of each; may be NULL) instead. */
+__attribute__((warn_unused_result))
+or_err_t or_discovery_key(const char *passphrase, or_fernet_t *const *old,
+    const char *const *old_pass, size_t nold, or_fernet_t **out,
+    or_errbuf_t *eb);
+
+/* The peer-table entry for an opened beacon heard from `from`. */
+void or_discovery_peer(or_peer_t *p, const or_v2_beacon_t *b,
+    const struct sockaddr_in *from);
+
+/* s, wall clock with the fraction (the beacon's "timestamp"). */
+double or_discovery_wall_now(void);
+/* Uniform in 0 .. n - 1 (n > 0), from the OpenSSL RNG. */
+uint64_t or_discovery_random(uint64_t n);
+/* interval s +- 10 %, in ms: beacons of nodes started together drift
+ * apart instead of bursting at once. */
+uint64_t or_discovery_jitter_ms(int64_t interval);
+/* Copies peer text for a log line: non-printables and '"' become '?'. */
+const char *or_discovery_printable(const char *in, char *out, size_t cap);
+
+#endif /* OR_DISCOVERY_H_INCLUDED */
