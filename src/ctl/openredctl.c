@@ -20,6 +20,8 @@ static const struct {
 } commands[] = {
     { "status", or_ctl_status_main,
       "the master, its workers and each node" },
+    { "peers", or_ctl_peers_main,
+      "[--node ID] [--stats]: peers found by discovery" },
     { "sessions", or_ctl_sessions_main,
       "established sessions of every worker" },
     { "connect", or_ctl_connect_main,

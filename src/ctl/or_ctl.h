@@ -40,5 +40,6 @@ int or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_connect_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_send_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_watch_main(or_ctl_t *ctl, int argc, char **argv);
+int or_ctl_peers_main(or_ctl_t *ctl, int argc, char **argv);
 
 #endif /* OR_CTL_H_INCLUDED */

@@ -1,0 +1,134 @@
+/* openredctl peers: the peers discovery lists, per node; --stats adds the
+ * beacon counters (sent, received, opened, refused by reason). */
+#include "or_ctl.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *
+str(json_t *obj, const char *name)
+{
+    const char *v = json_string_value(json_object_get(obj, name));
+
+    return v ? v : "-";
+}
+
+static long long
+num(json_t *obj, const char *name)
+{
+    return (long long) json_integer_value(json_object_get(obj, name));
+}
+
+static void
+print_peers(json_t *a)
+{
+    json_t *v, *s;
+    size_t  i, k;
+    char    addr[64], services[256];
+
+    printf("%-12s %-16s %-12s %-21s %5s %s\n", "NODE", "FINGERPRINT",
+           "SECTOR", "ADDRESS", "AGE", "SERVICES");
+    json_array_foreach(a, i, v) {
+        size_t used = 0;
+
+        services[0] = '\0';
+        json_array_foreach(json_object_get(v, "services"), k, s) {
+            int n = snprintf(services + used, sizeof(services) - used,
+                             "%s%s", k ? "," : "", json_string_value(s));
+
+            if (n < 0 || (size_t) n >= sizeof(services) - used) {
+                break;
+            }
+            used += (size_t) n;
+        }
+        snprintf(addr, sizeof(addr), "%s:%lld", str(v, "address"),
+                 num(v, "port"));
+        printf("%-12s %-16s %-12s %-21s %4llds %s\n", str(v, "node"),
+               str(v, "fingerprint"), str(v, "sector"), addr,
+               num(v, "age"), services);
+    }
+}
+
+static void
+print_stats(json_t *r)
+{
+    json_t     *v, *val;
+    size_t      i;
+    const char *reason;
+
+    printf("\n%-12s %6s %8s %6s %6s %8s\n", "NODE", "PEERS", "SENT",
+           "LISTED", "LOST", "FILTERED");
+    json_array_foreach(json_object_get(r, "nodes"), i, v) {
+        printf("%-12s %6lld %8lld %6lld %6lld %8lld\n", str(v, "node"),
+               num(v, "peers"), num(v, "sent"), num(v, "listed"),
+               num(v, "lost"), num(v, "filtered"));
+    }
+    json_array_foreach(json_object_get(r, "sockets"), i, v) {
+        printf("\nsocket #%zu: received %lld, opened %lld, own %lld, "
+               "early %lld\n", i, num(v, "received"), num(v, "opened"),
+               num(v, "own"), num(v, "early"));
+        json_object_foreach(json_object_get(v, "refused"), reason, val) {
+            printf("  refused %-16s %lld\n", reason,
+                   (long long) json_integer_value(val));
+        }
+    }
+}
+
+int
+or_ctl_peers_main(or_ctl_t *ctl, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "node", required_argument, NULL, 'n' },
+        { "stats", no_argument, NULL, 's' },
+        { NULL, 0, NULL, 0 }
+    };
+    json_t     *req, *r = NULL;
+    const char *node = NULL;
+    char        err[512];
+    int         c, stats = 0;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n': node = optarg; break;
+        case 's': stats = 1; break;
+        default:  optind = -1; break;
+        }
+        if (optind == -1) {
+            break;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "Usage: openredctl peers [--node ID] [--stats] "
+                "[--json]\n");
+        return OR_CTL_EXIT_USAGE;
+    }
+    req = node ? json_pack("{s:s, s:s}", "command", "peers", "node", node)
+               : json_pack("{s:s}", "command", "peers");
+    if (req == NULL || or_ctl_request(ctl, req, &r, err, sizeof(err))
+                       != OR_OK)
+    {
+        fprintf(stderr, "openredctl: peers: %s\n", req ? err
+                : "out of memory");
+        json_decref(req);
+        return OR_CTL_EXIT_FAILURE;
+    }
+    json_decref(req);
+    if (ctl->json) {
+        /* --json: the array of peers; with --stats the whole reply. */
+        json_dumpf(stats ? r : json_object_get(r, "peers"), stdout,
+                   JSON_COMPACT);
+        putchar('\n');
+    } else {
+        print_peers(json_object_get(r, "peers"));
+        if (json_is_true(json_object_get(r, "truncated"))) {
+            printf("(more peers than one reply holds: use --node)\n");
+        }
+        if (stats) {
+            print_stats(r);
+        }
+    }
+    json_decref(r);
+    return OR_CTL_EXIT_OK;
+}
