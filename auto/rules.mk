@@ -107,7 +107,12 @@ integration: build
 install-check: build
 	tests/packaging/example.sh
 
-test: build unit integration install-check
+# The v2 test peer stands in for the original node in integration tests:
+# prove it against the original's vectors before trusting it there.
+peer-check:
+	python3 tests/peers/test_v2peer.py
+
+test: build unit peer-check integration install-check
 
 clean:
 	rm -rf objs
