@@ -46,7 +46,7 @@ SO_LDFLAGS  = $(filter-out -pie,$(LDFLAGS)) -shared -Wl,-soname,$(SO_NAME) \
               -Wl,--version-script=$(SO_MAP) \
               $(if $(findstring -fsanitize,$(LDFLAGS)),,-Wl,-z,defs)
 
-.PHONY: build test unit integration install install-check clean
+.PHONY: build test unit integration install install-check clean peer-check
 
 build: $(BINS) objs/libopenred.a objs/libopenred.so
 
