@@ -21,6 +21,11 @@ typedef struct {
     char        *accept_services;
     char        *deny_services;
     pcre2_code  *re[4];       /* same order as the four patterns */
+    /* One match data block per node, made in postconf and reused for
+     * every match: a beacon costs no allocation. Each process (worker) has
+     * its own copy after fork, and matching is single-threaded. */
+    pcre2_match_data    *md;
+    pcre2_match_context *mctx;     /* bounds the work per match */
 } or_sector_conf_t;
 
 static or_err_t check_pattern(const or_setting_t *s, void *field, char *err,
@@ -54,6 +59,11 @@ or_module_t or_sector_module = {
 };
 
 enum { ACCEPT_SECTORS, DENY_SECTORS, ACCEPT_SERVICES, DENY_SERVICES };
+
+/* Matching work per subject (PCRE2 match limit): a sector or a service is
+ * at most 64 bytes, so a sane pattern never comes near; a pathological one
+ * fails the match, which refuses the peer (fail closed). */
+#define SECTOR_MATCH_LIMIT  100000
 
 static pcre2_code *
 compile(const char *pattern, char *err, size_t errlen)
@@ -113,9 +123,19 @@ sector_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
             }
             any = 1;
         }
-        if (any) {
-            node->filter = sector_filter;
+        if (!any) {
+            continue;
         }
+        /* the ovector is not read: one pair is enough for any pattern */
+        sc->md = pcre2_match_data_create(1, NULL);
+        sc->mctx = pcre2_match_context_create(NULL);
+        if (sc->md == NULL || sc->mctx == NULL) {
+            or_conf_error(rep, node->file, node->line, "filter",
+                          "out of memory for the match data");
+            continue;
+        }
+        pcre2_set_match_limit(sc->mctx, SECTOR_MATCH_LIMIT);
+        node->filter = sector_filter;
     }
     return OR_OK;
 }
@@ -131,21 +151,24 @@ sector_free_conf(or_cycle_t *cycle)
             pcre2_code_free(sc->re[k]);
             sc->re[k] = NULL;
         }
+        if (sc != NULL) {
+            pcre2_match_data_free(sc->md);
+            pcre2_match_context_free(sc->mctx);
+            sc->md = NULL;
+            sc->mctx = NULL;
+        }
     }
 }
 
+/* 1 match, 0 no match, -1 error (limit hit, bad UTF-8 from a peer). */
 static int
-match(pcre2_code *re, const char *s)
+match(const or_sector_conf_t *sc, pcre2_code *re, const char *s)
 {
-    pcre2_match_data *md;
-    int               rc;
+    int rc = pcre2_match(re, (PCRE2_SPTR) s, strlen(s), 0, 0, sc->md,
+                         sc->mctx);
 
-    md = pcre2_match_data_create_from_pattern(re, NULL);
-    if (md == NULL) {
-        return -1;
-    }
-    rc = pcre2_match(re, (PCRE2_SPTR) s, strlen(s), 0, 0, md, NULL);
-    pcre2_match_data_free(md);
+    /* A match whose ovector was too small for the pattern's groups still
+     * matched: PCRE2 returns 0 then. */
     return rc >= 0 ? 1 : (rc == PCRE2_ERROR_NOMATCH ? 0 : -1);
 }
 
@@ -153,10 +176,11 @@ match(pcre2_code *re, const char *s)
  * deny_services if any service matches. Match errors (e.g. resource limits
  * hit by hostile input) refuse: fail closed. */
 static int
-any_match(pcre2_code *re, const char *const *v, size_t n)
+any_match(const or_sector_conf_t *sc, pcre2_code *re, const char *const *v,
+    size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        int m = match(re, v[i]);
+        int m = match(sc, re, v[i]);
 
         if (m != 0) {
             return m;
@@ -171,21 +195,21 @@ sector_filter(const or_node_t *node, const char *sector,
 {
     or_sector_conf_t *sc = or_node_conf(node, or_sector_module);
 
-    if (sc->re[DENY_SECTORS] && match(sc->re[DENY_SECTORS], sector) != 0) {
+    if (sc->re[DENY_SECTORS] && match(sc, sc->re[DENY_SECTORS], sector) != 0) {
         return 0;
     }
     if (sc->re[DENY_SERVICES]
-        && any_match(sc->re[DENY_SERVICES], services, nservices) != 0)
+        && any_match(sc, sc->re[DENY_SERVICES], services, nservices) != 0)
     {
         return 0;
     }
     if (sc->re[ACCEPT_SECTORS]
-        && match(sc->re[ACCEPT_SECTORS], sector) != 1)
+        && match(sc, sc->re[ACCEPT_SECTORS], sector) != 1)
     {
         return 0;
     }
     if (sc->re[ACCEPT_SERVICES]
-        && any_match(sc->re[ACCEPT_SERVICES], services, nservices) != 1)
+        && any_match(sc, sc->re[ACCEPT_SERVICES], services, nservices) != 1)
     {
         return 0;
     }
