@@ -1,0 +1,322 @@
+/*
+ * In-process rates on one core (rows 1, 2 floor and 4 of `make bench`):
+ * RSA-PSS sign and verify through libopenred (the daemon's own calls), the
+ * responder's whole per-handshake CPU, and v2 beacons opened and filtered.
+ * Prints key=value lines; every loop is bounded in time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "openred.h"
+#include "or_bench.h"
+#include "or_conf.h"
+#include "or_cycle.h"
+
+#define PASSPHRASE  "OpenRed-P2P-Discovery-2025"
+#define FILTER_CONF "nodes = ( { id = \"n0\"; sector = \"tech\"; " \
+    "listen = \"127.0.0.1:9001\"; filter = { accept_sectors = " \
+    "\"^(tech|health)$\"; deny_services = \"^test\"; }; } );"
+#define JUNK_N      64
+
+typedef int (*step_pt)(void *ctx, size_t i);
+
+static double
+rate(step_pt step, void *ctx, double seconds, size_t batch)
+{
+    uint64_t t0 = or_bench_now_ns(), t, end;
+    size_t   n = 0;
+
+    end = t0 + (uint64_t) (seconds * 1e9);
+    do {
+        for (size_t k = 0; k < batch; k++, n++) {
+            if (step(ctx, n) != 0) {
+                fprintf(stderr, "step failed at %zu\n", n);
+                exit(1);
+            }
+        }
+        t = or_bench_now_ns();
+    } while (t < end);
+    return (double) n * 1e9 / (double) (t - t0);
+}
+
+/* the median of rounds runs of seconds each */
+static double
+rate_median(step_pt step, void *ctx, double seconds, size_t batch,
+    int rounds)
+{
+    double v[16];
+
+    for (int r = 0; r < rounds && r < 16; r++) {
+        v[r] = rate(step, ctx, seconds, batch);
+    }
+    return or_bench_quantile(v, (size_t) (rounds < 16 ? rounds : 16), 0.5);
+}
+
+typedef struct {
+    or_key_t      *key;         /* initiator A */
+    or_key_t      *node;        /* responder B */
+    or_pubkey_t   *pub;
+    char           data[64];
+    unsigned char  sig[OR_SIG_MAX];
+    size_t         siglen;
+    char           req[OR_HANDSHAKE_MAX];
+    size_t         reqlen;
+    int64_t        now;
+} hs_ctx_t;
+
+static int
+step_sign(void *p, size_t i)
+{
+    hs_ctx_t     *c = p;
+    or_errbuf_t   eb;
+    unsigned char sig[OR_SIG_MAX];
+    size_t        n;
+
+    (void) i;
+    return or_sign(c->key, c->data, strlen(c->data), sig, sizeof(sig), &n,
+                   &eb) != OR_OK;
+}
+
+static int
+step_verify(void *p, size_t i)
+{
+    hs_ctx_t    *c = p;
+    or_errbuf_t  eb;
+
+    (void) i;
+    return or_verify(c->pub, c->data, strlen(c->data), c->sig, c->siglen,
+                     &eb) != OR_OK;
+}
+
+/* what a responder worker does per handshake: check, then answer */
+static int
+step_responder(void *p, size_t i)
+{
+    hs_ctx_t        *c = p;
+    or_v2_request_t  req;
+    or_errbuf_t      eb;
+    char             out[OR_HANDSHAKE_MAX];
+    size_t           outlen;
+    or_err_t         rc;
+
+    (void) i;
+    if (or_v2_request_check(c->req, c->reqlen, or_key_fingerprint(c->node),
+                            c->now, OR_HANDSHAKE_WINDOW, &req, &eb) != OR_OK)
+    {
+        fprintf(stderr, "request_check: %s\n", eb.msg);
+        return 1;
+    }
+    rc = or_v2_response_build(c->node, &req, c->now, out, sizeof(out),
+                              &outlen, NULL, &eb);
+    or_v2_request_clear(&req);
+    return rc != OR_OK;
+}
+
+typedef struct {
+    or_fernet_t       *fk;
+    or_node_t         *node;
+    char              *tok[3];      /* valid, forged, then junk */
+    size_t             len[3];
+    char              *junk[JUNK_N];
+    size_t             junklen[JUNK_N];
+    or_fernet_time_t   t;
+    size_t             accepted;
+} bc_ctx_t;
+
+static int
+step_beacon_valid(void *p, size_t i)
+{
+    bc_ctx_t        *c = p;
+    or_v2_beacon_t   b;
+    or_errbuf_t      eb;
+    const char      *sv[OR_V2_SERVICES_MAX];
+
+    (void) i;
+    if (or_v2_beacon_open(c->fk, c->tok[0], c->len[0], &c->t, &b, &eb)
+        != OR_OK)
+    {
+        fprintf(stderr, "beacon_open: %s\n", eb.msg);
+        return 1;
+    }
+    for (size_t k = 0; k < b.nservices; k++) {
+        sv[k] = b.services[k];
+    }
+    if (c->node->filter == NULL
+        || c->node->filter(c->node, b.sector, sv, b.nservices))
+    {
+        c->accepted++;
+    }
+    return 0;
+}
+
+static int
+step_beacon_forged(void *p, size_t i)
+{
+    bc_ctx_t        *c = p;
+    or_v2_beacon_t   b;
+    or_errbuf_t      eb;
+
+    (void) i;
+    return or_v2_beacon_open(c->fk, c->tok[1], c->len[1], &c->t, &b, &eb)
+           == OR_OK || eb.reason != OR_R_HMAC;
+}
+
+static int
+step_beacon_junk(void *p, size_t i)
+{
+    bc_ctx_t        *c = p;
+    or_v2_beacon_t   b;
+    or_errbuf_t      eb;
+    size_t           k = i % JUNK_N;
+
+    return or_v2_beacon_open(c->fk, c->junk[k], c->junklen[k], &c->t, &b,
+                             &eb) == OR_OK;
+}
+
+static void
+die(const char *what, const or_errbuf_t *eb)
+{
+    fprintf(stderr, "or_bench_crypto: %s: %s\n", what, eb ? eb->msg : "");
+    exit(1);
+}
+
+static void
+hs_setup(hs_ctx_t *c)
+{
+    or_errbuf_t  eb;
+    size_t       n;
+    const char  *pem;
+
+    c->now = (int64_t) time(NULL);
+    if (or_key_generate(&c->key, &eb) != OR_OK
+        || or_key_generate(&c->node, &eb) != OR_OK)
+    {
+        die("key", &eb);
+    }
+    snprintf(c->data, sizeof(c->data), "%s:%s:%lld",
+             or_key_fingerprint(c->key), or_key_fingerprint(c->node),
+             (long long) c->now);
+    pem = or_key_public_pem(c->key, &n);
+    if (or_pubkey_import(pem, n, &c->pub, &eb) != OR_OK
+        || or_sign(c->key, c->data, strlen(c->data), c->sig, sizeof(c->sig),
+                   &c->siglen, &eb) != OR_OK
+        || or_v2_request_build(c->key, or_key_fingerprint(c->node), c->now,
+                               c->req, sizeof(c->req), &c->reqlen, &eb)
+           != OR_OK)
+    {
+        die("handshake setup", &eb);
+    }
+}
+
+static void
+bc_setup(bc_ctx_t *c, or_cycle_t **cyclep)
+{
+    or_v2_beacon_t     b;
+    or_errbuf_t        eb;
+    or_cycle_t        *cycle;
+    or_conf_report_t   rep;
+    static char        tok[2][OR_BEACON_MAX];
+    char              *p;
+
+    memset(&b, 0, sizeof(b));
+    snprintf(b.fingerprint, sizeof(b.fingerprint), "0123456789abcdef");
+    memset(b.node_hash, 'a', OR_NODE_HASH_LEN);
+    snprintf(b.sector, sizeof(b.sector), "tech");
+    snprintf(b.services[0], sizeof(b.services[0]), "storage");
+    snprintf(b.services[1], sizeof(b.services[1]), "compute");
+    b.nservices = 2;
+    b.activity_level = 3;
+    snprintf(b.zone_hash, sizeof(b.zone_hash), "zone_1234abcd");
+    snprintf(b.ip, sizeof(b.ip), "127.0.0.1");
+    b.port = 9001;
+    b.timestamp = (double) time(NULL);
+    c->t.now = (int64_t) time(NULL);
+    c->t.ttl = OR_NO_LIMIT;
+    c->t.max_skew = OR_NO_LIMIT;
+    if (or_fernet_derive(PASSPHRASE, strlen(PASSPHRASE), &c->fk, &eb) != OR_OK
+        || or_v2_beacon_seal(c->fk, &b, c->t.now, tok[0], sizeof(tok[0]),
+                             &c->len[0], &eb) != OR_OK)
+    {
+        die("beacon seal", &eb);
+    }
+    c->tok[0] = tok[0];
+    /* forged: the same token with one HMAC character changed */
+    memcpy(tok[1], tok[0], c->len[0]);
+    c->len[1] = c->len[0];
+    p = &tok[1][c->len[1] - 10];
+    *p = *p == 'A' ? 'B' : 'A';
+    c->tok[1] = tok[1];
+    /* junk: random bytes of a datagram's usual sizes */
+    srand(1);
+    for (int k = 0; k < JUNK_N; k++) {
+        c->junklen[k] = 40 + (size_t) (rand() % 400);
+        c->junk[k] = malloc(c->junklen[k]);
+        if (c->junk[k] == NULL) {
+            die("malloc", NULL);
+        }
+        for (size_t j = 0; j < c->junklen[k]; j++) {
+            c->junk[k][j] = (char) (rand() & 0xff);
+        }
+    }
+    /* the node filter exactly as the daemon builds it from a config */
+    memset(&rep, 0, sizeof(rep));
+    cycle = or_cycle_new("/tmp", "bench.conf", NULL);
+    if (cycle == NULL
+        || or_conf_load_string(cycle, "bench.conf", FILTER_CONF, &rep)
+           != OR_OK
+        || cycle->nnodes != 1)
+    {
+        fprintf(stderr, "%s", rep.text ? rep.text : "");
+        die("filter config", NULL);
+    }
+    c->node = &cycle->nodes[0];
+    *cyclep = cycle;
+}
+
+int
+main(int argc, char **argv)
+{
+    double      sec = argc > 1 ? atof(argv[1]) : 1.0;
+    int         rounds = argc > 2 ? atoi(argv[2]) : 3;
+    hs_ctx_t    hs;
+    bc_ctx_t    bc;
+    or_cycle_t *cycle = NULL;
+    double      s, v;
+
+    if (sec <= 0 || sec > 10 || rounds < 1 || rounds > 16) {
+        fprintf(stderr, "usage: or_bench_crypto [SECONDS<=10 [ROUNDS<=16]]\n");
+        return 2;
+    }
+    memset(&hs, 0, sizeof(hs));
+    memset(&bc, 0, sizeof(bc));
+    hs_setup(&hs);
+    bc_setup(&bc, &cycle);
+
+    s = rate_median(step_sign, &hs, sec, 16, rounds);
+    v = rate_median(step_verify, &hs, sec, 64, rounds);
+    printf("sign_per_s=%.0f\nverify_per_s=%.0f\n", s, v);
+    /* crypto floor of one handshake: A signs, B verifies and signs,
+     * A verifies */
+    printf("hs_floor_us=%.1f\n", 2e6 / s + 2e6 / v);
+    printf("responder_per_s=%.0f\n",
+           rate_median(step_responder, &hs, sec, 8, rounds));
+    printf("beacon_valid_per_s=%.0f\n",
+           rate_median(step_beacon_valid, &bc, sec, 256, rounds));
+    printf("beacon_filter=%s\n", bc.node->filter ? "sector" : "none");
+    printf("beacon_forged_per_s=%.0f\n",
+           rate_median(step_beacon_forged, &bc, sec, 1024, rounds));
+    printf("beacon_junk_per_s=%.0f\n",
+           rate_median(step_beacon_junk, &bc, sec, 4096, rounds));
+
+    or_key_free(hs.key);
+    or_key_free(hs.node);
+    or_pubkey_free(hs.pub);
+    or_fernet_free(bc.fk);
+    for (int k = 0; k < JUNK_N; k++) {
+        free(bc.junk[k]);
+    }
+    or_cycle_free(cycle);
+    return 0;
+}

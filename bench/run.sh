@@ -1,0 +1,424 @@
+#!/bin/bash
+# `make bench`: the rows of issue 8, each against a limit measured in this
+# same run. Daemons run in a network namespace made here; only the PIDs
+# started here are stopped; every load is bounded in count and time.
+# Prints a table and writes bench/results.json. Run as root.
+#
+# BENCH_QUICK=1 runs each row once instead of three times (the median).
+
+set -u
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1
+B=$TOP/objs/bench
+OPENRED=$TOP/objs/openred
+CTL=$TOP/objs/openredctl
+NS=orbench_$$
+T=$(mktemp -d /tmp/openred-bench.XXXXXX)
+ROWS=$T/rows.jsonl
+KEYS=$B/keys                # cached: peer keys are costly to make
+NKEYS=10000
+RUNS=3
+[ "${BENCH_QUICK:-0}" = 1 ] && RUNS=1
+PORT=9401
+STARTED=                    # master PIDs started here, still running
+
+log() { echo "bench: $*" >&2; }
+
+die() {
+    log "$*"
+    exit 1
+}
+
+nsx() { ip netns exec "$NS" "$@"; }
+
+cleanup() {
+    local pid
+    for pid in $STARTED; do
+        if [ -r "/proc/$pid/stat" ]; then
+            kill -TERM "$pid" 2>/dev/null
+        fi
+    done
+    sleep 0.3
+    for pid in $STARTED; do
+        [ -r "/proc/$pid/stat" ] && kill -KILL "$pid" 2>/dev/null
+    done
+    ip netns del "$NS" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# wait_for TENTHS COMMAND...: poll every 0.1 s
+wait_for() {
+    local n=$1
+    shift
+    while [ "$n" -gt 0 ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+        n=$(( n - 1 ))
+    done
+    return 1
+}
+
+kv() {      # kv FILE KEY: the value of KEY=... in FILE
+    sed -n "s/^$2=//p" "$1" | tail -n 1
+}
+
+median() {  # median of the numbers given
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+        END { if (NR) print v[int((NR + 1) / 2)]; else print "" }'
+}
+
+calc() { python3 -c "print($*)"; }
+
+# row ID NAME MEASURED UNIT LIMIT RATIO TARGET MET NOTE
+# MEASURED "" means not run, and NOTE says why. MET: yes, no or "".
+row() {
+    python3 - "$@" >> "$ROWS" <<'EOF'
+import json, sys
+a = sys.argv[1:]
+num = lambda s: None if s == "" else float(s)
+print(json.dumps({"row": a[0], "name": a[1], "measured": num(a[2]),
+    "unit": a[3], "limit": a[4], "ratio": num(a[5]), "target": a[6],
+    "met": {"yes": True, "no": False}.get(a[7]),
+    "status": "not run" if a[2] == "" else "ok", "note": a[8]}))
+EOF
+}
+
+# conf_write NAME WORKERS PORT [EXTRA_NODE [EXTRA_MAIN]]
+conf_write() {
+    local d=$T/$1
+    mkdir -p "$d/conf" "$d/logs"
+    cat > "$d/conf/openred.conf" <<EOF
+worker_processes = $2;
+user = "";
+pid = "$d/logs/openred.pid";
+worker_shutdown_timeout = 5;
+worker_connections = 30000;
+max_pending_handshakes = 4096;
+error_log = { path = "$d/logs/error.log"; level = "notice"; };
+control = { socket = "$d/logs/control.sock"; };
+${5:-}
+nodes = ( { id = "$1"; sector = "tech"; listen = "127.0.0.1:$3";
+            key = "$T/$1.pem"; max_inbound = 30000; ${4:-} } );
+EOF
+}
+
+# daemon_start NAME: starts it, waits for its control socket
+daemon_start() {
+    local d=$T/$1 pid
+    rm -f "$d/logs/openred.pid"
+    nsx "$OPENRED" -p "$d" -c "$d/conf/openred.conf" || return 1
+    wait_for 50 test -s "$d/logs/openred.pid" || return 1
+    pid=$(cat "$d/logs/openred.pid")
+    STARTED="$STARTED $pid"
+    wait_for 50 test -S "$d/logs/control.sock" || return 1
+    echo "$pid"
+}
+
+daemon_stop() {     # daemon_stop PID
+    local pid=$1 left=
+    kill -TERM "$pid" 2>/dev/null
+    wait_for 50 sh -c "! test -r /proc/$pid/stat" || kill -KILL "$pid"
+    for p in $STARTED; do [ "$p" = "$pid" ] || left="$left $p"; done
+    STARTED=$left
+}
+
+workers_of() { cat "/proc/$1/task/$1/children" 2>/dev/null; }
+
+pss_kib() {         # PSS of a master and its workers, KiB
+    local sum=0 p v
+    for p in "$1" $(workers_of "$1"); do
+        v=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null)
+        sum=$(( sum + ${v:-0} ))
+    done
+    echo "$sum"
+}
+
+# ---- preparation (off every clock) ----
+
+[ "$(id -u)" = 0 ] || die "needs root (ip netns)"
+for f in "$OPENRED" "$CTL" "$B/or_loadgen" "$B/or_bench_prep" \
+         "$B/or_bench_crypto"; do
+    [ -x "$f" ] || die "$f missing: make bench-build"
+done
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+ip netns add "$NS" || die "ip netns add $NS"
+ip -n "$NS" link set lo up
+ip -n "$NS" link set lo multicast on
+ip -n "$NS" route add 224.0.0.0/4 dev lo
+nsx sysctl -qw net.ipv4.ip_local_port_range="10000 60999"
+
+if [ ! -f "$KEYS/k$(printf %05d $((NKEYS - 1))).pem" ]; then
+    log "making $NKEYS peer keys (once, cached in $KEYS)"
+    rm -rf "$KEYS" && mkdir -p "$KEYS" && chmod 700 "$KEYS"
+    "$B/or_bench_prep" keys "$KEYS" "$NKEYS" >/dev/null \
+        || die "making keys failed"
+fi
+FP=$("$B/or_bench_prep" node "$T/n0.pem") || die "node key"
+"$B/or_bench_prep" node "$T/d0.pem" >/dev/null || die "node key"
+"$B/or_bench_prep" node "$T/d1.pem" >/dev/null || die "node key"
+log "pre-signing $NKEYS requests to $FP"
+# requests are timestamped now + 200 s: valid for the next 500 s
+half=$(( NKEYS / 2 ))
+"$B/or_bench_prep" sign "$KEYS" 0 "$half" "$FP" 200 "$T/req.a" &
+"$B/or_bench_prep" sign "$KEYS" "$half" $(( NKEYS - half )) "$FP" 200 \
+    "$T/req.b" || die "pre-signing failed"
+wait $! || die "pre-signing failed"
+cat "$T/req.a" "$T/req.b" > "$T/req"
+
+# ---- 1. the limit ----
+
+log "row 1: RSA-2048 PSS in-process"
+"$B/or_bench_crypto" 0.5 "$RUNS" > "$T/crypto" || die "or_bench_crypto"
+SIGN=$(kv "$T/crypto" sign_per_s)
+VERIFY=$(kv "$T/crypto" verify_per_s)
+FLOOR=$(kv "$T/crypto" hs_floor_us)
+RESP=$(kv "$T/crypto" responder_per_s)
+openssl speed -seconds 2 rsa2048 > "$T/speed" 2>/dev/null
+SPEED=$(awk '/^rsa 2048 bits/ { print $6 "/" $7 }' "$T/speed")
+row 1a "RSA-2048 PSS sign/s, 1 core (or_sign)" "$SIGN" "sign/s" \
+    "openssl speed rsa2048: ${SPEED:-?} sign/verify per s" "" "the limit" "" \
+    "same EVP calls as the daemon"
+row 1b "RSA-2048 PSS verify/s, 1 core (or_verify)" "$VERIFY" "verify/s" \
+    "" "" "the limit" "" ""
+row 1c "responder CPU per handshake, in-process" "$RESP" "hs/s" \
+    "$SIGN sign/s" "$(calc "round($RESP / $SIGN, 3)")" "info" "" \
+    "or_v2_request_check + or_v2_response_build"
+
+# ---- 4. beacons in-process ----
+
+row 4a "valid beacons opened+filtered/s, 1 core" \
+    "$(kv "$T/crypto" beacon_valid_per_s)" "beacons/s" "" "" ">= 100000" \
+    "$(calc "'yes' if $(kv "$T/crypto" beacon_valid_per_s) >= 100000 else 'no'")" \
+    "filter: $(kv "$T/crypto" beacon_filter)"
+row 4b "forged tokens refused/s, 1 core" \
+    "$(kv "$T/crypto" beacon_forged_per_s)" "tokens/s" "" "" ">= 300000" \
+    "$(calc "'yes' if $(kv "$T/crypto" beacon_forged_per_s) >= 300000 else 'no'")" \
+    "right shape, wrong HMAC"
+row 4c "junk datagrams refused/s, 1 core" \
+    "$(kv "$T/crypto" beacon_junk_per_s)" "dgrams/s" "" "" ">= 2000000" \
+    "$(calc "'yes' if $(kv "$T/crypto" beacon_junk_per_s) >= 2000000 else 'no'")" \
+    "random bytes"
+
+# ---- 5. idle memory ----
+
+log "row 5: idle memory"
+conf_write n0 2 "$PORT"
+v=()
+for i in $(seq "$RUNS"); do
+    m=$(daemon_start n0) || die "openred did not start (see $T/n0/logs)"
+    sleep 1
+    v+=("$(pss_kib "$m")")
+    daemon_stop "$m"
+done
+IDLE=$(median "${v[@]}")
+row 5a "idle PSS, master + 2 workers" "$IDLE" "KiB" "" "" "<= 8192 KiB" \
+    "$(calc "'yes' if $IDLE <= 8192 else 'no'")" "smaps_rollup"
+
+# ---- 2. handshake latency ----
+
+log "row 2: handshake latency"
+conf_write n0 1 "$PORT"
+m=$(daemon_start n0) || die "openred did not start"
+p50=() p99=()
+for i in $(seq "$RUNS"); do
+    nsx "$B/or_loadgen" lat "127.0.0.1:$PORT" "$KEYS/k$(printf %05d "$i").pem" \
+        "$FP" 300 10 > "$T/lat" 2>&1
+    [ "$(kv "$T/lat" ok)" -gt 0 ] 2>/dev/null || break
+    p50+=("$(kv "$T/lat" p50_us)")
+    p99+=("$(kv "$T/lat" p99_us)")
+done
+daemon_stop "$m"
+if [ "${#p50[@]}" -gt 0 ]; then
+    P50=$(median "${p50[@]}")
+    P99=$(median "${p99[@]}")
+    r=$(calc "round($P50 / $FLOOR, 3)")
+    row 2 "handshake latency p50 (p99 ${P99} us)" "$P50" "us" \
+        "floor $FLOOR us (2 sign + 2 verify)" "$r" "<= 1.25 x floor" \
+        "$(calc "'yes' if $r <= 1.25 else 'no'")" "sequential, loopback"
+else
+    row 2 "handshake latency" "" "us" "" "" "<= 1.25 x floor" "" \
+        "not run: $(kv "$T/lat" last_error || head -c 200 "$T/lat")"
+fi
+
+# ---- 3. responder throughput ----
+
+# tput WORKERS CONC N: the median handshakes/s of RUNS fresh daemons
+tput() {
+    local w=$1 c=$2 n=$3 v=() fails=0
+    conf_write n0 "$w" "$PORT"
+    for i in $(seq "$RUNS"); do
+        m=$(daemon_start n0) || return 1
+        sleep 0.3
+        nsx "$B/or_loadgen" tput "127.0.0.1:$PORT" "$T/req" "$c" "$n" 20 \
+            > "$T/tput.$w.$i" 2>&1
+        daemon_stop "$m"
+        v+=("$(kv "$T/tput.$w.$i" per_s)")
+        fails=$(( fails + $(kv "$T/tput.$w.$i" fail) ))
+    done
+    echo "$(median "${v[@]}") $fails"
+}
+
+for w in 1 2; do
+    log "row 3: throughput, $w worker(s)"
+    if [ "$w" = 1 ]; then set -- 16 2500 0.9; else set -- 32 4000 1.7; fi
+    res=$(tput "$w" "$1" "$2") || res=
+    if [ -n "$res" ]; then
+        set -- $res "$3"
+        r=$(calc "round($1 / $SIGN, 3)")
+        row "3.$w" "responder handshakes/s, $w worker(s) ($2 failed)" "$1" \
+            "hs/s" "$SIGN sign/s" "$r" ">= $3 x sign/s" \
+            "$(calc "'yes' if $r >= $3 else 'no'")" \
+            "pre-signed requests; responder in-process ceiling $RESP/s"
+    else
+        row "3.$w" "responder handshakes/s, $w worker(s)" "" "hs/s" "" "" \
+            "" "" "not run: openred did not start"
+    fi
+done
+
+# ---- 5b, 6. sessions: memory per session, scale ----
+
+# hold N WORKERS OUT: N sessions; PSS before and while held into OUT
+hold() {
+    local n=$1 w=$2 out=$3 m before
+    conf_write n0 "$w" "$PORT"
+    m=$(daemon_start n0) || return 1
+    sleep 0.5
+    before=$(pss_kib "$m")
+    nsx "$B/or_loadgen" hold "127.0.0.1:$PORT" "$T/req" 64 "$n" 60 3 \
+        > "$out" 2>&1 &
+    wait_for 600 grep -q '^established=' "$out"
+    sleep 1
+    echo "pss_before=$before" >> "$out.pss"
+    echo "pss_held=$(pss_kib "$m")" >> "$out.pss"
+    wait_for 100 grep -q '^alive=' "$out"
+    nsx "$CTL" -S "$T/n0/logs/control.sock" sessions --json \
+        > "$out.sessions" 2> "$out.ctlerr"
+    wait
+    daemon_stop "$m"
+    cat "$out.pss" >> "$out"
+}
+
+log "row 5: memory per session (5000 held)"
+hold 5000 2 "$T/hold5k"
+est=$(kv "$T/hold5k" established)
+if [ "${est:-0}" -gt 0 ]; then
+    per=$(calc "round(($(kv "$T/hold5k" pss_held) - $(kv "$T/hold5k" pss_before)) * 1024 / $est)")
+    note="$est of 5000 established"
+    [ "$est" -lt 5000 ] && note="$note (last refusal: $(kv "$T/hold5k" last_error))"
+    row 5b "PSS per idle session" "$per" "bytes" "" "" "<= 8192 B" \
+        "$(calc "'yes' if $per <= 8192 and $est == 5000 else 'no'")" "$note"
+else
+    row 5b "PSS per idle session" "" "bytes" "" "" "<= 8192 B" "" \
+        "not run: no session established: $(kv "$T/hold5k" last_error)"
+fi
+
+log "row 6: 10000 sessions"
+hold 10000 2 "$T/hold10k"
+est=$(kv "$T/hold10k" established)
+alive=$(kv "$T/hold10k" alive)
+msgin=$(python3 -c '
+import json, sys
+try:
+    a = json.load(open(sys.argv[1]))
+    print(sum(1 for s in a if s.get("messages_in", 0) >= 1))
+except Exception:
+    print("")' "$T/hold10k.sessions")
+if [ "${est:-0}" -gt 0 ]; then
+    row 6 "sessions established+alive after a message" "${alive:-0}" \
+        "sessions" "" "" "10000 established, all answering" \
+        "$(calc "'yes' if ${alive:-0} == 10000 else 'no'")" \
+        "established $est; messages counted by the daemon: ${msgin:-listing failed: $(head -c 120 "$T/hold10k.ctlerr")}; last refusal: $(kv "$T/hold10k" last_error)"
+else
+    row 6 "10000 sessions" "" "sessions" "" "" "10000" "" \
+        "not run: no session established: $(kv "$T/hold10k" last_error)"
+fi
+
+# ---- 7. discovery latency ----
+
+log "row 7: discovery latency"
+disc_conf='discovery = { interval = 10; };'
+conf_write d0 1 $((PORT + 1)) "" "$disc_conf"
+conf_write d1 1 $((PORT + 2)) "" "$disc_conf"
+lists() {   # lists NAME FP: NAME's peers include FP
+    nsx "$CTL" -S "$T/$1/logs/control.sock" peers --json 2>/dev/null \
+        | grep -q "$2"
+}
+FP0=$("$B/or_bench_prep" node "$T/d0.pem")
+FP1=$("$B/or_bench_prep" node "$T/d1.pem")
+m0=$(daemon_start d0) || m0=
+if [ -n "$m0" ] && nsx "$CTL" -S "$T/d0/logs/control.sock" peers --json \
+        > "$T/peers" 2>&1; then
+    v=()
+    for i in $(seq "$RUNS"); do
+        t0=$(date +%s.%N)
+        m1=$(daemon_start d1) || break
+        wait_for 50 lists d0 "$FP1" && wait_for 50 lists d1 "$FP0" \
+            && v+=("$(calc "round($(date +%s.%N) - $t0, 3)")")
+        daemon_stop "$m1"
+        sleep 0.2
+    done
+    if [ "${#v[@]}" = "$RUNS" ]; then
+        D=$(median "${v[@]}")
+        row 7 "discovery: start of 2nd node to both listed" "$D" "s" \
+            "original: up to 10 s" "" "< 1 s both ways" \
+            "$(calc "'yes' if $D < 1 else 'no'")" "runs: ${v[*]}"
+    else
+        row 7 "discovery latency" "" "s" "" "" "< 1 s both ways" "" \
+            "not run: the nodes did not list each other within 5 s"
+    fi
+else
+    row 7 "discovery latency" "" "s" "" "" "< 1 s both ways" "" \
+        "not run: openredctl peers: $(head -c 120 "$T/peers" 2>/dev/null | tr '\n' ' ')"
+fi
+[ -n "$m0" ] && daemon_stop "$m0"
+
+# ---- 8. reload under load ----
+
+log "row 8: 10 reloads during a throughput run"
+conf_write n0 2 "$PORT"
+if m=$(daemon_start n0); then
+    sleep 0.3
+    nsx "$B/or_loadgen" tput "127.0.0.1:$PORT" "$T/req" 32 6000 30 \
+        > "$T/reload" 2>&1 &
+    lg=$!
+    sleep 0.3
+    for i in $(seq 10); do
+        kill -HUP "$m"
+        sleep 0.3
+    done
+    wait "$lg"
+    daemon_stop "$m"
+    bad=$(( $(kv "$T/reload" fail) + $(kv "$T/reload" unfinished) ))
+    row 8 "failed handshakes during 10 reloads" "$bad" "handshakes" \
+        "$(kv "$T/reload" ok) ok" "" "0" \
+        "$( [ "$bad" = 0 ] && echo yes || echo no)" \
+        "$(kv "$T/reload" last_error)"
+else
+    row 8 "reload under load" "" "" "" "" "0" "" "not run: no start"
+fi
+
+# ---- the table ----
+
+python3 - "$ROWS" "$TOP/bench/results.json" "$RUNS" <<'EOF'
+import json, sys, time
+rows = [json.loads(l) for l in open(sys.argv[1])]
+fmt = lambda v: "" if v is None else ("%.0f" % v if abs(v) >= 100 else "%g" % v)
+print("%-5s %-48s %12s %-10s %-7s %-22s %s" % ("row", "what", "measured",
+      "unit", "ratio", "target", "met"))
+for r in rows:
+    met = {True: "yes", False: "NO", None: ""}[r["met"]]
+    m = fmt(r["measured"]) if r["status"] == "ok" else "not run"
+    print("%-5s %-48s %12s %-10s %-7s %-22s %s" % (r["row"], r["name"][:48],
+          m, r["unit"], fmt(r["ratio"]), r["target"], met))
+    if r["limit"]:
+        print("%-5s   limit: %s" % ("", r["limit"]))
+    if r["note"]:
+        print("%-5s   %s" % ("", r["note"]))
+json.dump({"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "runs_per_row": int(sys.argv[3]), "rows": rows},
+          open(sys.argv[2], "w"), indent=1)
+print("wrote", sys.argv[2])
+EOF
