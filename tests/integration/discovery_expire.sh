@@ -1,0 +1,18 @@
+# A peer that stops is gone from the list once expire seconds pass
+# without its beacon, and "peer lost" is logged with its address.
+. "$(dirname "$0")/discovery_lib.sh"
+
+dc_conf a 'interval = 1; expire = 3;' 'id = "a"; sector = "tech"; listen = "127.0.0.1:9001";'
+dc_conf b 'interval = 1; expire = 3;' 'id = "b"; sector = "tech"; listen = "127.0.0.1:9002";'
+dc_start a
+dc_start b
+fb=$(dc_fp b b)
+wait_for 5 dc_lists a a "$fb" || fail "a does not list b"
+dc_stop b
+# still listed right after: expire is 3 s, beacons came every second
+dc_lists a a "$fb" || fail "b dropped before expire"
+wait_for 8 dc_not_lists a a "$fb" || fail "b still listed after expire"
+grep -q "peer lost: $fb, not heard for [0-9]* s, node: a, peer: 127.0.0.1:9002" \
+    "$T/a/error.log" || fail "no 'peer lost' line"
+[ "$(dc_stat a 'r["nodes"][0]["lost"]')" = 1 ] || fail "lost not counted"
+exit 0

@@ -1,0 +1,36 @@
+# Two daemons discover each other, in both directions, within 2 s of the
+# second one starting: its start beacon makes the first answer early.
+. "$(dirname "$0")/discovery_lib.sh"
+
+dc_conf a 'interval = 30;' 'id = "a"; sector = "tech"; listen = "127.0.0.1:9001";'
+dc_conf b 'interval = 30;' 'id = "b"; sector = "health"; listen = "127.0.0.1:9002"; services = ["storage"];'
+dc_key a a
+dc_key b b
+fa=$(dc_fp a a)
+fb=$(dc_fp b b)
+dc_start a
+sleep 0.5
+start=$(date +%s%N)
+dc_start b
+until dc_lists a a "$fb" && dc_lists b b "$fa"; do
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 2000 ] \
+        || fail "not discovered both ways within 2 s of b starting"
+    sleep 0.05
+done
+echo "discovered both ways $(( ($(date +%s%N) - start) / 1000000 )) ms after b started"
+dc_ctl a peers --json | python3 -c '
+import json, sys
+p = [x for x in json.load(sys.stdin) if x["fingerprint"] == sys.argv[1]][0]
+assert p["node"] == "a" and p["sector"] == "health", p
+assert p["services"] == ["storage"], p
+assert p["address"] == "127.0.0.1" and p["port"] == 9002, p
+assert p["source"] == "127.0.0.1" and p["protocol"] == "2.0", p
+assert isinstance(p["age"], int) and p["age"] >= 0, p
+' "$fb" || fail "peer fields of b as a lists it"
+grep -q "peer discovered: $fb, sector \"health\", node: a, peer: 127.0.0.1:9002" \
+    "$T/a/error.log" || fail "no 'peer discovered' line in a's log"
+# each lists only the other: its own beacon is recognised
+[ "$(dc_ctl a peers --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] \
+    || fail "a lists more than b"
+[ "$(dc_stat a 'r["sockets"][0]["own"] > 0')" = True ] || fail "own beacons not counted"
+exit 0
