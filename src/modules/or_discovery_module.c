@@ -444,8 +444,9 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
     }
     inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
     or_log_error(ws->dw->cycle->log, OR_LOG_INFO, 0, "beacon refused: %s "
-                 "(%llu more since the last such line), peer: %s:%u",
-                 or_reason_name(r), (unsigned long long) ws->log_held, ip,
+                 "(%llu other refusals not logged in the last %d s), "
+                 "peer: %s:%u", or_reason_name(r),
+                 (unsigned long long) ws->log_held, DISC_LOG_GAP_S, ip,
                  (unsigned) ntohs(from->sin_port));
     ws->log_next = now + DISC_LOG_GAP_S;
     ws->log_held = 0;
