@@ -281,8 +281,11 @@ plain_int(cur_t *c)
         c->p++;
     }
     while (c->ok && c->p < c->end && (unsigned) (*c->p - '0') < 10) {
+        if (++digits > 18) {
+            break;      /* before v * 10 can overflow; refused below */
+        }
         v = v * 10 + (*c->p++ - '0');
-        if (++digits == 1 && v == 0) {
+        if (digits == 1 && v == 0) {
             break;
         }
     }
