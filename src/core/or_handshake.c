@@ -1,9 +1,8 @@
 /*
- * Handshake connections of one worker. A connection moves through
+ * The handshake of one worker's connections. A connection moves through
  * ACCEPTED (responder: waiting for one request object) or CONNECTING ->
  * SENT (initiator: waiting for one response object), then SESSION
- * (messages, v2 framing). Every way out goes through hs_close(), which
- * logs one line with the reason and releases what the state holds.
+ * (or_message_io.c). Every way out goes through or_hs_conn_close().
  */
 #include "or_handshake.h"
 
@@ -21,37 +20,13 @@
 #include "or_cycle.h"
 #include "or_evring.h"
 #include "or_handoff.h"
+#include "or_hs_conn.h"
 #include "or_log.h"
+#include "or_message_io.h"
 #include "or_peers.h"
 #include "or_replay.h"
 #include "or_shm.h"
 #include "or_worker.h"
-
-typedef enum {
-    HS_ACCEPTED = 0,    /* responder: reading the request */
-    HS_CONNECTING,      /* initiator: connect() in progress */
-    HS_SENT,            /* initiator: reading the response */
-    HS_SESSION          /* established: messages */
-} hs_state_t;
-
-struct or_hs_conn_s {
-    or_hs_conn_t      *next;
-    or_hs_conn_t     **prevp;
-    or_hs_t           *hs;
-    size_t             node;
-    or_conn_t         *c;            /* owned */
-    int                state;        /* hs_state_t */
-    int                direction;    /* or_session_dir_t */
-    int                counted_pending;
-    int                counted_inbound;
-    size_t             scanned;      /* bytes of c->in the reader has seen */
-    or_json_reader_t  *reader;       /* owned */
-    or_v2_sent_t       sent;         /* initiator: what we asked */
-    char               peer[OR_FP_LEN + 1];   /* fingerprint, once known */
-    char               link[OR_LINK_LEN + 1];
-    int                slot;         /* in the session table; -1 none */
-    uint64_t           id;
-};
 
 static void hs_event(or_conn_t *c, unsigned events);
 static void hs_expired(or_event_loop_t *loop, or_timer_t *t, void *data);
@@ -79,137 +54,6 @@ or_hs_count(or_hs_t *hs, size_t node, int reason)
     or_shm_lock(hs->sessions);
     t->refused[node][reason]++;
     or_shm_unlock(hs->sessions);
-}
-
-/* ---- the one close path ---- */
-
-static void
-hs_session_remove(or_hs_conn_t *hc)
-{
-    or_session_table_t *t = or_shm_addr(hc->hs->sessions);
-
-    if (hc->slot < 0) {
-        return;
-    }
-    or_shm_lock(hc->hs->sessions);
-    or_session_remove(t, hc->slot, hc->id);
-    or_shm_unlock(hc->hs->sessions);
-    hc->slot = -1;
-}
-
-/* Logs why (level, unless reason is NULL), publishes the end of a
- * session, and frees everything hc holds. */
-static void
-hs_close(or_hs_conn_t *hc, or_log_level_t level, const char *reason)
-{
-    or_hs_t      *hs = hc->hs;
-    or_hs_node_t *n = &hs->nodes[hc->node];
-    int           was_session = hc->state == HS_SESSION;
-
-    if (reason != NULL && was_session) {
-        or_log_error(hs_log(hs), level, 0, "session closed: %s, node: %s, "
-                     "peer: %s, fingerprint: %s, bytes in: %llu", reason,
-                     n->id, hc->c->peer, hc->peer, (unsigned long long)
-                     hc->c->bytes_in);
-        or_evring_publish(hs->cycle, OR_EVT_SESSION_CLOSED, n->id, hc->peer,
-                          reason, NULL, 0);
-    } else if (reason != NULL) {
-        or_log_error(hs_log(hs), level, 0, "handshake %s: %s, node: %s, "
-                     "peer: %s", hc->direction == OR_SESSION_IN ? "refused"
-                     : "failed", reason, n->id, hc->c->peer);
-    }
-    if (!was_session && hc->direction == OR_SESSION_OUT) {
-        or_evring_publish(hs->cycle, OR_EVT_HANDSHAKE_FAILED, n->id,
-                          hc->sent.dialled, reason, NULL, 0);
-        if (hs->dial_done != NULL) {
-            hs->dial_done(hs, hc->node, hc->sent.dialled, 0, hs->dial_data);
-        }
-    }
-    hs_session_remove(hc);
-    if (hc->counted_pending) {
-        hs->pending--;
-    }
-    if (hc->counted_inbound) {
-        n->inbound--;
-    }
-    *hc->prevp = hc->next;
-    if (hc->next != NULL) {
-        hc->next->prevp = hc->prevp;
-    }
-    or_conn_free(hc->c);
-    or_json_reader_free(hc->reader);
-    free(hc);
-    or_worker_conn_release(hs->worker);
-}
-
-/* Refuse a request: count, answer the original's {"error": ...} shape in
- * one write, log one line, close. */
-static void
-hs_refuse(or_hs_conn_t *hc, int reason, const char *detail)
-{
-    char   reply[256];
-    size_t len = 0;
-    char   why[320];
-
-    or_hs_count(hc->hs, hc->node, reason);
-    if (hc->direction == OR_SESSION_IN && hc->state == HS_ACCEPTED) {
-        if (reason < OR_R_LAST) {
-            if (or_v2_error_reply((or_reason_t) reason, reply, sizeof(reply),
-                                  &len) != OR_OK)
-            {
-                len = 0;
-            }
-        } else {
-            /* compat: the original's prefix, our reason name */
-            len = (size_t) snprintf(reply, sizeof(reply), "{\"error\": "
-                  "\"handshake_verification_failed: %s\"}",
-                  or_session_reason_name(reason));
-        }
-        if (len > 0 && or_conn_send(hc->c, reply, len) != OR_OK) {
-            /* the peer may be gone already; we close anyway */
-        }
-    }
-    snprintf(why, sizeof(why), "%s%s%s", or_session_reason_name(reason),
-             detail && detail[0] ? " (" : "", detail && detail[0] ? detail
-             : "");
-    if (detail && detail[0]) {
-        strncat(why, ")", sizeof(why) - strlen(why) - 1);
-    }
-    hs_close(hc, OR_LOG_INFO, why);
-}
-
-static or_hs_conn_t *
-hs_conn_new(or_hs_t *hs, size_t node, int fd, int direction)
-{
-    or_hs_node_t *n = &hs->nodes[node];
-    or_hs_conn_t *hc = calloc(1, sizeof(*hc));
-
-    if (hc == NULL) {
-        close(fd);
-        return NULL;
-    }
-    if (or_conn_new(hs->worker->loop, fd, n->max_size, OR_CONN_OUT_MAX,
-                    &hc->c) != OR_OK
-        || or_json_reader_new(n->max_size, &hc->reader) != OR_OK)
-    {
-        or_conn_free(hc->c);
-        free(hc);
-        return NULL;
-    }
-    hc->hs = hs;
-    hc->node = node;
-    hc->direction = direction;
-    hc->slot = -1;
-    hc->next = hs->conns;
-    hc->prevp = &hs->conns;
-    if (hc->next != NULL) {
-        hc->next->prevp = &hc->next;
-    }
-    hs->conns = hc;
-    hs->pending++;
-    hc->counted_pending = 1;
-    or_worker_conn_hold(hs->worker);
-    return hc;
 }
 
 /* ---- responder ---- */
@@ -243,8 +87,9 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
         close(cfd);
         return;
     }
-    hc = hs_conn_new(hs, (size_t) (n - hs->nodes), cfd, OR_SESSION_IN);
-    if (hc == NULL) {
+    if (or_hs_conn_new(hs, (size_t) (n - hs->nodes), cfd, OR_SESSION_IN,
+                       &hc) != OR_OK)
+    {
         or_log_error(hs_log(hs), OR_LOG_NOTICE, ENOMEM, "handshake refused: "
                      "out of memory, node: %s, peer: %s", n->id, addr);
         return;
@@ -255,7 +100,7 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
     if (or_conn_start(hc->c, OR_EV_READ, hs_event, hc) != OR_OK
         || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
     {
-        hs_close(hc, OR_LOG_NOTICE, "cannot watch the connection");
+        or_hs_conn_close(hc, OR_LOG_NOTICE, "cannot watch the connection");
     }
 }
 
@@ -365,7 +210,7 @@ hs_to_session(or_hs_conn_t *hc)
     or_json_reader_free(hc->reader);
     hc->reader = r;
     hc->scanned = 0;
-    hc->state = HS_SESSION;
+    hc->state = OR_HS_SESSION;
     hc->hs->pending--;
     hc->counted_pending = 0;
     or_timer_del(hc->c->loop, &hc->c->deadline);
@@ -428,7 +273,7 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     if (or_v2_request_check(json, len, n->fp, now, OR_HANDSHAKE_WINDOW,
                             &req, &eb) != OR_OK)
     {
-        hs_refuse(hc, eb.reason, eb.msg);
+        or_hs_conn_refuse(hc, eb.reason, eb.msg);
         return -1;
     }
     memcpy(hc->peer, req.source, sizeof(hc->peer));
@@ -439,30 +284,30 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     or_shm_unlock(hs->replay);
     if (rc != OR_OK) {
         or_v2_request_clear(&req);
-        hs_refuse(hc, OR_SR_REPLAY, req.source);
+        or_hs_conn_refuse(hc, OR_SR_REPLAY, req.source);
         return -1;
     }
     if (!hs_filter_ok(hc, now)) {
-        hs_refuse(hc, OR_SR_FILTERED, "sector");
+        or_hs_conn_refuse(hc, OR_SR_FILTERED, "sector");
         return -1;
     }
     rc = or_v2_response_build(n->key, &req, now, out, sizeof(out), &outlen,
                               hc->link, &eb);
     or_v2_request_clear(&req);
     if (rc != OR_OK) {
-        hs_refuse(hc, eb.reason, eb.msg);
+        or_hs_conn_refuse(hc, eb.reason, eb.msg);
         return -1;
     }
     rc = hs_record(hc);
     if (rc != OR_OK) {
-        hs_refuse(hc, rc == OR_AGAIN ? OR_SR_DUPLICATE : OR_R_NOMEM, "");
+        or_hs_conn_refuse(hc, rc == OR_AGAIN ? OR_SR_DUPLICATE : OR_R_NOMEM, "");
         return -1;
     }
     /* One write of a compact object: the original reads once (4 KiB). */
     if (or_conn_send(hc->c, out, outlen) != OR_OK
         || hs_to_session(hc) != OR_OK)
     {
-        hs_close(hc, OR_LOG_INFO, "writing the response failed");
+        or_hs_conn_close(hc, OR_LOG_INFO, "writing the response failed");
         return -1;
     }
     hs_established(hc);
@@ -478,7 +323,7 @@ or_hs_dial_count(const or_hs_t *hs, size_t node)
 
     for (const or_hs_conn_t *hc = hs->conns; hc != NULL; hc = hc->next) {
         n += hc->node == node && hc->direction == OR_SESSION_OUT
-             && hc->state != HS_SESSION;
+             && hc->state != OR_HS_SESSION;
     }
     return n;
 }
@@ -488,7 +333,7 @@ or_hs_dialling(const or_hs_t *hs, size_t node, const char *peer)
 {
     for (const or_hs_conn_t *hc = hs->conns; hc != NULL; hc = hc->next) {
         if (hc->node == node && hc->direction == OR_SESSION_OUT
-            && hc->state != HS_SESSION
+            && hc->state != OR_HS_SESSION
             && strcmp(hc->sent.dialled, peer) == 0)
         {
             return 1;
@@ -519,18 +364,17 @@ or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
         errno = err;
         return OR_ERROR;
     }
-    hc = hs_conn_new(hs, node, fd, OR_SESSION_OUT);
-    if (hc == NULL) {
+    if (or_hs_conn_new(hs, node, fd, OR_SESSION_OUT, &hc) != OR_OK) {
         return OR_ENOMEM;
     }
     or_conn_addr_text(sa, hc->c->peer, sizeof(hc->c->peer));
     snprintf(hc->sent.dialled, sizeof(hc->sent.dialled), "%s", peer);
     snprintf(hc->sent.ours, sizeof(hc->sent.ours), "%s", n->fp);
-    hc->state = HS_CONNECTING;
+    hc->state = OR_HS_CONNECTING;
     if (or_conn_start(hc->c, OR_EV_WRITE, hs_event, hc) != OR_OK
         || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
     {
-        hs_close(hc, OR_LOG_NOTICE, "cannot watch the connection");
+        or_hs_conn_close(hc, OR_LOG_NOTICE, "cannot watch the connection");
         return OR_ERROR;
     }
     return OR_OK;
@@ -552,22 +396,22 @@ hs_connected(or_hs_conn_t *hc)
     }
     if (err != 0) {
         snprintf(why, sizeof(why), "connect() failed: %s", strerror(err));
-        hs_close(hc, OR_LOG_INFO, why);
+        or_hs_conn_close(hc, OR_LOG_INFO, why);
         return;
     }
     memset(&eb, 0, sizeof(eb));
     if (or_v2_request_build(n->key, hc->sent.dialled, now, out, sizeof(out),
                             &len, &eb) != OR_OK)
     {
-        hs_close(hc, OR_LOG_ERR, eb.msg);
+        or_hs_conn_close(hc, OR_LOG_ERR, eb.msg);
         return;
     }
     hc->sent.timestamp = now;
-    hc->state = HS_SENT;
+    hc->state = OR_HS_SENT;
     if (or_event_mod(hc->c->loop, hc->c->fd, OR_EV_READ) != OR_OK
         || or_conn_send(hc->c, out, len) != OR_OK)
     {
-        hs_close(hc, OR_LOG_INFO, "writing the request failed");
+        or_hs_conn_close(hc, OR_LOG_INFO, "writing the request failed");
     }
 }
 
@@ -586,7 +430,7 @@ hs_on_response(or_hs_conn_t *hc, const char *json, size_t len)
         or_hs_count(hc->hs, hc->node, eb.reason);
         snprintf(why, sizeof(why), "%s (%s)", or_reason_name(eb.reason),
                  eb.msg);
-        hs_close(hc, OR_LOG_INFO, why);
+        or_hs_conn_close(hc, OR_LOG_INFO, why);
         return -1;
     }
     memcpy(hc->peer, resp.source, sizeof(hc->peer));
@@ -596,76 +440,15 @@ hs_on_response(or_hs_conn_t *hc, const char *json, size_t len)
     if (rc != OR_OK) {
         or_hs_count(hc->hs, hc->node, rc == OR_AGAIN ? OR_SR_DUPLICATE
                                                      : OR_R_NOMEM);
-        hs_close(hc, OR_LOG_INFO, rc == OR_AGAIN ? "duplicate: a live "
+        or_hs_conn_close(hc, OR_LOG_INFO, rc == OR_AGAIN ? "duplicate: a live "
                  "session with this peer is kept" : "session table full");
         return -1;
     }
     if (hs_to_session(hc) != OR_OK) {
-        hs_close(hc, OR_LOG_NOTICE, "out of memory");
+        or_hs_conn_close(hc, OR_LOG_NOTICE, "out of memory");
         return -1;
     }
     hs_established(hc);
-    return 0;
-}
-
-/* ---- sessions: messages (v2 framing: JSON objects back to back) ---- */
-
-static void
-hs_count_msg(or_hs_conn_t *hc, int in, size_t bytes)
-{
-    or_session_table_t *t = or_shm_addr(hc->hs->sessions);
-    or_session_t       *s;
-
-    if (hc->slot < 0) {
-        return;
-    }
-    or_shm_lock(hc->hs->sessions);
-    s = &t->slots[hc->slot];
-    if (s->id == hc->id) {
-        if (in) {
-            s->messages_in++;
-            s->bytes_in += bytes;
-        } else {
-            s->messages_out++;
-            s->bytes_out += bytes;
-        }
-    }
-    or_shm_unlock(hc->hs->sessions);
-}
-
-static int
-hs_on_message(or_hs_conn_t *hc, const char *json, size_t len)
-{
-    or_hs_node_t    *n = &hc->hs->nodes[hc->node];
-    or_v2_message_t  msg;
-    or_errbuf_t      eb;
-    char             why[320];
-
-    memset(&eb, 0, sizeof(eb));
-    if (or_v2_message_parse(json, len, &msg, &eb) != OR_OK) {
-        snprintf(why, sizeof(why), "bad message: %s (%s)",
-                 or_reason_name(eb.reason), eb.msg);
-        hs_close(hc, OR_LOG_INFO, why);
-        return -1;
-    }
-    /* compat: the original sends "mutual_link": null; a link given must
-     * be ours. Source and target must be the session's two ends. */
-    if (strcmp(msg.source, hc->peer) != 0 || strcmp(msg.target, n->fp) != 0
-        || (msg.has_link && strcmp(msg.mutual_link, hc->link) != 0))
-    {
-        or_v2_message_clear(&msg);
-        hs_close(hc, OR_LOG_INFO, "message not from this session's peer "
-                 "(source, target or mutual_link differ)");
-        return -1;
-    }
-    hs_count_msg(hc, 1, len);
-    or_log_error(hs_log(hc->hs), OR_LOG_INFO, 0, "message received: %zu "
-                 "bytes, node: %s, peer: %s, fingerprint: %s", len, n->id,
-                 hc->c->peer, hc->peer);
-    or_evring_publish(hc->hs->cycle, OR_EVT_MESSAGE, n->id, hc->peer,
-                      hc->direction == OR_SESSION_IN ? "in" : "out",
-                      msg.payload, msg.payload_len);
-    or_v2_message_clear(&msg);
     return 0;
 }
 
@@ -673,12 +456,12 @@ static int
 hs_on_object(or_hs_conn_t *hc, const char *json, size_t len)
 {
     switch (hc->state) {
-    case HS_ACCEPTED:
+    case OR_HS_ACCEPTED:
         return hs_on_request(hc, json, len);
-    case HS_SENT:
+    case OR_HS_SENT:
         return hs_on_response(hc, json, len);
     default:
-        return hs_on_message(hc, json, len);
+        return or_message_io_receive(hc, json, len);
     }
 }
 
@@ -700,7 +483,7 @@ hs_objects(or_hs_conn_t *hc)
             return 0;
         }
         if (rc != OR_OK) {
-            hs_refuse(hc, rc == OR_ETOOBIG ? OR_R_TOO_BIG
+            or_hs_conn_refuse(hc, rc == OR_ETOOBIG ? OR_R_TOO_BIG
                       : eb.reason ? (int) eb.reason
                       : OR_R_JSON_MALFORMED, eb.msg);
             return -1;
@@ -726,22 +509,22 @@ hs_read(or_hs_conn_t *hc)
         return;
     }
     if (rc == OR_ETOOBIG) {
-        hs_refuse(hc, OR_R_TOO_BIG, "input bound reached");
+        or_hs_conn_refuse(hc, OR_R_TOO_BIG, "input bound reached");
         return;
     }
     if (rc == OR_ERROR) {
         snprintf(why, sizeof(why), "read() failed: %s", strerror(errno));
-        hs_close(hc, OR_LOG_INFO, why);
+        or_hs_conn_close(hc, OR_LOG_INFO, why);
         return;
     }
     if (n > 0 && hs_objects(hc) != 0) {
         return;
     }
     if (hc->c->eof) {
-        if (hc->state == HS_SESSION) {
-            hs_close(hc, OR_LOG_INFO, "closed by peer");
+        if (hc->state == OR_HS_SESSION) {
+            or_hs_conn_close(hc, OR_LOG_INFO, "closed by peer");
         } else {
-            hs_refuse(hc, OR_SR_CLOSED, hc->c->inlen ? "incomplete object"
+            or_hs_conn_refuse(hc, OR_SR_CLOSED, hc->c->inlen ? "incomplete object"
                       : "");
         }
     }
@@ -752,7 +535,7 @@ hs_event(or_conn_t *c, unsigned events)
 {
     or_hs_conn_t *hc = c->data;
 
-    if (hc->state == HS_CONNECTING) {
+    if (hc->state == OR_HS_CONNECTING) {
         hs_connected(hc);
         return;
     }
@@ -768,53 +551,15 @@ hs_expired(or_event_loop_t *loop, or_timer_t *t, void *data)
 
     (void) loop;
     (void) t;
-    hs_refuse(hc, OR_SR_TIMEOUT, hc->c->inlen ? "incomplete object" : "");
-}
-
-or_err_t
-or_hs_send(or_hs_t *hs, uint64_t id, const char *payload, size_t len)
-{
-    or_hs_conn_t    *hc;
-    or_errbuf_t      eb;
-    struct timespec  ts;
-    size_t           cap = len + 1024, outlen;
-    char            *out;
-    or_err_t         rc;
-
-    for (hc = hs->conns; hc != NULL; hc = hc->next) {
-        if (hc->state == HS_SESSION && hc->id == id) {
-            break;
-        }
-    }
-    if (hc == NULL) {
-        return OR_AGAIN;
-    }
-    out = malloc(cap);
-    if (out == NULL) {
-        return OR_ENOMEM;
-    }
-    clock_gettime(CLOCK_REALTIME, &ts);
-    rc = or_v2_message_build(hs->nodes[hc->node].fp, hc->peer,
-                             (double) ts.tv_sec + ts.tv_nsec / 1e9, hc->link,
-                             payload, len, out, cap, &outlen, &eb);
-    if (rc == OR_OK) {
-        rc = or_conn_send(hc->c, out, outlen);
-    }
-    free(out);
-    if (rc == OR_OK) {
-        hs_count_msg(hc, 0, outlen);
-    } else if (rc == OR_ERROR) {
-        hs_close(hc, OR_LOG_INFO, "write() failed");
-    }
-    return rc;
+    or_hs_conn_refuse(hc, OR_SR_TIMEOUT, hc->c->inlen ? "incomplete object" : "");
 }
 
 or_err_t
 or_hs_close_session(or_hs_t *hs, uint64_t id, const char *reason)
 {
     for (or_hs_conn_t *hc = hs->conns; hc != NULL; hc = hc->next) {
-        if (hc->state == HS_SESSION && hc->id == id) {
-            hs_close(hc, OR_LOG_INFO, reason);
+        if (hc->state == OR_HS_SESSION && hc->id == id) {
+            or_hs_conn_close(hc, OR_LOG_INFO, reason);
             return OR_OK;
         }
     }
@@ -868,6 +613,6 @@ or_hs_close_all(or_hs_t *hs, const char *reason)
 {
     or_hs_stop_accepting(hs);
     while (hs->conns != NULL) {
-        hs_close(hs->conns, OR_LOG_INFO, reason);
+        or_hs_conn_close(hs->conns, OR_LOG_INFO, reason);
     }
 }

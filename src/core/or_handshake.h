@@ -1,8 +1,8 @@
 /*
  * The v2 handshake over epoll (PROTOCOL-v2.md "Handshake over TCP") as
  * responder and initiator, and the established sessions a worker holds
- * (messages in, messages out). The handshake module owns the settings and
- * the control commands; this file owns the connections.
+ * (messages: or_message_io.h). The handshake module owns the settings and
+ * the control commands; these files own the connections.
  */
 #ifndef OR_HANDSHAKE_H_INCLUDED
 #define OR_HANDSHAKE_H_INCLUDED
@@ -35,6 +35,8 @@ typedef struct {
     size_t            max_size;      /* handshake_max_size */
     size_t            max_inbound;
     size_t            inbound;       /* this worker: pending + sessions */
+    int               auto_connect;
+    size_t            max_connections;   /* sessions + dials, auto-connect */
 } or_hs_node_t;
 
 /* Told when an outbound dial ends: ok, or why not (auto-connect backoff). */
@@ -74,11 +76,6 @@ size_t or_hs_dial_count(const or_hs_t *hs, size_t node);
 /* 1 if this worker has a dial to peer of node in progress. */
 int or_hs_dialling(const or_hs_t *hs, size_t node, const char *peer);
 
-/* Send payload (one JSON object) on session id held by this worker.
- * OR_AGAIN: not held here. OR_ETOOBIG: the peer does not read. */
-__attribute__((warn_unused_result))
-or_err_t or_hs_send(or_hs_t *hs, uint64_t id, const char *payload,
-    size_t len);
 /* Close session id held here (replaced elsewhere); OR_AGAIN if not here. */
 __attribute__((warn_unused_result))
 or_err_t or_hs_close_session(or_hs_t *hs, uint64_t id, const char *reason);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "openred.h"
+#include "or_autoconnect.h"
 #include "or_conf.h"
 #include "or_core_module.h"
 #include "or_cycle.h"
@@ -21,8 +22,8 @@
 #include "or_handoff.h"
 #include "or_handshake.h"
 #include "or_log.h"
+#include "or_message_io.h"
 #include "or_module.h"
-#include "or_peers.h"
 #include "or_replay.h"
 #include "or_session.h"
 #include "or_shm.h"
@@ -99,26 +100,15 @@ or_module_t or_handshake_module = {
 #define hs_node(node)                                                         \
     ((or_handshake_conf_t *) or_node_conf(node, or_handshake_module))
 
-/* Auto-connect: how often worker 0 looks for peers to dial, and the
- * backoff after a failed dial (doubles up to the maximum). */
+/* Auto-connect: how often worker 0 looks for peers to dial. */
 #define HS_AUTO_INTERVAL_MS   5000
-#define HS_BACKOFF_MIN_S      5
-#define HS_BACKOFF_MAX_S      300
-#define HS_BACKOFF_SLOTS      256
-
-typedef struct {
-    char     peer[OR_FP_LEN + 1];
-    size_t   node;
-    int64_t  not_before;      /* s, wall clock */
-    int64_t  delay;           /* s, next backoff */
-} hs_backoff_t;
 
 struct hs_worker_s {
-    or_hs_t        hs;
-    int            handoff_fd;        /* or_handoff.h; -1 if none */
-    char          *dgram;             /* OR_SEND_DGRAM_MAX bytes */
-    or_timer_t     auto_timer;        /* worker 0 with auto_connect */
-    hs_backoff_t   backoff[HS_BACKOFF_SLOTS];
+    or_hs_t            hs;
+    int                handoff_fd;    /* or_handoff.h; -1 if none */
+    char              *dgram;         /* OR_SEND_DGRAM_MAX bytes */
+    or_timer_t         auto_timer;    /* worker 0 with auto_connect */
+    or_autoconnect_t  *autoconnect;   /* owned */
 };
 
 /* ---- master: identity keys and zones ---- */
@@ -144,8 +134,6 @@ hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
 /* ---- worker ---- */
 
 static void auto_tick(or_event_loop_t *loop, or_timer_t *t, void *data);
-static void dial_done(or_hs_t *hs, size_t node, const char *peer, int ok,
-    void *data);
 
 /* Another worker (the control one) asks us to send or close. */
 static void
@@ -166,7 +154,7 @@ handoff_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
             continue;
         }
         if (hdr.op == OR_HANDOFF_SEND) {
-            rc = or_hs_send(&hw->hs, hdr.session, hw->dgram, hdr.len);
+            rc = or_message_io_send(&hw->hs, hdr.session, hw->dgram, hdr.len);
         } else if (hdr.op == OR_HANDOFF_CLOSE) {
             rc = or_hs_close_session(&hw->hs, hdr.session, "replaced");
         }
@@ -211,6 +199,8 @@ hs_nodes_init(or_cycle_t *cycle, hs_worker_t *hw)
         n->timeout_ms = (uint64_t) hc->handshake_timeout * 1000;
         n->max_size = (size_t) hc->handshake_max_size;
         n->max_inbound = (size_t) hc->max_inbound;
+        n->auto_connect = hc->auto_connect;
+        n->max_connections = (size_t) hc->max_connections;
     }
     return OR_OK;
 }
@@ -233,7 +223,8 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
     hs_worker_t              *hw = calloc(1, sizeof(*hw));
 
     if (hw == NULL || (hw->dgram = malloc(OR_SEND_DGRAM_MAX)) == NULL
-        || hs_nodes_init(cycle, hw) != OR_OK)
+        || hs_nodes_init(cycle, hw) != OR_OK
+        || or_autoconnect_new(&hw->hs, &hw->autoconnect) != OR_OK)
     {
         or_log_error(cycle->log, OR_LOG_CRIT, ENOMEM, "handshake state");
         if (hw != NULL) {
@@ -249,8 +240,8 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
     hw->hs.max_pending = (size_t) mc->max_pending_handshakes;
     hw->hs.sessions = or_session_zone(cycle);
     hw->hs.replay = or_shm_zone_find(cycle, OR_REPLAY_ZONE);
-    hw->hs.dial_done = dial_done;
-    hw->hs.dial_data = hw;
+    hw->hs.dial_done = or_autoconnect_dial_done;
+    hw->hs.dial_data = hw->autoconnect;
     hw->handoff_fd = or_handoff_open(w->pid);
     if (hw->hs.sessions == NULL || hw->hs.replay == NULL
         || hw->handoff_fd == -1
@@ -289,181 +280,24 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
         }
         close(hw->handoff_fd);
     }
+    or_autoconnect_free(hw->autoconnect);
     free(hw->dgram);
     free(hw->hs.nodes);
     free(hw);
     mc->worker = NULL;
 }
 
-/* ---- auto-connect (worker 0) ---- */
-
-static hs_backoff_t *
-backoff_slot(hs_worker_t *hw, size_t node, const char *peer, int create)
-{
-    hs_backoff_t *free_slot = NULL, *oldest = NULL;
-
-    for (size_t i = 0; i < HS_BACKOFF_SLOTS; i++) {
-        hs_backoff_t *b = &hw->backoff[i];
-
-        if (b->peer[0] == '\0') {
-            free_slot = free_slot ? free_slot : b;
-            continue;
-        }
-        if (b->node == node && strcmp(b->peer, peer) == 0) {
-            return b;
-        }
-        if (oldest == NULL || b->not_before < oldest->not_before) {
-            oldest = b;
-        }
-    }
-    if (!create) {
-        return NULL;
-    }
-    free_slot = free_slot ? free_slot : oldest;
-    memset(free_slot, 0, sizeof(*free_slot));
-    snprintf(free_slot->peer, sizeof(free_slot->peer), "%s", peer);
-    free_slot->node = node;
-    return free_slot;
-}
-
-static void
-dial_done(or_hs_t *hs, size_t node, const char *peer, int ok, void *data)
-{
-    hs_worker_t  *hw = data;
-    hs_backoff_t *b = backoff_slot(hw, node, peer, !ok);
-
-    (void) hs;
-    if (b == NULL) {
-        return;
-    }
-    if (ok) {
-        memset(b, 0, sizeof(*b));
-        return;
-    }
-    b->delay = b->delay ? b->delay * 2 : HS_BACKOFF_MIN_S;
-    if (b->delay > HS_BACKOFF_MAX_S) {
-        b->delay = HS_BACKOFF_MAX_S;
-    }
-    b->not_before = (int64_t) time(NULL) + b->delay;
-}
-
-/* Never itself or a sibling, never a peer in backoff, being dialled or
- * already in a session with this node (either direction). */
-static int
-auto_may_dial(hs_worker_t *hw, size_t node, const char *peer)
-{
-    or_session_table_t *t = or_shm_addr(hw->hs.sessions);
-    hs_backoff_t       *b = backoff_slot(hw, node, peer, 0);
-    int                 have;
-
-    for (size_t i = 0; i < hw->hs.nnodes; i++) {
-        if (strcmp(hw->hs.nodes[i].fp, peer) == 0) {
-            return 0;
-        }
-    }
-    if (b != NULL && b->not_before > (int64_t) time(NULL)) {
-        return 0;
-    }
-    if (or_hs_dialling(&hw->hs, node, peer)) {
-        return 0;
-    }
-    or_shm_lock(hw->hs.sessions);
-    have = or_session_find(t, hw->hs.nodes[node].id, peer) >= 0;
-    or_shm_unlock(hw->hs.sessions);
-    return !have;
-}
-
-#define HS_AUTO_CANDIDATES  32
-
-typedef struct {
-    const or_node_t  *node;
-    size_t            n;
-    or_peer_t         p[HS_AUTO_CANDIDATES];
-} hs_candidates_t;
-
-/* Runs with the peers zone locked: copy only. */
-static int
-auto_collect(const or_peer_t *p, void *data)
-{
-    hs_candidates_t   *c = data;
-    const char        *svc[OR_V2_SERVICES_MAX];
-
-    for (uint32_t i = 0; i < p->nservices && i < OR_V2_SERVICES_MAX; i++) {
-        svc[i] = p->services[i];
-    }
-    if (c->node->filter != NULL
-        && !c->node->filter(c->node, p->sector, svc, p->nservices))
-    {
-        return 0;
-    }
-    c->p[c->n++] = *p;
-    return c->n == HS_AUTO_CANDIDATES;
-}
-
-static size_t
-auto_held(hs_worker_t *hw, size_t node)
-{
-    or_session_table_t *t = or_shm_addr(hw->hs.sessions);
-    size_t              n;
-
-    or_shm_lock(hw->hs.sessions);
-    n = or_session_count(t, hw->hs.nodes[node].id, -1);
-    or_shm_unlock(hw->hs.sessions);
-    /* dials in progress count too, so max_connections is not passed */
-    return n + or_hs_dial_count(&hw->hs, node);
-}
-
-static void
-auto_node(hs_worker_t *hw, size_t node)
-{
-    or_cycle_t              *cycle = hw->hs.cycle;
-    hs_candidates_t         *c = malloc(sizeof(*c));
-    struct sockaddr_storage  sa;
-    socklen_t                salen;
-    size_t                   held = auto_held(hw, node), max;
-
-    max = (size_t) hs_node(&cycle->nodes[node])->max_connections;
-
-    if (c == NULL || held >= max) {
-        free(c);
-        return;
-    }
-    c->node = &cycle->nodes[node];
-    c->n = 0;
-    or_peers_each(cycle, node, (int64_t) time(NULL), auto_collect, c);
-    for (size_t i = 0; i < c->n && held < max; i++) {
-        const char *fp = c->p[i].fingerprint;
-
-        if (!auto_may_dial(hw, node, fp)
-            || or_peer_dial_addr(&c->p[i], &sa, &salen) != OR_OK)
-        {
-            continue;
-        }
-        if (or_hs_dial(&hw->hs, node, (struct sockaddr *) &sa, salen, fp)
-            == OR_OK)
-        {
-            held++;
-        } else {
-            dial_done(&hw->hs, node, fp, 0, hw);
-        }
-    }
-    free(c);
-}
-
 /* Every HS_AUTO_INTERVAL_MS with up to a second of jitter, so that two
  * daemons started together rarely dial each other at the same moment
- * (crossed dials are resolved anyway: see hs_new_wins()). */
+ * (crossed dials are resolved anyway: see hs_new_wins() in
+ * or_handshake.c). */
 static void
 auto_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 {
     hs_worker_t *hw = data;
     or_cycle_t  *cycle = hw->hs.cycle;
 
-    for (size_t i = 0; i < cycle->nnodes; i++) {
-        if (hs_node(&cycle->nodes[i])->auto_connect) {
-            auto_node(hw, i);
-        }
-    }
+    or_autoconnect_round(hw->autoconnect);
     if (or_timer_add(loop, t, HS_AUTO_INTERVAL_MS
                      + (uint64_t) (random() % 1000), auto_tick, hw)
         != OR_OK)
@@ -705,7 +539,7 @@ cmd_send(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
         return OR_ERROR;
     }
     if (s.pid == getpid()) {
-        rc = or_hs_send(&hw->hs, s.id, text, strlen(text));
+        rc = or_message_io_send(&hw->hs, s.id, text, strlen(text));
     } else {
         rc = or_handoff_send(s.pid, OR_HANDOFF_SEND, s.id, text,
                              strlen(text));

@@ -1,0 +1,57 @@
+/*
+ * One handshake connection of a worker, shared by the files that drive it:
+ * or_handshake.c (responder, initiator), or_message_io.c (messages once
+ * established). or_hs_conn.c owns its life: creation and the one close path.
+ */
+#ifndef OR_HS_CONN_H_INCLUDED
+#define OR_HS_CONN_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "openred.h"
+#include "or_conn.h"
+#include "or_err.h"
+#include "or_handshake.h"
+#include "or_log.h"
+
+typedef enum {
+    OR_HS_ACCEPTED = 0,    /* responder: reading the request */
+    OR_HS_CONNECTING,      /* initiator: connect() in progress */
+    OR_HS_SENT,            /* initiator: reading the response */
+    OR_HS_SESSION          /* established: messages */
+} or_hs_state_t;
+
+struct or_hs_conn_s {
+    or_hs_conn_t      *next;
+    or_hs_conn_t     **prevp;
+    or_hs_t           *hs;
+    size_t             node;
+    or_conn_t         *c;            /* owned */
+    int                state;        /* or_hs_state_t */
+    int                direction;    /* or_session_dir_t */
+    int                counted_pending;
+    int                counted_inbound;
+    size_t             scanned;      /* bytes of c->in the reader has seen */
+    or_json_reader_t  *reader;       /* owned */
+    or_v2_sent_t       sent;         /* initiator: what we asked */
+    char               peer[OR_FP_LEN + 1];   /* fingerprint, once known */
+    char               link[OR_LINK_LEN + 1];
+    int                slot;         /* in the session table; -1 none */
+    uint64_t           id;
+};
+
+/* A connection of node on fd (owned from now on, closed on failure),
+ * linked into hs->conns and counted as pending. */
+__attribute__((warn_unused_result))
+or_err_t or_hs_conn_new(or_hs_t *hs, size_t node, int fd, int direction,
+    or_hs_conn_t **out);
+/* The one close path: logs why (at level, unless reason is NULL),
+ * publishes the end of a session or a failed dial, frees hc. */
+void or_hs_conn_close(or_hs_conn_t *hc, or_log_level_t level,
+    const char *reason);
+/* Refuse: count reason, answer the original's {"error": ...} shape if we
+ * are the responder still reading the request, log, close. */
+void or_hs_conn_refuse(or_hs_conn_t *hc, int reason, const char *detail);
+
+#endif /* OR_HS_CONN_H_INCLUDED */
