@@ -340,7 +340,7 @@ beacon_send(disc_wnode_t *wn)
     disc_sock_t              *ds = &mc->socks[mc->node_sock[wn->index]];
     or_peers_node_stats_t    *st = or_peers_node_stats(cycle, wn->index);
     char                      token[OR_BEACON_MAX];
-    size_t                    len;
+    size_t                    len = 0;
     or_errbuf_t               eb;
     double                    now = or_discovery_wall_now();
     ssize_t                   n = -1;
@@ -377,8 +377,8 @@ beacon_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 
     beacon_send(wn);
     if (!wn->dw->quitting
-        && or_timer_add(loop, t, or_discovery_jitter_ms(dc->interval), beacon_tick, wn)
-           != OR_OK)
+        && or_timer_add(loop, t, or_discovery_jitter_ms(dc->interval),
+                        beacon_tick, wn) != OR_OK)
     {
         or_log_error(wn->dw->cycle->log, OR_LOG_ERR, ENOMEM, "beacon timer "
                      "stopped, node: %s", wn->dw->cycle->nodes[wn->index].id);
@@ -417,8 +417,8 @@ early_schedule(disc_wsock_t *ws)
         return;
     }
     if (or_timer_add(loop, &ws->early, DISC_EARLY_MIN_MS
-                     + or_discovery_random(DISC_EARLY_SPAN_MS + 1), early_tick, ws)
-        != OR_OK)
+                     + or_discovery_random(DISC_EARLY_SPAN_MS + 1),
+                     early_tick, ws) != OR_OK)
     {
         return;     /* no early beacon: the periodic one still goes */
     }
@@ -487,8 +487,8 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     ns->evicted += r == OR_PEER_NEW_EVICTED;
     or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer discovered: %s, "
                  "sector \"%s\", node: %s, peer: %s:%u", p->fingerprint,
-                 or_discovery_printable(b->sector, sector, sizeof(sector)), node->id,
-                 p->source, (unsigned) p->adv_port);
+                 or_discovery_printable(b->sector, sector, sizeof(sector)),
+                 node->id, p->source, (unsigned) p->adv_port);
     return 1;
 }
 
@@ -679,6 +679,11 @@ worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
         pc[i].expire = disc_node(&cycle->nodes[i])->expire;
     }
     or_peers_zone_attach(cycle, pc);
+    /* every counter and table pointer below is non-NULL from here on */
+    if (or_peers_node_stats(cycle, 0) == NULL) {
+        errno = 0;
+        return OR_ERROR;
+    }
     for (size_t s = 0; s < mc->nsocks; s++) {
         wsock_init(dw, mc, s);
         if (or_event_add(w->loop, dw->socks[s].fd, OR_EV_READ, sock_read,
