@@ -257,6 +257,25 @@ hs_filter_ok(or_hs_conn_t *hc, int64_t now)
     return node->filter(node, p.sector, svc, p.nservices);
 }
 
+/* The request verified with its key and the key hashes to the source, so
+ * a source that is one of our fingerprints is really one of our nodes
+ * (dialling itself or a sibling): a session with ourselves is refused. */
+static int
+hs_refuse_own(or_hs_conn_t *hc)
+{
+    char detail[160];
+
+    for (size_t i = 0; i < hc->hs->nnodes; i++) {
+        if (strcmp(hc->hs->nodes[i].fp, hc->peer) == 0) {
+            snprintf(detail, sizeof(detail), "the request comes from node "
+                     "\"%.64s\" of this daemon", hc->hs->nodes[i].id);
+            or_hs_conn_refuse(hc, OR_SR_SELF, detail);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int
 hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
 {
@@ -277,6 +296,10 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         return -1;
     }
     memcpy(hc->peer, req.source, sizeof(hc->peer));
+    if (hs_refuse_own(hc)) {
+        or_v2_request_clear(&req);
+        return -1;
+    }
     or_shm_lock(hs->replay);
     rc = or_replay_check_add(or_shm_addr(hs->replay), req.signature,
                              req.siglen, req.timestamp, now,
