@@ -1,7 +1,11 @@
-/* openredctl status: the master, its workers and the nodes, as a table. */
+/*
+ * openredctl status: the master, its workers and the nodes, as a table,
+ * with each node's handshakes accepted and refused by reason.
+ */
 #include "or_ctl.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static void
 print_uptime(json_int_t s)
@@ -25,20 +29,74 @@ num(json_t *obj, const char *name)
     return json_integer_value(json_object_get(obj, name));
 }
 
+/* The handshake counters ({node: {"accepted": N, reason: N...}}) come
+ * with `sessions`; NULL when the daemon has no handshake module. */
+static json_t *
+handshakes(const or_ctl_t *ctl)
+{
+    json_t *req = json_pack("{s:s}", "command", "sessions"), *r = NULL, *h;
+    char    err[512];
+
+    if (req == NULL || or_ctl_request(ctl, req, &r, err, sizeof(err))
+                       != OR_OK)
+    {
+        json_decref(req);
+        return NULL;
+    }
+    json_decref(req);
+    h = json_incref(json_object_get(r, "handshakes"));
+    json_decref(r);
+    return h;
+}
+
+static void
+print_handshakes(json_t *h)
+{
+    const char *node, *reason;
+    json_t     *counts, *v;
+    const char *sep;
+
+    printf("\n%-20s %-9s %s\n", "NODE", "ACCEPTED", "REFUSED");
+    json_object_foreach(h, node, counts) {
+        printf("%-20s %-9lld ", node, (long long) num(counts, "accepted"));
+        sep = "";
+        json_object_foreach(counts, reason, v) {
+            if (strcmp(reason, "accepted") != 0) {
+                printf("%s%s %lld", sep, reason,
+                       (long long) json_integer_value(v));
+                sep = ", ";
+            }
+        }
+        printf("%s\n", sep[0] ? "" : "-");
+    }
+}
+
 int
 or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
 {
-    json_t *r = NULL, *v;
-    size_t  i;
-    int     rc;
+    or_ctl_t quiet = *ctl;
+    json_t  *r = NULL, *v, *h;
+    size_t   i;
+    int      rc;
 
     if (argc != 1) {
-        fprintf(stderr, "Usage: openredctl status\n");
+        fprintf(stderr, "Usage: openredctl status [--json]\n");
         return OR_CTL_EXIT_USAGE;
     }
-    rc = or_ctl_call(ctl, "status", NULL, &r);
+    quiet.json = 0;
+    rc = or_ctl_call(&quiet, "status", NULL, &r);
     if (rc != OR_CTL_EXIT_OK || r == NULL) {
         return rc;
+    }
+    h = handshakes(ctl);
+    if (ctl->json) {
+        if (h != NULL) {
+            json_object_set_new(r, "handshakes", h);
+        }
+        json_dumpf(r, stdout, JSON_COMPACT);
+        fputc('\n', stdout);
+        json_decref(r);
+        return OR_CTL_EXIT_OK;
     }
     printf("openred   %s\n", str(r, "version"));
     printf("master    %lld\n", (long long) num(r, "pid"));
@@ -56,6 +114,10 @@ or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
     json_array_foreach(json_object_get(r, "nodes"), i, v) {
         printf("%-20s %-12s %s\n", str(v, "id"), str(v, "sector"),
                str(v, "listen"));
+    }
+    if (h != NULL) {
+        print_handshakes(h);
+        json_decref(h);
     }
     json_decref(r);
     return OR_CTL_EXIT_OK;
