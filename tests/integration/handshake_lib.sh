@@ -1,9 +1,14 @@
 # Helpers of the handshake tests, on top of lib.sh: two daemons (A and B)
-# in the test's network namespace, one node each, their fingerprints, and
-# a cleanup that stops both masters (only those this test started).
+# in the test's network namespace, one node each, their fingerprints, the
+# v2 test peer (tests/peers/v2peer.py, the original's stand-in), and a
+# cleanup that stops both masters and the peers (only what it started).
 . "$(dirname "$0")/lib.sh"
 
-HSTOOL="python3 $TOP/tests/integration/handshake_tool.py"
+# Debian's python3 (with python3-cryptography): another python3 may come
+# first on PATH.
+PY=/usr/bin/python3
+HSTOOL="$PY $TOP/tests/integration/handshake_tool.py"
+V2PEER="$PY $TOP/tests/peers/v2peer.py"
 HS_MASTERS=
 
 # hs_conf NAME PORT [EXTRA]: $T/NAME/openred.conf with one node NAME.
@@ -39,7 +44,20 @@ hs_fp() {
     $HSTOOL fp "$T/$1/key.pem"
 }
 
+# hs_bg OUT CMD...: run CMD in the background, stdout to OUT; its pid is
+# kept so that the cleanup stops it if the test fails first.
+HS_BG=
+hs_bg() {
+    local out=$1
+    shift
+    "$@" > "$out" 2>"$out.err" &
+    HS_BG="$HS_BG $!"
+}
+
 hs_cleanup() {
+    for pid in $HS_BG; do
+        kill -TERM "$pid" 2>/dev/null
+    done
     for pid in $HS_MASTERS; do
         pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
     done
