@@ -6,6 +6,8 @@
  *                                      at once, each closed after its response
  *   hold ADDR REQS CONC N MAXSEC HOLD  N sessions kept open; after HOLD s one
  *                                      message on each, then count the living
+ *   beacons ADDR KIND N MAXSEC         N datagrams to the discovery group:
+ *                                      KIND valid, forged (bad HMAC) or junk
  * Every run is bounded by N and MAXSEC. Prints key=value lines.
  */
 #include <arpa/inet.h>
@@ -564,6 +566,86 @@ cmd_lat(const char *addr, const char *keyfile, const char *fp, size_t n,
     return 0;
 }
 
+#define BEACON_KINDS  64
+#define PASSPHRASE    "OpenRed-P2P-Discovery-2025"
+
+/* 64 datagrams of one kind, all made before the clock starts */
+static int
+beacons_make(const char *kind, char tok[][OR_BEACON_MAX], size_t *len)
+{
+    or_fernet_t     *fk;
+    or_v2_beacon_t   b;
+    or_errbuf_t      eb;
+    int64_t          now = (int64_t) time(NULL);
+
+    if (or_fernet_derive(PASSPHRASE, strlen(PASSPHRASE), &fk, &eb) != OR_OK) {
+        return -1;
+    }
+    for (int k = 0; k < BEACON_KINDS; k++) {
+        memset(&b, 0, sizeof(b));
+        snprintf(b.fingerprint, sizeof(b.fingerprint), "be4c%012x", k);
+        memset(b.node_hash, 'b', OR_NODE_HASH_LEN);
+        snprintf(b.sector, sizeof(b.sector), "tech");
+        snprintf(b.services[0], sizeof(b.services[0]), "storage");
+        b.nservices = 1;
+        snprintf(b.zone_hash, sizeof(b.zone_hash), "zone_bench");
+        snprintf(b.ip, sizeof(b.ip), "127.0.0.1");
+        b.port = 9999;
+        b.timestamp = (double) now;
+        if (strcmp(kind, "junk") == 0) {
+            len[k] = 40 + (size_t) (rand() % 400);
+            for (size_t j = 0; j < len[k]; j++) {
+                tok[k][j] = (char) (rand() & 0xff);
+            }
+            continue;
+        }
+        if (or_v2_beacon_seal(fk, &b, now, tok[k], OR_BEACON_MAX, &len[k],
+                              &eb) != OR_OK)
+        {
+            or_fernet_free(fk);
+            return -1;
+        }
+        if (strcmp(kind, "forged") == 0) {
+            char *p = &tok[k][len[k] - 10];
+
+            *p = *p == 'A' ? 'B' : 'A';
+        }
+    }
+    or_fernet_free(fk);
+    return 0;
+}
+
+static int
+cmd_beacons(const char *addr, const char *kind, size_t n, double maxsec)
+{
+    static char         tok[BEACON_KINDS][OR_BEACON_MAX];
+    size_t              len[BEACON_KINDS], sent = 0, i;
+    struct sockaddr_in  sa;
+    int                 fd, ttl = 1;
+    uint64_t            t0, end;
+
+    fd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0 || parse_addr(addr, &sa) != 0
+        || beacons_make(kind, tok, len) != 0)
+    {
+        fprintf(stderr, "beacons: setup failed\n");
+        return 1;
+    }
+    (void) setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl));
+    t0 = or_bench_now_ns();
+    end = t0 + (uint64_t) (maxsec * 1e9);
+    for (i = 0; i < n && (i % 256 != 0 || or_bench_now_ns() < end); i++) {
+        size_t k = i % BEACON_KINDS;
+
+        sent += sendto(fd, tok[k], len[k], 0, (struct sockaddr *) &sa,
+                       sizeof(sa)) == (ssize_t) len[k];
+    }
+    printf("sent=%zu\nelapsed_s=%.3f\n", sent,
+           (double) (or_bench_now_ns() - t0) / 1e9);
+    close(fd);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -581,7 +663,12 @@ main(int argc, char **argv)
                         (size_t) atol(argv[5]), atof(argv[6]),
                         atof(argv[7]));
     }
+    if (argc == 6 && strcmp(argv[1], "beacons") == 0) {
+        return cmd_beacons(argv[2], argv[3], (size_t) atol(argv[4]),
+                           atof(argv[5]));
+    }
     fprintf(stderr, "usage: or_loadgen lat ADDR KEY FP N MAXSEC\n"
+            "       or_loadgen beacons ADDR valid|forged|junk N MAXSEC\n"
             "       or_loadgen tput ADDR REQS CONC N MAXSEC\n"
             "       or_loadgen hold ADDR REQS CONC N MAXSEC HOLDSEC\n");
     return 2;
