@@ -23,13 +23,13 @@ __attribute__((warn_unused_result))
 or_err_t or_listen_open(or_cycle_t *cycle, or_cycle_t *old);
 
 /* After the new cycle is complete, before new workers fork: closes old's
- * sockets that cycle does not reuse (old workers keep their own copies
- * until they exit) and sets every listen_fd of old to -1. */
+ * sockets that cycle does not reuse (old workers close their own copies
+ * when they start to quit) and sets every listen_fd of old to -1. */
 void or_listen_commit(or_cycle_t *cycle, or_cycle_t *old);
 
 /* Undo or stop: closes the sockets of cycle that old (may be NULL) does not
  * share, and sets every listen_fd of cycle to -1. Only for a cycle on which
- * or_listen_open() succeeded. */
+ * or_listen_open() succeeded; a quitting worker calls it with NULL. */
 void or_listen_close(or_cycle_t *cycle, or_cycle_t *old);
 
 #endif /* OR_LISTEN_H_INCLUDED */

@@ -16,6 +16,7 @@
 
 #include "or_core_module.h"
 #include "or_cycle.h"
+#include "or_listen.h"
 #include "or_log.h"
 #include "or_module.h"
 #include "or_process.h"
@@ -162,6 +163,10 @@ start_quit(or_worker_t *w)
     for (or_worker_quit_t *q = w->quit; q != NULL; q = q->next) {
         q->handler(w, q->data);
     }
+    /* The handlers stopped accepting; close our copies too, or a port that
+     * a reload removed or moved keeps listening (and queueing connections
+     * nobody accepts) until the last old worker exits. */
+    or_listen_close(w->cycle, NULL);
     if (w->nconns == 0) {
         or_event_loop_stop(w->loop);
         return;
