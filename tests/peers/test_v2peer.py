@@ -2,7 +2,7 @@
 """Self-check of tests/peers/v2peer.py against the legacy-v2 vectors.
 
 Run from the repo root: python3 tests/peers/test_v2peer.py
-Vectors: $OR_VECTORS, else ../shared/vectors/legacy-v2 from the repo root.
+Vectors: $OR_VECTORS, else tests/vectors/legacy-v2 (the in-tree copy).
 Network use: 127.0.0.1 sockets this test opens itself, nothing else.
 """
 
@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 import v2peer  # noqa: E402
 
 VEC = os.environ.get("OR_VECTORS") or os.path.join(
-    ROOT, "..", "shared", "vectors", "legacy-v2")
+    ROOT, "tests", "vectors", "legacy-v2")
 PEER = os.path.join(HERE, "v2peer.py")
 
 REQ_TIME = 1764000000
