@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs every tests/integration/*.sh but lib.sh, each under a timeout, and
-# prints pass/fail per test and a summary. Needs root and `ip netns`.
+# Runs every tests/integration/*.sh but the *lib.sh helpers, each under a
+# timeout, and prints pass/fail per test and a summary. Needs root and
+# `ip netns`.
 cd "$(dirname "$0")" || exit 1
 
 if [ "$(id -u)" != 0 ]; then
@@ -16,7 +17,7 @@ TIMEOUT=${OR_TEST_TIMEOUT:-120}
 pass=0
 failed=""
 for t in *.sh; do
-    [ "$t" = lib.sh ] && continue
+    case "$t" in *lib.sh) continue ;; esac
     [ "$t" = run.sh ] && continue
     out=$(timeout "$TIMEOUT" bash "./$t" 2>&1)
     rc=$?
