@@ -141,6 +141,7 @@ handoff_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
 {
     hs_worker_t      *hw = data;
     or_handoff_hdr_t  hdr;
+    char              reason[128];
     or_err_t          rc;
 
     (void) loop;
@@ -156,7 +157,12 @@ handoff_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
         if (hdr.op == OR_HANDOFF_SEND) {
             rc = or_message_io_send(&hw->hs, hdr.session, hw->dgram, hdr.len);
         } else if (hdr.op == OR_HANDOFF_CLOSE) {
-            rc = or_hs_close_session(&hw->hs, hdr.session, "replaced");
+            /* the payload is the reason, logged with the close */
+            snprintf(reason, sizeof(reason), "%.*s", (int) (hdr.len
+                     < sizeof(reason) ? hdr.len : sizeof(reason) - 1),
+                     hw->dgram);
+            rc = or_hs_close_session(&hw->hs, hdr.session, reason[0]
+                                     ? reason : "replaced");
         }
         if (rc != OR_OK) {
             or_log_error(hw->hs.cycle->log, OR_LOG_NOTICE, 0, "handed-off "
@@ -216,6 +222,48 @@ hs_any_auto(or_cycle_t *cycle)
     return 0;
 }
 
+static or_session_t *sessions_copy(or_cycle_t *cycle, size_t *n);
+
+/* Why a session of an older generation must end now that cycle runs:
+ * its node was removed or its identity key changed. NULL: it may stay
+ * until its worker's worker_shutdown_timeout (auto-connect in the new
+ * workers establishes it again). */
+static const char *
+hs_stale_reason(or_cycle_t *cycle, const or_session_t *s)
+{
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        if (strcmp(or_core_node(&cycle->nodes[i])->id, s->node) == 0) {
+            return strcmp(or_key_fingerprint(cycle->nodes[i].key), s->ours)
+                   == 0 ? NULL : "node key changed by reload";
+        }
+    }
+    return "node removed by reload";
+}
+
+/* Worker 0 of a new generation asks the holders of sessions of removed
+ * or re-keyed nodes to close them (the old workers cannot know). */
+static void
+hs_close_stale(or_cycle_t *cycle)
+{
+    size_t        n;
+    or_session_t *s = sessions_copy(cycle, &n);
+    const char   *why;
+
+    for (size_t i = 0; s != NULL && i < n; i++) {
+        why = hs_stale_reason(cycle, &s[i]);
+        if (why != NULL && s[i].pid != getpid()
+            && or_handoff_send(s[i].pid, OR_HANDOFF_CLOSE, s[i].id, why,
+                               strlen(why)) != OR_OK)
+        {
+            or_log_error(cycle->log, OR_LOG_NOTICE, errno, "asking worker "
+                         "%d to close session %llu (%s) failed, node: %s",
+                         (int) s[i].pid, (unsigned long long) s[i].id, why,
+                         s[i].node);
+        }
+    }
+    free(s);
+}
+
 static or_err_t
 hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
 {
@@ -253,6 +301,9 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
         or_log_error(cycle->log, OR_LOG_CRIT, errno, "starting the "
                      "handshake in worker #%u failed", w->index);
         return OR_ERROR;
+    }
+    if (or_worker_is_designated(w)) {
+        hs_close_stale(cycle);
     }
     if (or_worker_is_designated(w) && hs_any_auto(cycle)
         && or_timer_add(w->loop, &hw->auto_timer, 1000, auto_tick, hw)
