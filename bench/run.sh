@@ -95,7 +95,7 @@ worker_processes = $2;
 user = "";
 pid = "$d/logs/openred.pid";
 worker_shutdown_timeout = 5;
-worker_connections = 30000;
+worker_connections = 19000;
 max_pending_handshakes = 4096;
 error_log = { path = "$d/logs/error.log"; level = "notice"; };
 control = { socket = "$d/logs/control.sock"; };
@@ -132,6 +132,17 @@ pss_kib() {         # PSS of a master and its workers, KiB
     for p in "$1" $(workers_of "$1"); do
         v=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null)
         sum=$(( sum + ${v:-0} ))
+    done
+    echo "$sum"
+}
+
+# cpu_ticks MASTER: CPU time of its workers so far, in clock ticks (1/100 s)
+cpu_ticks() {
+    local sum=0 p t
+    for p in $(workers_of "$1"); do
+        t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null \
+            | awk '{ print $12 + $13 }')
+        sum=$(( sum + ${t:-0} ))
     done
     echo "$sum"
 }
@@ -257,13 +268,16 @@ fi
 # tput WORKERS CONC N: medians over RUNS fresh daemons of handshakes/s,
 # of the sign/s measured just before each run and of their ratio
 tput() {
-    local w=$1 c=$2 n=$3 v=() sg=() rt=() fails=0 ps
+    local w=$1 c=$2 n=$3 v=() sg=() rt=() cp=() fails=0 ps c0
     conf_write n0 "$w" "$PORT"
     for i in $(seq "$RUNS"); do
         m=$(daemon_start n0) || return 1
         "$B/or_bench_crypto" 0.3 1 sign > "$T/limit" || return 1
+        c0=$(cpu_ticks "$m")
         nsx "$B/or_loadgen" tput "127.0.0.1:$PORT" "$T/req" "$c" "$n" 20 \
             > "$T/tput.$w.$i" 2>&1
+        c0=$(( $(cpu_ticks "$m") - c0 ))
+        cp+=("$(calc "$(kv "$T/tput.$w.$i" ok) * 100 / max($c0, 1) / $(kv "$T/limit" sign_per_s)")")
         daemon_stop "$m"
         ps=$(kv "$T/tput.$w.$i" per_s)
         v+=("$ps")
@@ -271,7 +285,7 @@ tput() {
         rt+=("$(calc "$ps / $(kv "$T/limit" sign_per_s)")")
         fails=$(( fails + $(kv "$T/tput.$w.$i" fail) ))
     done
-    echo "$(median "${v[@]}") $fails $(median "${sg[@]}") $(median "${rt[@]}")"
+    echo "$(median "${v[@]}") $fails $(median "${sg[@]}") $(median "${rt[@]}") $(median "${cp[@]}")"
 }
 
 for w in 1 2; do
@@ -281,10 +295,11 @@ for w in 1 2; do
     if [ -n "$res" ]; then
         set -- $res "$3"
         r=$(calc "round($4, 3)")
+        set -- "$1" "$2" "$3" "$4" "$6" "$5"
         row "3.$w" "responder handshakes/s, $w worker(s) ($2 failed)" "$1" \
             "hs/s" "$3 sign/s (1 core, beside each run)" "$r" \
             ">= $5 x sign/s" "$(calc "'yes' if $r >= $5 else 'no'")" \
-            "pre-signed requests; in-process responder ceiling $RESP x sign/s"
+            "pre-signed; per worker CPU-second: $(calc "round($6, 3)") x sign/s (in-process ceiling $RESP)"
     else
         row "3.$w" "responder handshakes/s, $w worker(s)" "" "hs/s" "" "" \
             "" "" "not run: openred did not start"
@@ -410,15 +425,17 @@ conf_write d0 1 $((PORT + 1)) "" "$disc_conf"
 if m=$(daemon_start d0) && r0=$(received d0) && [ -n "$r0" ]; then
     for kind in valid forged junk; do
         r0=$(received d0)
+        c0=$(cpu_ticks "$m")
         nsx "$B/or_loadgen" beacons 224.0.1.100:5354 "$kind" 300000 2 \
             > "$T/blast.$kind" 2>&1
         sleep 0.3
         r1=$(received d0)
+        c0=$(( $(cpu_ticks "$m") - c0 ))
         el=$(kv "$T/blast.$kind" elapsed_s)
         got=$(( r1 - r0 ))
         row "4$kind" "$kind beacons read by the daemon/s" \
             "$(calc "round($got / $el)")" "dgrams/s" "" "" "info" "" \
-            "sent $(kv "$T/blast.$kind" sent) in ${el} s by one sender, read $got (the rest dropped by the kernel)"
+            "sent $(kv "$T/blast.$kind" sent) in ${el} s by one sender, read $got (the rest dropped by the kernel); worker CPU $(calc "$c0 / 100") s = $(calc "round($got * 100 / max($c0, 1))") per CPU-second"
     done
     daemon_stop "$m"
 else
