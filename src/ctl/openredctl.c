@@ -1,6 +1,7 @@
 /*
  * openredctl: options, then one table of commands (name, function,
  * description) that both dispatches and prints the usage, as wg.c does.
+ * Local commands (key, beacon) work on files and need no daemon.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,19 +18,24 @@ static const struct {
     const char      *name;
     or_ctl_main_pt   run;
     const char      *description;
+    int              local;     /* no daemon: the config is not read */
 } commands[] = {
     { "status", or_ctl_status_main,
-      "the master, its workers and each node" },
+      "the master, its workers and each node", 0 },
     { "peers", or_ctl_peers_main,
-      "[--node ID] [--stats]: peers found by discovery" },
+      "[--node ID] [--stats]: peers found by discovery", 0 },
     { "sessions", or_ctl_sessions_main,
-      "established sessions of every worker" },
+      "established sessions of every worker", 0 },
     { "connect", or_ctl_connect_main,
-      "NODE HOST:PORT FP: handshake with a peer" },
+      "NODE HOST:PORT FP: handshake with a peer", 0 },
     { "send", or_ctl_send_main,
-      "FP JSON: send a message on the session with FP" },
+      "FP JSON: send a message on the session with FP", 0 },
     { "watch", or_ctl_watch_main,
-      "print events as they happen" },
+      "print events as they happen", 0 },
+    { "key", or_ctl_key_main,
+      "generate [--force] FILE | fingerprint FILE: identity keys", 1 },
+    { "beacon", or_ctl_beacon_main,
+      "open | seal --passphrase P [FILE|-]: discovery tokens", 1 },
 };
 
 #define NCOMMANDS  (sizeof(commands) / sizeof(commands[0]))
@@ -138,7 +144,7 @@ main(int argc, char **argv)
         if (strcmp(argv[optind], commands[i].name) != 0) {
             continue;
         }
-        if (ctl.socket == NULL) {
+        if (ctl.socket == NULL && !commands[i].local) {
             rc = load_conf(prefix, conf, &cycle);
             if (rc != OR_CTL_EXIT_OK) {
                 return rc;

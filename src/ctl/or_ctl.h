@@ -35,11 +35,20 @@ or_err_t or_ctl_request(const or_ctl_t *ctl, json_t *request,
 int or_ctl_call(const or_ctl_t *ctl, const char *name, json_t *fields,
     json_t **reply);
 
+/* Reads path (NULL or "-": stdin) into buf, at most cap bytes: more is
+ * OR_ETOOBIG. On failure err says why, naming the file; *n is untouched. */
+__attribute__((warn_unused_result))
+or_err_t or_ctl_file_read(const char *path, char *buf, size_t cap,
+    size_t *n, char *err, size_t errlen);
+
 int or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_connect_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_send_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_watch_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_peers_main(or_ctl_t *ctl, int argc, char **argv);
+/* local: ctl is unused, no daemon is needed */
+int or_ctl_key_main(or_ctl_t *ctl, int argc, char **argv);
+int or_ctl_beacon_main(or_ctl_t *ctl, int argc, char **argv);
 
 #endif /* OR_CTL_H_INCLUDED */
