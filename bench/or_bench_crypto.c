@@ -13,6 +13,7 @@
 #include "or_bench.h"
 #include "or_conf.h"
 #include "or_cycle.h"
+#include "or_session.h"
 
 #define PASSPHRASE  "OpenRed-P2P-Discovery-2025"
 #define FILTER_CONF "nodes = ( { id = \"n0\"; sector = \"tech\"; " \
@@ -149,6 +150,30 @@ step_full(void *p, size_t i)
         return 1;
     }
     or_v2_response_clear(&resp);
+    return 0;
+}
+
+/* what every established handshake does under the sessions lock: look
+ * for the peer's old session, then take a free slot (here: table empty) */
+static int
+step_session_find(void *p, size_t i)
+{
+    or_session_table_t *t = p;
+    or_session_t        s;
+    uint64_t            id;
+    int                 idx;
+
+    memset(&s, 0, sizeof(s));
+    snprintf(s.node, sizeof(s.node), "n0");
+    snprintf(s.peer, sizeof(s.peer), "%016zx", i);
+    if (or_session_find(t, s.node, s.peer) >= 0) {
+        return 1;
+    }
+    idx = or_session_add(t, &s, &id);
+    if (idx < 0) {
+        return 1;
+    }
+    or_session_remove(t, idx, id);
     return 0;
 }
 
@@ -360,6 +385,16 @@ main(int argc, char **argv)
     }
     if (strcmp(only, "all") != 0) {
         goto done;
+    }
+    {
+        or_session_table_t *t = calloc(1, sizeof(*t));
+
+        if (t == NULL) {
+            die("calloc", NULL);
+        }
+        printf("session_record_us=%.2f\n",
+               1e6 / rate_median(step_session_find, t, sec, 64, rounds));
+        free(t);
     }
     bc_setup(&bc, &cycle);
     printf("beacon_valid_per_s=%.0f\n",
