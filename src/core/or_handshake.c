@@ -323,7 +323,8 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     }
     rc = hs_record(hc);
     if (rc != OR_OK) {
-        or_hs_conn_refuse(hc, rc == OR_AGAIN ? OR_SR_DUPLICATE : OR_R_NOMEM, "");
+        or_hs_conn_refuse(hc, rc == OR_AGAIN ? OR_SR_DUPLICATE : OR_R_NOMEM,
+                          "");
         return -1;
     }
     /* One write of a compact object: the original reads once (4 KiB). */
@@ -463,8 +464,9 @@ hs_on_response(or_hs_conn_t *hc, const char *json, size_t len)
     if (rc != OR_OK) {
         or_hs_count(hc->hs, hc->node, rc == OR_AGAIN ? OR_SR_DUPLICATE
                                                      : OR_R_NOMEM);
-        or_hs_conn_close(hc, OR_LOG_INFO, rc == OR_AGAIN ? "duplicate: a live "
-                 "session with this peer is kept" : "session table full");
+        or_hs_conn_close(hc, OR_LOG_INFO, rc == OR_AGAIN ? "duplicate: a "
+                         "live session with this peer is kept"
+                         : "session table full");
         return -1;
     }
     if (hs_to_session(hc) != OR_OK) {
@@ -507,8 +509,8 @@ hs_objects(or_hs_conn_t *hc)
         }
         if (rc != OR_OK) {
             or_hs_conn_refuse(hc, rc == OR_ETOOBIG ? OR_R_TOO_BIG
-                      : eb.reason ? (int) eb.reason
-                      : OR_R_JSON_MALFORMED, eb.msg);
+                              : eb.reason ? (int) eb.reason
+                              : OR_R_JSON_MALFORMED, eb.msg);
             return -1;
         }
         objlen = hc->scanned + used;
@@ -547,8 +549,8 @@ hs_read(or_hs_conn_t *hc)
         if (hc->state == OR_HS_SESSION) {
             or_hs_conn_close(hc, OR_LOG_INFO, "closed by peer");
         } else {
-            or_hs_conn_refuse(hc, OR_SR_CLOSED, hc->c->inlen ? "incomplete object"
-                      : "");
+            or_hs_conn_refuse(hc, OR_SR_CLOSED, hc->c->inlen
+                              ? "incomplete object" : "");
         }
     }
 }
@@ -574,7 +576,8 @@ hs_expired(or_event_loop_t *loop, or_timer_t *t, void *data)
 
     (void) loop;
     (void) t;
-    or_hs_conn_refuse(hc, OR_SR_TIMEOUT, hc->c->inlen ? "incomplete object" : "");
+    or_hs_conn_refuse(hc, OR_SR_TIMEOUT, hc->c->inlen ? "incomplete object"
+                              : "");
 }
 
 or_err_t

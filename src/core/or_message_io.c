@@ -61,8 +61,8 @@ or_message_io_receive(or_hs_conn_t *hc, const char *json, size_t len)
         || (msg.has_link && strcmp(msg.mutual_link, hc->link) != 0))
     {
         or_v2_message_clear(&msg);
-        or_hs_conn_close(hc, OR_LOG_INFO, "message not from this session's peer "
-                 "(source, target or mutual_link differ)");
+        or_hs_conn_close(hc, OR_LOG_INFO, "message not from this session's "
+                         "peer (source, target or mutual_link differ)");
         return -1;
     }
     hs_count_msg(hc, 1, len);
