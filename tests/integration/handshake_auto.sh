@@ -8,14 +8,12 @@
 
 AUTO="auto_connect = true; discovery = { interval = 1; };"
 hs_conf A 9001 "$AUTO"
-sed -i 's|^            key = "\([^"]*\)"; \(.*\) } );$|            key = "\1"; \2 },\
-          { id = "A2"; sector = "tech"; listen = "127.0.0.1:9003";\
-            key = "'"$T"'/A/a2.pem"; \2 } );|' "$T/A/openred.conf"
+hs_conf_sibling A A2 9003 "$AUTO"
 hs_conf B 9002 "$AUTO"
 hs_start A
 hs_start B
 FA=$(hs_fp A)
-FA2=$($HSTOOL fp "$T/A/a2.pem")
+FA2=$($HSTOOL fp "$T/A/A2.pem")
 FB=$(hs_fp B)
 
 # n NAME PEER [DIRECTION]: sessions of daemon NAME with PEER.
@@ -55,7 +53,7 @@ FG=$($V2PEER fp "$T/ghost.pem")
 hs_bg "$T/beacons" nsx timeout 40 $V2PEER beacon send --key "$T/ghost.pem" \
     --sector tech --port 9999 --count 40 --interval 1
 failed() {
-    grep -c "handshake failed: connect() failed.*node: A, peer: 127.0.0.1:9999$" \
+    grep -c "handshake failed: connect() failed.*node: A, peer: .*:9999\$" \
         "$T/A/error.log"
 }
 dialled_once() { [ "$(failed)" -ge 1 ]; }

@@ -26,6 +26,17 @@ nodes = ( { id = "$1"; sector = "tech"; listen = "127.0.0.1:$2";
 END
 }
 
+# hs_conf_sibling NAME ID PORT [EXTRA]: add node ID (key $T/NAME/ID.pem)
+# to daemon NAME's config.
+hs_conf_sibling() {
+    local f=$T/$1/openred.conf
+    sed -i '$ s/ } );$/ },/' "$f"
+    cat >> "$f" << END
+          { id = "$2"; sector = "tech"; listen = "127.0.0.1:$3";
+            key = "$T/$1/$2.pem"; ${4:-} } );
+END
+}
+
 # hs_start NAME: start the daemon, wait for its socket, record its master.
 hs_start() {
     local d=$T/$1

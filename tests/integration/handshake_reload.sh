@@ -8,9 +8,7 @@
 AUTO="auto_connect = true; discovery = { interval = 1; };"
 hs_conf A 9001 "$AUTO"
 cp "$T/A/openred.conf" "$T/A/one-node.conf"
-sed -i 's|^            key = "\([^"]*\)"; \(.*\) } );$|            key = "\1"; \2 },\
-          { id = "A2"; sector = "tech"; listen = "127.0.0.1:9003";\
-            key = "'"$T"'/A/a2.pem"; \2 } );|' "$T/A/openred.conf"
+hs_conf_sibling A A2 9003 "$AUTO"
 hs_conf B 9002
 hs_start A
 hs_start B

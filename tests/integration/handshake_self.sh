@@ -4,14 +4,10 @@
 . "$(dirname "$0")/handshake_lib.sh"
 
 hs_conf A 9001
-sed -i 's|^nodes = .*|nodes = ( { id = "A"; sector = "tech"; listen = "127.0.0.1:9001";\
-            key = "'"$T"'/A/key.pem"; },\
-          { id = "S"; sector = "tech"; listen = "127.0.0.1:9002";\
-            key = "'"$T"'/A/sibling.pem"; } );|; /^            key = "[^"]*A\/key.pem"; *} );$/d' \
-    "$T/A/openred.conf"
+hs_conf_sibling A S 9002
 hs_start A
 FA=$(hs_fp A)
-FS=$($HSTOOL fp "$T/A/sibling.pem")
+FS=$($HSTOOL fp "$T/A/S.pem")
 
 dial() {        # dial KEY PORT TARGET: print what v2peer saw
     nsx timeout 10 $V2PEER dial --key "$1" --connect "127.0.0.1:$2" \
@@ -27,8 +23,9 @@ case "$got" in
     *'"handshake_verification_failed: self"'*) ;;
     *) fail "A dialling its sibling S: $got" ;;
 esac
-grep -q 'handshake refused: self (the request comes from node "A" of this daemon), node: S' \
-    "$T/A/error.log" || fail "the refusal of A by S was not logged"
+why='self (the request comes from node "A" of this daemon)'
+grep -q "handshake refused: $why, node: S," "$T/A/error.log" \
+    || fail "the refusal of A by S was not logged"
 self_count() {  # self_count NODE: refusals of NODE for reason self
     hs_ctl A status --json | $PY -c '
 import json, sys
