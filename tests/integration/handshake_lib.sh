@@ -41,8 +41,11 @@ END
 hs_start() {
     local d=$T/$1
     nsx "$OPENRED" -p "$d/" -c "$d/openred.conf" || fail "$1 did not start"
-    wait_for 10 test -S "$d/control.sock" || fail "$1: no control socket"
+    # The pid first: the socket can appear before the pid file is
+    # written, and a master not recorded here outlives the test.
+    wait_for 10 test -s "$d/openred.pid" || fail "$1: no pid file"
     HS_MASTERS="$HS_MASTERS $(cat "$d/openred.pid")"
+    wait_for 10 test -S "$d/control.sock" || fail "$1: no control socket"
 }
 
 hs_ctl() {
