@@ -86,6 +86,14 @@ or_conf_error(or_conf_report_t *r, const char *file, int line,
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
 
+    /* One error, one line: a value quoted in the message may hold control
+     * characters (a newline inside a string); show them, do not obey them. */
+    for (char *c = msg; *c != '\0'; c++) {
+        if ((unsigned char) *c < 0x20 || *c == 0x7f) {
+            *c = '?';
+        }
+    }
+
     if (setting != NULL) {
         hn = snprintf(head, sizeof(head), "%s:%d: setting \"%s\": ",
                       file ? file : "(config)", line, setting);

@@ -337,6 +337,34 @@ or_conf_value_free(const or_setting_t *row, void *field)
     }
 }
 
+/* A string as libconfig reads it back: quotes, backslashes and control
+ * characters escaped, so -T output loads to the same values. */
+static size_t
+quote(char *buf, size_t len, const char *s)
+{
+    size_t n = 0;
+
+    if (len < 3) {
+        return 0;
+    }
+    buf[n++] = '"';
+    for (; *s != '\0' && n + 5 < len; s++) {
+        unsigned char c = (unsigned char) *s;
+
+        if (c == '"' || c == '\\') {
+            buf[n++] = '\\';
+            buf[n++] = (char) c;
+        } else if (c < 0x20 || c == 0x7f) {
+            n += (size_t) snprintf(buf + n, len - n, "\\x%02x", c);
+        } else {
+            buf[n++] = (char) c;
+        }
+    }
+    buf[n++] = '"';
+    buf[n] = '\0';
+    return n;
+}
+
 void
 or_conf_value_format(const or_setting_t *row, const void *field, char *buf,
     size_t len)
@@ -367,9 +395,11 @@ or_conf_value_format(const or_setting_t *row, const void *field, char *buf,
     case OR_CONF_T_STRLIST:
         list = field;
         n = (size_t) snprintf(buf, len, "[");
-        for (size_t i = 0; i < list->n && n < len; i++) {
-            n += (size_t) snprintf(buf + n, len - n, "%s\"%s\"",
-                                   i ? ", " : "", list->v[i]);
+        for (size_t i = 0; i < list->n && n + 3 < len; i++) {
+            if (i > 0) {
+                n += (size_t) snprintf(buf + n, len - n, ", ");
+            }
+            n += quote(buf + n, len - n, list->v[i]);
         }
         if (n < len) {
             snprintf(buf + n, len - n, "]");
@@ -380,7 +410,7 @@ or_conf_value_format(const or_setting_t *row, const void *field, char *buf,
         if (s == NULL) {
             snprintf(buf, len, "(unset)");    /* dumped as a comment */
         } else {
-            snprintf(buf, len, "\"%s\"", s);
+            quote(buf, len, s);
         }
         return;
     }

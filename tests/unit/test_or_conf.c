@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -302,6 +303,52 @@ test_or_conf_load_missing_file(void **state)
         "directory)\n");
 }
 
+/* Found by fuzz_conf: a newline inside a quoted value split one error
+ * over two lines. */
+static void
+test_or_conf_error_keeps_one_line(void **state)
+{
+    or_cycle_t       *cycle = or_cycle_new("/pfx", "s.conf", NULL);
+    or_conf_report_t  r = { NULL, 0, 0, 0 };
+
+    assert_int_equal(or_conf_load_string(cycle, "s.conf",
+                     "nodes = ( { id = \"n\n1\"; sector = \"tech\"; "
+                     "listen = \"127.0.0.1:9001\"; } );", &r), OR_ECONF);
+    assert_string_equal(r.text, "s.conf:1: setting \"id\": \"n?1\" has a "
+                        "character other than letters, digits, '_', '-' "
+                        "and '.'\n");
+    or_conf_report_free(&r);
+    or_cycle_free(cycle);
+}
+
+/* Found by fuzz_conf: -T printed "a\"b" as "a"b", which does not load. */
+static void
+test_or_conf_dump_escapes_strings(void **state)
+{
+    const char       *text = "nodes = ( { id = \"n1\"; sector = \"a\\\"b\\\\c"
+                             "\\x01\"; listen = \"127.0.0.1:9001\"; "
+                             "services = [\"q\\\"s\"]; } );";
+    char              path[] = "/tmp/or-dump-XXXXXX";
+    int               fd = mkstemp(path);
+    or_cycle_t       *a = or_cycle_new("/pfx", "a.conf", NULL);
+    or_cycle_t       *b = or_cycle_new("/pfx", path, NULL);
+    or_conf_report_t  r = { NULL, 0, 0, 0 };
+
+    assert_true(fd >= 0);
+    assert_int_equal(or_conf_load_string(a, "a.conf", text, &r), OR_OK);
+    or_conf_dump(a, fd);
+    close(fd);
+    if (or_conf_load(b, path, NULL, &r) != OR_OK) {
+        fail_msg("%s", r.text);
+    }
+    assert_string_equal(or_core_node(&b->nodes[0])->sector, "a\"b\\c\x01");
+    assert_string_equal(or_core_node(&b->nodes[0])->services.v[0], "q\"s");
+    unlink(path);
+    or_conf_report_free(&r);
+    or_cycle_free(a);
+    or_cycle_free(b);
+}
+
 static void
 test_or_module_registry_lists_core_first(void **state)
 {
@@ -351,6 +398,8 @@ main(void)
         cmocka_unit_test(test_or_conf_load_no_nodes),
         cmocka_unit_test(test_or_conf_load_error_in_included_file),
         cmocka_unit_test(test_or_conf_load_missing_file),
+        cmocka_unit_test(test_or_conf_error_keeps_one_line),
+        cmocka_unit_test(test_or_conf_dump_escapes_strings),
         cmocka_unit_test(test_or_module_registry_lists_core_first),
         cmocka_unit_test(test_or_conf_parse_addr_ipv6),
     };
