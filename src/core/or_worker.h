@@ -25,6 +25,7 @@ typedef struct or_worker_s {
     /* private to or_worker.c */
     unsigned          generation;  /* cycle generation it was forked for */
     size_t            nconns;      /* held by or_worker_conn_hold() */
+    size_t            nconns_peak; /* since the last malloc_trim() */
     or_worker_quit_t *quit;        /* on-quit handlers, in order added */
     or_timer_t        shutdown;    /* worker_shutdown_timeout */
 } or_worker_t;
