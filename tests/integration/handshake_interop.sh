@@ -22,12 +22,18 @@ outcome() {     # outcome FILE WORD: v2peer printed "outcome": "WORD"
 }
 
 # (a) the original as initiator, on 127.0.0.1:9001.
-hs_bg "$T/watch" timeout 10 ip netns exec "$NS" "$OPENREDCTL" \
+hs_bg "$T/watch" timeout 20 ip netns exec "$NS" "$OPENREDCTL" \
     -S "$T/A/control.sock" watch --json
-sleep 0.5
-hs_bg "$T/dial" nsx timeout 10 $V2PEER dial --key "$T/orig.pem" \
+# watch starts from "now": a failed dial (nothing on port 9) published
+# after it subscribed proves it will see what follows, however slow.
+subscribed() {
+    hs_ctl A connect A 127.0.0.1:9 "$FO" >/dev/null 2>&1
+    grep -q '"type":"handshake_failed"' "$T/watch"
+}
+wait_for 10 subscribed || fail "watch did not subscribe"
+hs_bg "$T/dial" nsx timeout 15 $V2PEER dial --key "$T/orig.pem" \
     --connect 127.0.0.1:9001 --target "$FA" --messages 2 \
-    --payload '{"hello": "from the original"}' --seconds 3
+    --payload '{"hello": "from the original"}' --seconds 6
 wait_for 5 outcome "$T/dial" connected \
     || fail "(a) the original's dial was not accepted: $(cat "$T/dial")"
 wait_for 3 sessions_has "$FO" in || fail "(a) A lists no in session"
@@ -45,13 +51,13 @@ wait_for 3 lines 2 "message received.*fingerprint: $FO" "$T/A/error.log" \
 # The original holds its link until --seconds: a live in session would
 # win over a new out one (crossed dials keep one), so let it end first.
 no_session() { ! hs_ctl A sessions --json | grep -q "\"peer\":\"$FO\""; }
-wait_for 6 no_session || fail "(a) the session did not end with the link"
+wait_for 10 no_session || fail "(a) the session did not end with the link"
 grep -q "session closed: closed by peer.*fingerprint: $FO" "$T/A/error.log" \
     || fail "(a) the end of the session was not logged"
 
 # (b) the original as responder on its own port (9000: sector "other").
-hs_bg "$T/resp" nsx timeout 10 $V2PEER respond --key "$T/orig.pem" \
-    --listen 127.0.0.1:9000 --count 1 --seconds 6
+hs_bg "$T/resp" nsx timeout 15 $V2PEER respond --key "$T/orig.pem" \
+    --listen 127.0.0.1:9000 --count 1 --seconds 10
 wait_for 5 grep -q '"event": "listening"' "$T/resp" \
     || fail "(b) v2peer respond did not start"
 out=$(hs_ctl A connect A 127.0.0.1:9000 "$FO" 2>&1)
