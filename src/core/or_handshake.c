@@ -28,8 +28,12 @@
 #include "or_shm.h"
 #include "or_worker.h"
 
+/* ms without accept() after it ran out of descriptors */
+#define OR_ACCEPT_PAUSE_MS  500
+
 static void hs_event(or_conn_t *c, unsigned events);
 static void hs_expired(or_event_loop_t *loop, or_timer_t *t, void *data);
+static void hs_accept_pause(or_hs_t *hs, int err);
 
 static or_log_t *
 hs_log(or_hs_t *hs)
@@ -59,6 +63,42 @@ or_hs_count(or_hs_t *hs, size_t node, int reason)
 /* ---- responder ---- */
 
 static void
+hs_accept_resume(or_event_loop_t *loop, or_timer_t *t, void *data)
+{
+    or_hs_t *hs = data;
+
+    (void) loop;
+    (void) t;
+    if (hs->worker->quitting || hs->accepting) {
+        return;
+    }
+    if (or_hs_listen(hs) != OR_OK) {
+        hs->accepting = 1;          /* undo the sockets that were added */
+        or_hs_stop_accepting(hs);
+        hs_accept_pause(hs, errno);
+    }
+}
+
+/* Out of descriptors or kernel memory: the listening socket stays readable
+ * while accept() fails, so a level-triggered loop would spin at 100% CPU
+ * (fault_nofile.sh). Stop accepting for a moment, as nginx does, and say
+ * so once per pause; the kernel queues connections meanwhile. */
+static void
+hs_accept_pause(or_hs_t *hs, int err)
+{
+    or_log_error(hs_log(hs), OR_LOG_WARN, err, "accept() failed; not "
+                 "accepting for %d ms (raise worker_connections or the "
+                 "descriptor limit)", OR_ACCEPT_PAUSE_MS);
+    or_hs_stop_accepting(hs);
+    if (or_timer_add(hs->worker->loop, &hs->accept_pause, OR_ACCEPT_PAUSE_MS,
+                     hs_accept_resume, hs) != OR_OK
+        && or_hs_listen(hs) != OR_OK)
+    {
+        /* logged by or_hs_listen(); nothing left to retry with */
+    }
+}
+
+static void
 hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
 {
     or_hs_node_t           *n = data;
@@ -74,6 +114,11 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
     cfd = accept4(fd, (struct sockaddr *) &sa, &salen,
                   SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (cfd == -1) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
+            || errno == ENOMEM)
+        {
+            hs_accept_pause(hs, errno);
+        }
         return;
     }
     or_conn_addr_text(&sa, addr, sizeof(addr));
@@ -637,6 +682,7 @@ or_hs_stop_accepting(or_hs_t *hs)
 void
 or_hs_close_all(or_hs_t *hs, const char *reason)
 {
+    or_timer_del(hs->worker->loop, &hs->accept_pause);
     or_hs_stop_accepting(hs);
     while (hs->conns != NULL) {
         or_hs_conn_close(hs->conns, OR_LOG_INFO, reason);

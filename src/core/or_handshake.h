@@ -15,6 +15,7 @@
 #include "openred.h"
 #include "or_err.h"
 #include "or_session.h"
+#include "or_timer.h"
 
 typedef struct or_cycle_s      or_cycle_t;
 typedef struct or_worker_s     or_worker_t;
@@ -54,6 +55,7 @@ struct or_hs_s {
     or_shm_zone_t      *replay;      /* borrowed */
     or_hs_conn_t       *conns;       /* every connection of this worker */
     int                 accepting;
+    or_timer_t          accept_pause; /* armed while accept() lacks fds */
     or_hs_dial_done_pt  dial_done;
     void               *dial_data;
 };
