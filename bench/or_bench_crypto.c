@@ -387,11 +387,12 @@ main(int argc, char **argv)
         goto done;
     }
     {
-        or_session_table_t *t = calloc(1, sizeof(*t));
+        or_session_table_t *t = calloc(1, or_session_table_size(16384));
 
         if (t == NULL) {
             die("calloc", NULL);
         }
+        or_session_table_init(t, 16384, 1);
         printf("session_record_us=%.2f\n",
                1e6 / rate_median(step_session_find, t, sec, 64, rounds));
         free(t);

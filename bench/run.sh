@@ -208,7 +208,7 @@ SREC=$(kv "$T/crypto" session_record_us)
 row 1e "session table find+add per handshake (empty)" "$SREC" "us" \
     "one sign: $(calc "round(1e6 / $SIGN, 1)") us" \
     "$(calc "round($SREC * $SIGN / 1e6, 3)")" "info: x one sign" "" \
-    "or_session_find + or_session_add scan OR_SESSIONS_MAX slots, under the zone lock"
+    "or_session_find + or_session_add (hash index, 16384 slots), under the zone lock"
 
 # ---- 4. beacons in-process ----
 

@@ -205,9 +205,10 @@ hs_fill(or_hs_conn_t *hc, or_session_t *s)
 }
 
 /* Records the session (replacing or yielding to a live one for the same
- * peer); OR_AGAIN: the live one is kept, refuse this one; OR_ENOMEM. */
+ * peer); OR_AGAIN: the live one is kept, refuse this one; OR_ETOOBIG: the
+ * table is full (why, into full[]). */
 static or_err_t
-hs_record(or_hs_conn_t *hc)
+hs_record(or_hs_conn_t *hc, char *full, size_t fulllen)
 {
     or_hs_t            *hs = hc->hs;
     or_session_table_t *t = or_shm_addr(hs->sessions);
@@ -225,14 +226,18 @@ hs_record(or_hs_conn_t *hc)
         }
         have_old = 1;
     }
-    hc->slot = or_session_add(t, &s, &hc->id);
-    if (hc->slot >= 0 && hc->node < OR_SESSION_NODES_MAX) {
+    idx = or_session_add(t, &s, &hc->id);
+    if (idx >= 0 && hc->node < OR_SESSION_NODES_MAX) {
         t->accepted[hc->node]++;
     }
-    or_shm_unlock(hs->sessions);
-    if (hc->slot < 0) {
-        return OR_ENOMEM;
+    if (idx < 0) {
+        or_session_add_error(t, idx, full, fulllen);
     }
+    or_shm_unlock(hs->sessions);
+    if (idx < 0) {
+        return OR_ETOOBIG;
+    }
+    hc->slot = idx;
     if (have_old) {
         hs_replace(hc, &old);
     }
@@ -328,7 +333,7 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     or_hs_node_t    *n = &hs->nodes[hc->node];
     or_v2_request_t  req;
     or_errbuf_t      eb;
-    char             out[OR_HANDSHAKE_MAX];
+    char             out[OR_HANDSHAKE_MAX], full[160];
     size_t           outlen;
     int64_t          now = (int64_t) time(NULL);
     or_err_t         rc;
@@ -366,10 +371,10 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_hs_conn_refuse(hc, eb.reason, eb.msg);
         return -1;
     }
-    rc = hs_record(hc);
+    rc = hs_record(hc, full, sizeof(full));
     if (rc != OR_OK) {
-        or_hs_conn_refuse(hc, rc == OR_AGAIN ? OR_SR_DUPLICATE : OR_R_NOMEM,
-                          "");
+        or_hs_conn_refuse(hc, rc == OR_AGAIN ? OR_SR_DUPLICATE : OR_SR_FULL,
+                          rc == OR_AGAIN ? "" : full);
         return -1;
     }
     /* One write of a compact object: the original reads once (4 KiB). */
@@ -505,13 +510,12 @@ hs_on_response(or_hs_conn_t *hc, const char *json, size_t len)
     memcpy(hc->peer, resp.source, sizeof(hc->peer));
     memcpy(hc->link, resp.mutual_link, sizeof(hc->link));
     or_v2_response_clear(&resp);
-    rc = hs_record(hc);
+    rc = hs_record(hc, why, sizeof(why));
     if (rc != OR_OK) {
         or_hs_count(hc->hs, hc->node, rc == OR_AGAIN ? OR_SR_DUPLICATE
-                                                     : OR_R_NOMEM);
+                                                     : OR_SR_FULL);
         or_hs_conn_close(hc, OR_LOG_INFO, rc == OR_AGAIN ? "duplicate: a "
-                         "live session with this peer is kept"
-                         : "session table full");
+                         "live session with this peer is kept" : why);
         return -1;
     }
     if (hs_to_session(hc) != OR_OK) {

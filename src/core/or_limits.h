@@ -32,7 +32,8 @@
 #define OR_PEER_ERROR_MAX       128     /* bytes of a peer's "error" kept */
 
 /* sessions (or_session.h, or_replay.h, or_evring.h, or_conn.h) */
-#define OR_SESSIONS_MAX         4096    /* sessions of all nodes, shm slots */
+#define OR_SESSIONS_LIMIT       1000000 /* max_sessions at most (shm slots) */
+#define OR_SESSION_PROBE        64      /* index buckets looked at per key */
 #define OR_REPLAY_SLOTS         65536   /* accepted signatures remembered */
 #define OR_REPLAY_PROBE         32      /* slots looked at per signature */
 #define OR_EVENTS_MAX           512     /* watch events kept in the ring */

@@ -1,7 +1,8 @@
 /*
  * The session table: every established session of every worker, in the
  * "sessions" shm zone so that `openredctl sessions` and `send` see them
- * all. Pure functions over the table; or_session_zone_*() lock the zone.
+ * all, sized by max_sessions and indexed by a hash of (node, fingerprint).
+ * Pure functions over the table; callers hold the zone lock.
  * The transport (or_conn.h) and the framing (plain v2 JSON objects now,
  * v3 encrypted frames later: or_session_framing_t) stay separate.
  */
@@ -53,11 +54,23 @@ typedef struct {
 /* Refusals by reason, per node slot (the node's index in the cycle). */
 #define OR_SESSION_NODES_MAX  64
 
+/* Header of the zone; the rest is laid out by or_session_table_size():
+ * slots[max], a stack of freed slot numbers (uint32_t free[max]), then the
+ * index (uint32_t index[mask + 1]: slot + 1, 0 = empty bucket; linear
+ * probing within OR_SESSION_PROBE buckets, backward-shift deletion). Only
+ * slots below top were ever used, so untouched pages stay unmapped. */
 typedef struct {
-    uint64_t  next_id;
-    uint64_t  refused[OR_SESSION_NODES_MAX][OR_R_LAST + 8];
-    uint64_t  accepted[OR_SESSION_NODES_MAX];
-    or_session_t  slots[OR_SESSIONS_MAX];
+    uint32_t      magic;
+    uint32_t      max;          /* slots (max_sessions) */
+    uint32_t      mask;         /* index buckets - 1, a power of two */
+    uint32_t      used;         /* live slots */
+    uint32_t      top;          /* slots [top, max) were never used */
+    uint32_t      nfree;        /* entries on the free stack */
+    uint64_t      seed;         /* hash key, random per table */
+    uint64_t      next_id;
+    uint64_t      refused[OR_SESSION_NODES_MAX][OR_R_LAST + 8];
+    uint64_t      accepted[OR_SESSION_NODES_MAX];
+    or_session_t  slots[];      /* max, only [0, top) looked at */
 } or_session_table_t;
 
 /* Our own refusal reasons beyond or_reason_t, counted in the same array. */
@@ -69,17 +82,29 @@ enum {
     OR_SR_SELF,                 /* a node dialled itself */
     OR_SR_CLOSED,               /* peer closed before a complete request */
     OR_SR_DUPLICATE,            /* crossed dials: the other one is kept */
+    OR_SR_FULL,                 /* the session table is full */
     OR_SR_LAST
 };
 
 const char *or_session_reason_name(int reason);
 
+/* Bytes of a table of max slots (1 .. OR_SESSIONS_LIMIT). */
+size_t or_session_table_size(size_t max);
+/* Pure: sets up a table of max slots in zeroed memory of
+ * or_session_table_size(max) bytes; seed keys the hash. */
+void or_session_table_init(or_session_table_t *t, size_t max, uint64_t seed);
 /* Pure: index of a live session of node with peer, or -1. */
 int or_session_find(const or_session_table_t *t, const char *node,
     const char *peer);
-/* Pure: stores s (id assigned, returned in *id); -1 when full. */
+/* Pure: stores s (id assigned, returned in *id) and returns its slot;
+ * -1 when every slot is used, -2 when no index bucket is free within
+ * OR_SESSION_PROBE of its hash (or_session_add_error() says which). */
 int or_session_add(or_session_table_t *t, const or_session_t *s,
     uint64_t *id);
+/* Text for a failed or_session_add(), e.g. "session table full: 16384 of
+ * max_sessions 16384 used", into buf. */
+void or_session_add_error(const or_session_table_t *t, int rc, char *buf,
+    size_t len);
 /* Pure: frees slot idx if it still holds id. */
 void or_session_remove(or_session_table_t *t, int idx, uint64_t id);
 /* Pure: sessions of node in direction dir (-1: both). */
@@ -88,10 +113,15 @@ size_t or_session_count(const or_session_table_t *t, const char *node,
 /* Pure: frees the slots of pid (a worker that died without closing). */
 void or_session_purge_pid(or_session_table_t *t, pid_t pid);
 
-/* Master: declare the zone (kept across reloads). */
+/* Master: declare the zone for max slots. A reload keeps the zone (and
+ * the sessions listed in it) only when max_sessions is unchanged. */
 __attribute__((warn_unused_result))
-or_err_t or_session_zone_add(or_cycle_t *cycle);
+or_err_t or_session_zone_add(or_cycle_t *cycle, size_t max);
 /* Borrowed; valid while the cycle lives. NULL without the zone. */
 or_shm_zone_t *or_session_zone(or_cycle_t *cycle);
+/* Worker: sets the table up on first use of a fresh zone (under its
+ * lock). OR_ECONF if the zone holds a table of another size. */
+__attribute__((warn_unused_result))
+or_err_t or_session_zone_attach(or_shm_zone_t *zone, size_t max);
 
 #endif /* OR_SESSION_H_INCLUDED */

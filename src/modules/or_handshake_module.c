@@ -33,6 +33,7 @@ typedef struct hs_worker_s hs_worker_t;
 
 typedef struct {
     int64_t       max_pending_handshakes;   /* all nodes, per worker */
+    int64_t       max_sessions;             /* all nodes, all workers */
     hs_worker_t  *worker;                   /* this worker's state */
 } or_handshake_main_conf_t;
 
@@ -50,6 +51,8 @@ typedef struct {
 static const or_setting_t handshake_settings[] = {
     { NULL, "max_pending_handshakes", OR_CONF_T_INT, OR_SCOPE_MAIN,
       "1024", HM(max_pending_handshakes), 16, 1000000, 0, NULL },
+    { NULL, "max_sessions", OR_CONF_T_INT, OR_SCOPE_MAIN,
+      "16384", HM(max_sessions), 16, OR_SESSIONS_LIMIT, 0, NULL },
     { NULL, "auto_connect", OR_CONF_T_BOOL, OR_SCOPE_NODE,
       "false", H(auto_connect), 0, 1, 0, NULL },
     { NULL, "max_connections", OR_CONF_T_INT, OR_SCOPE_NODE,
@@ -118,8 +121,18 @@ struct hs_worker_s {
 static or_err_t
 hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
 {
-    (void) old;
-    if (or_session_zone_add(cycle) != OR_OK
+    size_t         max = (size_t) hs_main(cycle)->max_sessions;
+    or_shm_zone_t *oz = old != NULL ? or_session_zone(old) : NULL;
+
+    /* A zone of another size is made fresh: the old workers keep theirs
+     * until they exit, and their sessions are not listed meanwhile. */
+    if (oz != NULL && or_shm_size(oz) != or_session_table_size(max)) {
+        or_log_error(cycle->log, OR_LOG_NOTICE, 0, "max_sessions changed "
+                     "to %zu: the new workers start a new session table; "
+                     "sessions of the old workers are not listed until "
+                     "they exit", max);
+    }
+    if (or_session_zone_add(cycle, max) != OR_OK
         || or_evring_zone_add(cycle) != OR_OK
         || or_shm_zone_add(cycle, OR_REPLAY_ZONE, sizeof(or_replay_t), NULL)
            == NULL)
@@ -287,6 +300,12 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
     hw->hs.worker = w;
     hw->hs.max_pending = (size_t) mc->max_pending_handshakes;
     hw->hs.sessions = or_session_zone(cycle);
+    if (hw->hs.sessions != NULL
+        && or_session_zone_attach(hw->hs.sessions,
+                                  (size_t) mc->max_sessions) != OR_OK)
+    {
+        hw->hs.sessions = NULL;
+    }
     hw->hs.replay = or_shm_zone_find(cycle, OR_REPLAY_ZONE);
     hw->hs.dial_done = or_autoconnect_dial_done;
     hw->hs.dial_data = hw->autoconnect;
@@ -393,21 +412,23 @@ sessions_copy(or_cycle_t *cycle, size_t *n)
 {
     or_shm_zone_t      *zone = or_session_zone(cycle);
     or_session_table_t *t = zone ? or_shm_addr(zone) : NULL;
-    or_session_t       *out = malloc(sizeof(or_session_t) * OR_SESSIONS_MAX);
+    or_session_t       *out;
+    size_t              cap;
 
     *n = 0;
-    if (t == NULL || out == NULL) {
-        free(out);
+    if (t == NULL) {
         return NULL;
     }
     or_shm_lock(zone);
-    for (int i = 0; i < OR_SESSIONS_MAX; i++) {
+    cap = t->used;
+    out = malloc(sizeof(or_session_t) * (cap ? cap : 1));
+    for (uint32_t i = 0; out != NULL && i < t->top; i++) {
         or_session_t *s = &t->slots[i];
 
         if (s->id != 0 && kill(s->pid, 0) == -1 && errno == ESRCH) {
             or_session_purge_pid(t, s->pid);
         }
-        if (s->id != 0) {
+        if (s->id != 0 && *n < cap) {
             out[(*n)++] = *s;
         }
     }
@@ -547,7 +568,7 @@ send_find(or_cycle_t *cycle, const char *node, const char *peer,
         return OR_ERROR;
     }
     or_shm_lock(zone);
-    for (int i = 0; i < OR_SESSIONS_MAX; i++) {
+    for (uint32_t i = 0; i < t->top; i++) {
         or_session_t *s = &t->slots[i];
 
         if (s->id != 0 && strcmp(s->peer, peer) == 0
