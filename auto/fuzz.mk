@@ -3,7 +3,7 @@
 # into objs/fuzz/obj/: the gcc objects carry no coverage instrumentation.
 
 FUZZ_PARSERS  = conf beacon beacon_plain request response json_reader \
-                base64
+                base64 control
 FUZZ_BINS     = $(FUZZ_PARSERS:%=objs/fuzz/fuzz_%)
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
                 -Wno-unused-parameter $(FUZZ_FLAGS)
@@ -15,6 +15,7 @@ FUZZ_CORE_OBJS = $(CORE_SRCS:%.c=objs/fuzz/obj/%.o) \
 
 # What a harness links: the codecs alone unless it says more here.
 FUZZ_DEPS_conf    = $(FUZZ_CORE_OBJS) $(FUZZ_LIB_OBJS)
+FUZZ_DEPS_control = objs/fuzz/obj/src/core/or_ctl_proto.o $(FUZZ_LIB_OBJS)
 
 # bytes: a little over each parser's bound (or_limits.h), so that the
 # refusal of an over-long input is exercised too
@@ -25,6 +26,7 @@ FUZZ_MAX_LEN_request      = 16500
 FUZZ_MAX_LEN_response     = 16500
 FUZZ_MAX_LEN_json_reader  = 16500
 FUZZ_MAX_LEN_base64       = 4096
+FUZZ_MAX_LEN_control      = 4200
 
 # UBSan stops at its first report, as ASan and LeakSanitizer do. libFuzzer
 # checks leaks after each input; fuzz_conf does it itself (libconfig 1.5

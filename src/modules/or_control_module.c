@@ -21,6 +21,7 @@
 #include "or_auto_config.h"
 #include "or_conf.h"
 #include "or_core_module.h"
+#include "or_ctl_proto.h"
 #include "or_cycle.h"
 #include "or_limits.h"
 #include "or_log.h"
@@ -273,19 +274,13 @@ static json_t *
 dispatch(or_cycle_t *cycle, const char *line, size_t len)
 {
     json_t       *req, *reply = NULL;
-    json_error_t  jerr;
     const char   *name;
     char          err[256] = "";
 
-    req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (req == NULL || !json_is_object(req)) {
-        json_decref(req);
-        return error_reply("request is not a JSON object");
-    }
-    name = json_string_value(json_object_get(req, "command"));
-    if (name == NULL) {
-        json_decref(req);
-        return error_reply("request has no \"command\" string");
+    if (or_ctl_request_parse(line, len, &req, &name, err, sizeof(err))
+        != OR_OK)
+    {
+        return error_reply("%s", err);
     }
     for (size_t i = 0; or_modules[i] != NULL; i++) {
         const or_ctl_command_t *c = or_modules[i]->commands;
