@@ -46,6 +46,9 @@ dc_key() {
 dc_start() {
     local d=$T/$1
     nsx "$OPENRED" -p "$d/" -c "$d/openred.conf" || fail "$1 did not start"
+    # the pid file comes after the control socket: wait for both, or a
+    # daemon started under load is never recorded and never stopped
+    wait_for 10 test -s "$d/openred.pid" || fail "$1: no pid file"
     wait_for 10 test -S "$d/control.sock" || fail "$1: no control socket"
     DC_MASTERS="$DC_MASTERS $(cat "$d/openred.pid")"
 }
