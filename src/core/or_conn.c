@@ -1,6 +1,7 @@
 /*
- * Connections: bounded buffers over a non-blocking socket. Nothing here
- * logs: the owner knows whether a failure is a refusal, a close or a bug.
+ * Connections: bounded buffers over a non-blocking socket, sized by what
+ * they hold (or_conn.h). Nothing here logs: the owner knows whether a
+ * failure is a refusal, a close or a bug.
  */
 #include "or_conn.h"
 
@@ -16,20 +17,29 @@
 static void conn_event(or_event_loop_t *loop, int fd, unsigned events,
     void *data);
 
+static size_t
+in_initial(const or_conn_t *c)
+{
+    return c->inmax < OR_CONN_IN_INITIAL ? c->inmax : OR_CONN_IN_INITIAL;
+}
+
 or_err_t
-or_conn_new(or_event_loop_t *loop, int fd, size_t incap, size_t outmax,
+or_conn_new(or_event_loop_t *loop, int fd, size_t inmax, size_t outmax,
     or_conn_t **out)
 {
     or_conn_t *c = calloc(1, sizeof(*c));
 
-    if (c == NULL || (c->in = malloc(incap)) == NULL) {
+    if (c != NULL) {
+        c->inmax = inmax;
+        c->incap = in_initial(c);
+    }
+    if (c == NULL || inmax == 0 || (c->in = malloc(c->incap)) == NULL) {
         free(c);
         close(fd);
         return OR_ENOMEM;
     }
     c->fd = fd;
     c->loop = loop;
-    c->incap = incap;
     c->outmax = outmax;
     snprintf(c->peer, sizeof(c->peer), "-");
     *out = c;
@@ -61,13 +71,32 @@ or_conn_free(or_conn_t *c)
     free(c);
 }
 
+/* Doubles in, up to inmax: a large message costs log2(inmax / 4 KiB)
+ * reallocations, a small one none. */
+static or_err_t
+conn_grow_in(or_conn_t *c)
+{
+    size_t  cap = c->incap > c->inmax / 2 ? c->inmax : 2 * c->incap;
+    char   *p = realloc(c->in, cap);
+
+    if (p == NULL) {
+        return OR_ENOMEM;
+    }
+    c->in = p;
+    c->incap = cap;
+    return OR_OK;
+}
+
 or_err_t
 or_conn_read(or_conn_t *c, size_t *n)
 {
     ssize_t r;
 
-    if (c->inlen == c->incap) {
+    if (c->inlen >= c->inmax) {
         return OR_ETOOBIG;
+    }
+    if (c->inlen == c->incap && conn_grow_in(c) != OR_OK) {
+        return OR_ENOMEM;
     }
     do {
         r = read(c->fd, c->in + c->inlen, c->incap - c->inlen);
@@ -83,42 +112,56 @@ or_conn_read(or_conn_t *c, size_t *n)
 }
 
 or_err_t
-or_conn_resize_in(or_conn_t *c, size_t incap)
+or_conn_set_inmax(or_conn_t *c, size_t inmax)
 {
     char *p;
 
-    if (c->inlen > incap) {
+    if (c->inlen > inmax || inmax == 0) {
         return OR_ETOOBIG;
     }
-    p = realloc(c->in, incap);
-    if (p == NULL) {
-        return OR_ENOMEM;
+    c->inmax = inmax;
+    if (c->incap > inmax) {
+        p = realloc(c->in, inmax);
+        if (p != NULL) {
+            c->in = p;
+        }
+        c->incap = inmax;       /* a failed shrink keeps a larger block */
     }
-    c->in = p;
-    c->incap = incap;
     return OR_OK;
 }
 
 void
 or_conn_consume(or_conn_t *c, size_t n)
 {
-    if (n >= c->inlen) {
-        c->inlen = 0;
+    char *p;
+
+    if (n < c->inlen) {
+        memmove(c->in, c->in + n, c->inlen - n);
+        c->inlen -= n;
         return;
     }
-    memmove(c->in, c->in + n, c->inlen - n);
-    c->inlen -= n;
+    c->inlen = 0;
+    /* Emptied after a large message: give the memory back, so that an
+     * idle session holds 4 KiB, not its largest message. */
+    if (c->incap > in_initial(c)) {
+        p = realloc(c->in, in_initial(c));
+        if (p != NULL) {
+            c->in = p;
+            c->incap = in_initial(c);
+        }
+    }
 }
 
-/* Writes the queue; OR_OK when empty, OR_AGAIN when the socket is full. */
+/* Writes what the socket takes of data: OR_OK with *done = len, OR_AGAIN
+ * with *done < len, OR_ERROR (errno). */
 static or_err_t
-conn_flush(or_conn_t *c)
+conn_write(or_conn_t *c, const char *data, size_t len, size_t *done)
 {
     ssize_t w;
 
-    while (c->outpos < c->outlen) {
-        w = send(c->fd, c->out + c->outpos, c->outlen - c->outpos,
-                 MSG_NOSIGNAL);
+    *done = 0;
+    while (*done < len) {
+        w = send(c->fd, data + *done, len - *done, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) {
             continue;
         }
@@ -126,35 +169,56 @@ conn_flush(or_conn_t *c)
             return errno == EAGAIN || errno == EWOULDBLOCK ? OR_AGAIN
                                                            : OR_ERROR;
         }
-        c->outpos += (size_t) w;
+        *done += (size_t) w;
         c->bytes_out += (uint64_t) w;
     }
-    c->outpos = c->outlen = 0;
     return OR_OK;
 }
 
+/* Writes the queue; OR_OK when empty (its memory freed: a queue exists
+ * only while a peer is slow), OR_AGAIN when the socket is full. */
+static or_err_t
+conn_flush(or_conn_t *c)
+{
+    size_t   done;
+    or_err_t rc = conn_write(c, c->out + c->outpos, c->outlen - c->outpos,
+                             &done);
+
+    c->outpos += done;
+    if (rc != OR_OK) {
+        return rc;
+    }
+    free(c->out);
+    c->out = NULL;
+    c->outpos = c->outlen = c->outcap = 0;
+    return OR_OK;
+}
+
+/* Appends to the queue, doubling it up to outmax (the caller checked
+ * that pending + len fits). */
 static or_err_t
 conn_queue(or_conn_t *c, const void *data, size_t len)
 {
-    size_t  pending = or_conn_pending(c), need;
+    size_t  pending = or_conn_pending(c), need = pending + len, cap;
     char   *p;
 
-    if (len > c->outmax || pending > c->outmax - len) {
-        return OR_ETOOBIG;
-    }
     if (c->outpos > 0) {
         memmove(c->out, c->out + c->outpos, pending);
         c->outpos = 0;
         c->outlen = pending;
     }
-    need = pending + len;
     if (need > c->outcap) {
-        p = realloc(c->out, need);
+        cap = c->outcap ? c->outcap : c->outmax < OR_CONN_IN_INITIAL
+                                      ? c->outmax : OR_CONN_IN_INITIAL;
+        while (cap < need) {
+            cap = cap > c->outmax / 2 ? c->outmax : 2 * cap;
+        }
+        p = realloc(c->out, cap);
         if (p == NULL) {
             return OR_ENOMEM;
         }
         c->out = p;
-        c->outcap = need;
+        c->outcap = cap;
     }
     memcpy(c->out + c->outlen, data, len);
     c->outlen += len;
@@ -164,17 +228,27 @@ conn_queue(or_conn_t *c, const void *data, size_t len)
 or_err_t
 or_conn_send(or_conn_t *c, const void *data, size_t len)
 {
-    int      was_empty = or_conn_pending(c) == 0;
-    or_err_t rc = conn_queue(c, data, len);
+    size_t   pending = or_conn_pending(c), done = 0;
+    or_err_t rc;
 
-    if (rc != OR_OK) {
+    if (len > c->outmax || pending > c->outmax - len) {
+        return OR_ETOOBIG;
+    }
+    if (pending > 0) {
+        return conn_queue(c, data, len);    /* behind it; EPOLLOUT armed */
+    }
+    rc = conn_write(c, data, len, &done);
+    if (rc != OR_AGAIN) {
         return rc;
     }
-    rc = conn_flush(c);
-    if (rc == OR_AGAIN && was_empty) {
-        return or_event_mod(c->loop, c->fd, OR_EV_READ | OR_EV_WRITE);
+    if (conn_queue(c, (const char *) data + done, len - done) != OR_OK) {
+        if (done == 0) {
+            return OR_ENOMEM;
+        }
+        errno = ENOMEM;         /* half a message is out: the stream is cut */
+        return OR_ERROR;
     }
-    return rc == OR_AGAIN ? OR_OK : rc;
+    return or_event_mod(c->loop, c->fd, OR_EV_READ | OR_EV_WRITE);
 }
 
 or_err_t

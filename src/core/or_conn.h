@@ -1,6 +1,9 @@
 /*
  * A TCP connection of a worker: non-blocking fd, a bounded input buffer, a
- * bounded output queue, one deadline timer. The owner closes it through
+ * bounded output queue, one deadline timer. Both buffers are sized by use,
+ * not by their bound, so that an idle connection holds OR_CONN_IN_INITIAL
+ * bytes: the input doubles up to its bound and shrinks back once emptied,
+ * the output queue exists only while the socket refuses bytes. The owner closes it through
  * its own close function (which logs the reason once) and or_conn_free().
  */
 #ifndef OR_CONN_H_INCLUDED
@@ -15,6 +18,10 @@
 
 typedef struct or_conn_s or_conn_t;
 
+/* bytes: the input buffer of a new or emptied connection (a v2 request or
+ * response, ~2.3 KB, fits in one read) */
+#define OR_CONN_IN_INITIAL  4096
+
 /* Readable, hung up or failed (the owner reads to find out which), or the
  * output queue drained after being full (OR_EV_WRITE). */
 typedef void (*or_conn_handler_pt)(or_conn_t *c, unsigned events);
@@ -25,12 +32,13 @@ struct or_conn_s {
     char                 peer[64];    /* "ip:port", for logs */
     char                *in;          /* owned; incap bytes */
     size_t               inlen;
-    size_t               incap;       /* bound: never grows */
-    char                *out;         /* owned; grows to outmax */
+    size_t               incap;       /* doubles up to inmax when full */
+    size_t               inmax;       /* bound on one buffered input */
+    char                *out;         /* owned; NULL when nothing waits */
     size_t               outlen;
     size_t               outpos;
-    size_t               outcap;
-    size_t               outmax;
+    size_t               outcap;      /* doubles up to outmax */
+    size_t               outmax;      /* bound on the queue */
     int                  eof;         /* the peer shut its side */
     or_timer_t           deadline;
     or_conn_handler_pt   handler;
@@ -39,9 +47,10 @@ struct or_conn_s {
     uint64_t             bytes_out;
 };
 
-/* Takes fd (closed by or_conn_free, also on failure). OR_ENOMEM. */
+/* Takes fd (closed by or_conn_free, also on failure). inmax bounds the
+ * input buffered at once, outmax the output queue. OR_ENOMEM. */
 __attribute__((warn_unused_result))
-or_err_t or_conn_new(or_event_loop_t *loop, int fd, size_t incap,
+or_err_t or_conn_new(or_event_loop_t *loop, int fd, size_t inmax,
     size_t outmax, or_conn_t **out);
 /* Watch for input; OR_ERROR (errno) if epoll refused the fd. */
 __attribute__((warn_unused_result))
@@ -50,21 +59,26 @@ or_err_t or_conn_start(or_conn_t *c, unsigned mask,
 /* Unregisters, disarms, closes the fd, frees. Accepts NULL. */
 void or_conn_free(or_conn_t *c);
 
-/* Reads what is there into the free space of in. OR_OK: *n bytes (0 and
- * c->eof set at end of stream). OR_AGAIN: nothing yet. OR_ETOOBIG: in is
- * full. OR_ERROR: read failed (errno). */
+/* Reads what is there into the free space of in, doubling in (up to
+ * inmax) when it is full. OR_OK: *n bytes (0 and c->eof set at end of
+ * stream). OR_AGAIN: nothing yet. OR_ETOOBIG: inmax bytes are buffered.
+ * OR_ENOMEM: growing failed (what is buffered stays). OR_ERROR: read
+ * failed (errno). */
 __attribute__((warn_unused_result))
 or_err_t or_conn_read(or_conn_t *c, size_t *n);
 /* Changes the input bound (after the handshake: OR_MESSAGE_MAX); keeps
- * what is buffered. OR_ENOMEM, or OR_ETOOBIG if more is buffered. */
+ * what is buffered and allocates nothing. OR_ETOOBIG if more is
+ * buffered than the new bound. */
 __attribute__((warn_unused_result))
-or_err_t or_conn_resize_in(or_conn_t *c, size_t incap);
-/* Drops the first n bytes of in. */
+or_err_t or_conn_set_inmax(or_conn_t *c, size_t inmax);
+/* Drops the first n bytes of in; an emptied buffer that had grown goes
+ * back to OR_CONN_IN_INITIAL bytes. */
 void or_conn_consume(or_conn_t *c, size_t n);
 
-/* Writes now what the socket takes, queues the rest. OR_ETOOBIG if the
- * queue would pass outmax (nothing queued), OR_ERROR if the write failed
- * (errno), OR_ENOMEM. */
+/* Writes now what the socket takes and queues only the rest (so a peer
+ * that reads costs no allocation). OR_ETOOBIG if the queue would pass
+ * outmax (nothing queued), OR_ERROR if the write failed (errno),
+ * OR_ENOMEM. */
 __attribute__((warn_unused_result))
 or_err_t or_conn_send(or_conn_t *c, const void *data, size_t len);
 static inline size_t

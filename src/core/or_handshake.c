@@ -244,7 +244,8 @@ hs_record(or_hs_conn_t *hc, char *full, size_t fulllen)
     return OR_OK;
 }
 
-/* The stream after the handshake: messages up to OR_MESSAGE_MAX each. */
+/* The stream after the handshake: messages up to OR_MESSAGE_MAX each.
+ * Only the bound rises: the input buffer grows when a message needs it. */
 static or_err_t
 hs_to_session(or_hs_conn_t *hc)
 {
@@ -253,7 +254,7 @@ hs_to_session(or_hs_conn_t *hc)
     if (or_json_reader_new(OR_MESSAGE_MAX, &r) != OR_OK) {
         return OR_ENOMEM;
     }
-    if (or_conn_resize_in(hc->c, OR_MESSAGE_MAX) != OR_OK) {
+    if (or_conn_set_inmax(hc->c, OR_MESSAGE_MAX) != OR_OK) {
         or_json_reader_free(r);
         return OR_ENOMEM;
     }
@@ -584,6 +585,10 @@ hs_read(or_hs_conn_t *hc)
     }
     if (rc == OR_ETOOBIG) {
         or_hs_conn_refuse(hc, OR_R_TOO_BIG, "input bound reached");
+        return;
+    }
+    if (rc == OR_ENOMEM) {
+        or_hs_conn_refuse(hc, OR_R_NOMEM, "growing the input buffer");
         return;
     }
     if (rc == OR_ERROR) {
