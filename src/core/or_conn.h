@@ -3,8 +3,9 @@
  * bounded output queue, one deadline timer. Both buffers are sized by use,
  * not by their bound, so that an idle connection holds OR_CONN_IN_INITIAL
  * bytes: the input doubles up to its bound and shrinks back once emptied,
- * the output queue exists only while the socket refuses bytes. The owner closes it through
- * its own close function (which logs the reason once) and or_conn_free().
+ * the output queue exists only while the socket refuses bytes. The owner
+ * closes it through its own close function (which logs the reason once)
+ * and or_conn_free().
  */
 #ifndef OR_CONN_H_INCLUDED
 #define OR_CONN_H_INCLUDED
