@@ -94,9 +94,27 @@ hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-/* node_hash: SHA-256 of the public PEM (the fingerprint is its first 16
- * hex); zone_hash: "zone_" + 16 hex of SHA-256 of the sector. Receivers
- * of the original only require the fingerprint. */
+static or_err_t
+node_hash(const char *pem, size_t len, unsigned char md[32])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    char        run[32];
+    int         ok;
+    int         n = snprintf(run, sizeof(run), ":%ld", (long) getppid());
+
+    ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1
+         && EVP_DigestUpdate(ctx, pem, len) == 1
+         && EVP_DigestUpdate(ctx, run, (size_t) n) == 1
+         && EVP_DigestFinal_ex(ctx, md, NULL) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok ? OR_OK : OR_ERROR;
+}
+
+/* node_hash: SHA-256 of the public PEM and the master's pid, so it changes
+ * when the daemon restarts but not on a reload (the original hashes its
+ * node id with its start time); a peer that sees it change answers with an
+ * early beacon. zone_hash: "zone_" + 16 hex of SHA-256 of the sector.
+ * Receivers of the original only require the fingerprint. */
 or_err_t
 or_discovery_beacon_init(const or_node_t *node, or_v2_beacon_t *b)
 {
@@ -112,7 +130,7 @@ or_discovery_beacon_init(const or_node_t *node, or_v2_beacon_t *b)
         return OR_ERROR;
     }
     pem = or_key_public_pem(node->key, &len);
-    if (EVP_Digest(pem, len, md, NULL, EVP_sha256(), NULL) != 1) {
+    if (node_hash(pem, len, md) != OR_OK) {
         return OR_ERROR;
     }
     hex(md, 32, nb.node_hash);
@@ -184,6 +202,7 @@ or_discovery_peer(or_peer_t *p, const or_v2_beacon_t *b,
     p->adv_port = b->port;
     inet_ntop(AF_INET, &from->sin_addr, p->source, sizeof(p->source));
     p->source_port = ntohs(from->sin_port);
+    memcpy(p->node_hash, b->node_hash, sizeof(p->node_hash));
 }
 
 double

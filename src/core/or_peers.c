@@ -187,8 +187,11 @@ or_peer_table_update(or_peer_table_t *t, const or_peer_t *p, int64_t now,
         or_peer_t *old = &en[ix[i]];
 
         if (alive(t, old, now)) {
+            int restarted = old->node_hash[0] != '\0'
+                            && strcmp(old->node_hash, p->node_hash) != 0;
+
             refresh(old, p, now);
-            return OR_PEER_UPDATED;
+            return restarted ? OR_PEER_RESTARTED : OR_PEER_UPDATED;
         }
         remove_entry(t, (size_t) ix[i]);     /* expired: new again */
     }

@@ -39,6 +39,8 @@ typedef struct {
     int64_t   first_seen;                     /* s, wall clock */
     int64_t   last_seen;                      /* s, wall clock */
     uint64_t  beacons;                        /* beacons counted */
+    char      node_hash[OR_NODE_HASH_LEN + 1];  /* changes when the peer
+                                                   restarts */
 } or_peer_t;
 
 /* The dial address: beacon source address with the advertised port
@@ -62,7 +64,9 @@ or_peer_table_t *or_peer_table_init(void *mem, size_t max_peers,
 typedef enum {
     OR_PEER_UPDATED = 0,        /* known, refreshed */
     OR_PEER_NEW,                /* added to a table with room */
-    OR_PEER_NEW_EVICTED         /* added; the stalest entry made room */
+    OR_PEER_NEW_EVICTED,        /* added; the stalest entry made room */
+    OR_PEER_RESTARTED           /* known, but its node_hash changed: the
+                                   peer restarted and lists no one yet */
 } or_peer_update_t;
 
 /* Adds or refreshes p (its fingerprint, sector, services, endpoint and

@@ -483,6 +483,13 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     if (r == OR_PEER_UPDATED) {
         return 0;
     }
+    if (r == OR_PEER_RESTARTED) {
+        /* it lists no one yet: answer early rather than at our interval */
+        or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer restarted: %s, "
+                     "node: %s, peer: %s:%u", p->fingerprint, node->id,
+                     p->source, (unsigned) p->adv_port);
+        return 1;
+    }
     ns->listed++;
     ns->evicted += r == OR_PEER_NEW_EVICTED;
     or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer discovered: %s, "

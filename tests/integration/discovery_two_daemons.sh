@@ -33,4 +33,17 @@ grep -q "peer discovered: $fb, sector \"health\", node: a, peer: 127.0.0.1:9002"
 [ "$(dc_ctl a peers --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] \
     || fail "a lists more than b"
 [ "$(dc_stat a 'r["sockets"][0]["own"] > 0')" = True ] || fail "own beacons not counted"
+
+# b restarts: a still lists it, so only b's new node_hash tells a to answer
+# early; without that b waits a whole interval (30 s) to list a again
+dc_stop b
+start=$(date +%s%N)
+dc_start b
+until dc_lists b b "$fa"; do
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 2000 ] \
+        || fail "restarted b did not list a within 2 s"
+    sleep 0.05
+done
+grep -q "peer restarted: $fb, node: a" "$T/a/error.log" \
+    || fail "no 'peer restarted' line in a's log"
 exit 0

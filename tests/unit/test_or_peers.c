@@ -57,6 +57,29 @@ test_or_peer_table_update_new_then_refresh(void **state)
     free(t);
 }
 
+/* A restarted peer lists no one: its new node_hash must be noticed so we
+ * answer early (bench row 7b waited a whole interval before this). */
+static void
+test_or_peer_table_update_restarted_peer(void **state)
+{
+    or_peer_table_t *t = table_new(4, 60);
+    or_peer_t        p = peer(1), out;
+
+    strcpy(p.node_hash, "aa");
+    assert_int_equal(or_peer_table_update(t, &p, 1000, NULL), OR_PEER_NEW);
+    assert_int_equal(or_peer_table_update(t, &p, 1001, NULL),
+                     OR_PEER_UPDATED);
+    strcpy(p.node_hash, "bb");
+    assert_int_equal(or_peer_table_update(t, &p, 1002, NULL),
+                     OR_PEER_RESTARTED);
+    assert_int_equal(or_peer_table_update(t, &p, 1003, NULL),
+                     OR_PEER_UPDATED);
+    assert_true(or_peer_table_find(t, p.fingerprint, 1003, &out));
+    assert_string_equal(out.node_hash, "bb");
+    assert_int_equal(out.beacons, 4);
+    free(t);
+}
+
 static void
 test_or_peer_table_expire_after_expire_seconds(void **state)
 {
@@ -231,6 +254,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_or_peer_table_update_new_then_refresh),
+        cmocka_unit_test(test_or_peer_table_update_restarted_peer),
         cmocka_unit_test(test_or_peer_table_expire_after_expire_seconds),
         cmocka_unit_test(test_or_peer_table_update_expired_is_new),
         cmocka_unit_test(test_or_peer_table_update_full_evicts_stalest),
