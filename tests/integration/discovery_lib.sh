@@ -80,6 +80,13 @@ sys.exit(0 if any(p["fingerprint"] == sys.argv[1]
                   for p in json.load(sys.stdin)) else 1)' "$3"
 }
 
+# dc_true NAME EXPR: the Python expression over the --stats reply holds.
+# For wait_for, which re-runs its command: `wait_for 5 test "$(dc_stat ..)"`
+# would evaluate the stat once, before the first poll.
+dc_true() {
+    [ "$(dc_stat "$1" "$2")" = True ]
+}
+
 dc_not_lists() {
     ! dc_lists "$@"
 }

@@ -9,14 +9,14 @@ dc_start a
 dc_start b
 fa=$(dc_fp a a)
 fb=$(dc_fp b b)
-wait_for 10 test "$(dc_stat a 'r["sockets"][0]["refused"].get("hmac", 0) >= 2')" = True \
+wait_for 10 dc_true a 'r["sockets"][0]["refused"].get("hmac", 0) >= 2' \
     || fail "a did not refuse b's beacons on the HMAC"
-wait_for 10 test "$(dc_stat b 'r["sockets"][0]["refused"].get("hmac", 0) >= 2')" = True \
+wait_for 10 dc_true b 'r["sockets"][0]["refused"].get("hmac", 0) >= 2' \
     || fail "b did not refuse a's beacons on the HMAC"
 dc_not_lists a a "$fb" || fail "a lists b across passphrases"
 dc_not_lists b b "$fa" || fail "b lists a across passphrases"
 # the original's private-network vector opens with b's passphrase only
 dc_send --raw "$VECTORS/beacon-b-private.token"
-wait_for 5 test "$(dc_stat b 'r["sockets"][0]["refused"].get("expired", 0) >= 1')" = True \
+wait_for 5 dc_true b 'r["sockets"][0]["refused"].get("expired", 0) >= 1' \
     || fail "b did not open (then refuse as old) the private vector beacon"
 exit 0

@@ -13,7 +13,7 @@ nsx "$OPENRED" -p "$T/r/" -c "$T/r/openred.conf" -s reload || fail "reload"
 wait_for 10 grep -q "generation 1" "$T/r/error.log" || fail "no new workers"
 dc_lists r n1 "$f2" || fail "peer table lost on reload"
 sent=$(dc_stat r 'r["nodes"][0]["sent"]')
-wait_for 5 test "$(dc_stat r 'r["nodes"][0]["sent"]')" -gt "$sent" \
+wait_for 5 dc_true r "r['nodes'][0]['sent'] > $sent" \
     || fail "no beacon sent after the reload"
 [ "$(grep -c "peer discovered: $f2, sector \"tech\", node: n1" "$T/r/error.log")" = 1 ] \
     || fail "n2 discovered again after the reload"
