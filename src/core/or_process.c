@@ -532,14 +532,16 @@ static void
 master_loop(master_t *m, const sigset_t *wait_mask)
 {
     for (;;) {
-        if (or_sig_child) {
-            or_sig_child = 0;
-            reap(m);
-        }
+        /* A stop before a reap: when Ctrl-C reached the workers too, the
+         * ones already gone were asked to go, not dead to be respawned. */
         if (or_sig_terminate) {
             stop(m, SIGTERM);
         } else if (or_sig_quit) {
             stop(m, SIGQUIT);
+        }
+        if (or_sig_child) {
+            or_sig_child = 0;
+            reap(m);
         }
         if (or_sig_alarm && m->stopping && !m->killed) {
             or_log_error(m->cycle->log, OR_LOG_WARN, 0, "%zu workers still "

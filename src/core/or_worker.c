@@ -49,6 +49,11 @@ or_worker_spawn(or_cycle_t *cycle, unsigned index, pid_t *pid)
         return OR_ERROR;
     }
     if (p == 0) {
+        /* A process group of its own: Ctrl-C in the foreground (or
+         * timeout(1)) signals the master's group, and the master alone
+         * decides how its workers stop; otherwise a worker could exit
+         * before the master read its own signal and be respawned. */
+        (void) setpgid(0, 0);
         worker_main(cycle, index, master);
     }
     *pid = p;
