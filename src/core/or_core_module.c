@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "openred.h"
@@ -169,25 +170,72 @@ core_init_master(or_cycle_t *cycle, or_cycle_t *old)
     return or_core_keys_load(cycle, 1);
 }
 
-/* A key that does not exist yet is fine for -t if it can be made. */
-static or_err_t
-check_key_folder(or_cycle_t *cycle, or_node_t *node, const char *path)
+/* mkdir -p with mode 0700; 1 if dir is a directory afterwards. */
+static int
+make_dirs(char *dir)
 {
-    char *copy = strdup(path);
-    char *dir;
-    int   ok;
+    struct stat  st;
+    char        *p = dir;
 
-    if (copy == NULL) {
+    while ((p = strchr(p + 1, '/')) != NULL) {
+        *p = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            *p = '/';
+            return 0;
+        }
+        *p = '/';
+    }
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        return 0;
+    }
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Could make_dirs() succeed: is the nearest existing ancestor a folder we
+ * may write in? dir is cut in place. */
+static int
+can_make_dirs(char *dir)
+{
+    struct stat  st;
+    char        *slash;
+
+    while (stat(dir, &st) != 0) {
+        slash = strrchr(dir, '/');
+        if (errno != ENOENT || slash == NULL) {
+            return 0;
+        }
+        slash[slash == dir ? 1 : 0] = '\0';
+    }
+    return S_ISDIR(st.st_mode) && access(dir, W_OK | X_OK) == 0;
+}
+
+/* The folder of a key that does not exist yet: the master makes it (0700,
+ * as postinst or systemd's StateDirectory would); -t only checks that it
+ * could. */
+static or_err_t
+key_folder(or_cycle_t *cycle, or_node_t *node, const char *path, int create)
+{
+    char *dir = strdup(path), *probe = strdup(path), *slash;
+    int   ok = 1;
+
+    if (dir == NULL || probe == NULL) {
+        free(dir);
+        free(probe);
         return OR_ENOMEM;
     }
-    dir = dirname(copy);
-    ok = access(dir, W_OK | X_OK) == 0;
+    slash = strrchr(dir, '/');
+    if (slash != NULL && slash != dir) {
+        *slash = '\0';
+        probe[slash - dir] = '\0';
+        ok = create ? make_dirs(dir) : can_make_dirs(probe);
+    }
     if (!ok) {
         or_log_error(cycle->log, OR_LOG_ERR, errno,
                      "key file \"%s\" is missing and cannot be created in "
                      "\"%s\", node: %s", path, dir, node->id);
     }
-    free(copy);
+    free(dir);
+    free(probe);
     return ok ? OR_OK : OR_ERROR;
 }
 
@@ -203,11 +251,16 @@ or_core_keys_load(or_cycle_t *cycle, int create)
         or_key_t            *key = NULL;
         int                  created = 0;
 
-        if (!create && access(nc->key, F_OK) != 0 && errno == ENOENT) {
-            if (check_key_folder(cycle, node, nc->key) != OR_OK) {
+        if (access(nc->key, F_OK) != 0
+            && (errno == ENOENT || errno == ENOTDIR))
+        {
+            if (key_folder(cycle, node, nc->key, create) != OR_OK) {
                 rc = OR_ERROR;
+                continue;
             }
-            continue;
+            if (!create) {
+                continue;
+            }
         }
         if ((create ? or_key_load_or_create(nc->key, &key, &created, &eb)
                     : or_key_load(nc->key, &key, &eb)) != OR_OK)

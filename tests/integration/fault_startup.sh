@@ -89,10 +89,14 @@ for k in garbage trunc empty; do
         "key file \"$T/keys/$k.pem\" holds no unencrypted private key"
 done
 
-# Missing, in a missing directory: -t says it cannot be created.
-fconf "$T/keys/nodir/k.pem"
-expect_exit1 "key in a missing directory (-t)" \
-    "key file \"$T/keys/nodir/k.pem\" is missing and cannot be created" -t
+# Missing, in a folder that cannot be made (a file stands in its path):
+# -t and start say so. A merely missing folder is made 0700 (below).
+: > "$T/keys/afile"
+fconf "$T/keys/afile/nodir/k.pem"
+expect_exit1 "key in a folder that cannot be made (-t)" \
+    "key file \"$T/keys/afile/nodir/k.pem\" is missing and cannot be created" -t
+expect_exit1 "key in a folder that cannot be made" \
+    "key file \"$T/keys/afile/nodir/k.pem\" is missing and cannot be created"
 
 # Control socket in a missing directory: refused at start.
 fconf "$T/keys/good.pem" "$T/nosuch/control.sock"
@@ -116,14 +120,17 @@ expect_exit1 "listen port in use" \
 kill "$holder" 2>/dev/null
 wait
 
-# Missing: -t passes (it can be made), start generates it 0600.
-fconf "$T/keys/new.pem"
+# Missing, in a missing folder: -t passes (it can be made), start makes
+# the folder 0700 and generates the key 0600.
+fconf "$T/keys/newdir/new.pem"
 nsx "$OPENRED" -t -p "$T/" -c "$CONF" > "$T/out" 2>&1 \
     || { cat "$T/out" >&2; fail "-t with a missing key that can be made"; }
-[ -e "$T/keys/new.pem" ] && fail "-t created the key"
+[ -e "$T/keys/newdir" ] && fail "-t created the key's folder"
 or_start
-[ "$(stat -c %a "$T/keys/new.pem")" = 600 ] \
-    || fail "generated key mode $(stat -c %a "$T/keys/new.pem"), not 600"
+[ "$(stat -c %a "$T/keys/newdir")" = 700 ] \
+    || fail "made key folder mode $(stat -c %a "$T/keys/newdir"), not 700"
+[ "$(stat -c %a "$T/keys/newdir/new.pem")" = 600 ] \
+    || fail "generated key mode $(stat -c %a "$T/keys/newdir/new.pem"), not 600"
 nsx "$OPENRED" -t -p "$T/" -c "$CONF" > "$T/out" 2>&1 \
     || fail "-t refuses the key it generated"
 echo ok

@@ -119,14 +119,40 @@ test_or_core_keys_load_refuses_corrupt(void **state)
     assert_null(f->cycle->nodes[0].key);
 }
 
+/* A missing folder is made (0700) at start; -t only checks it could be. */
 static void
-test_or_core_keys_load_missing_folder(void **state)
+test_or_core_keys_load_makes_missing_folder(void **state)
 {
     fixture_t           *f = *state;
     or_core_node_conf_t *nc = or_core_node(&f->cycle->nodes[0]);
-    char                *path = malloc(128);
+    char                *path = malloc(256);
+    char                 dir[96];
+    struct stat          st;
 
-    snprintf(path, 128, "%s/nowhere/n1.pem", f->dir);
+    snprintf(dir, sizeof(dir), "%s/state/keys", f->dir);
+    snprintf(path, 256, "%s/n1.pem", dir);
+    free(nc->key);
+    nc->key = path;
+    assert_int_equal(or_core_keys_load(f->cycle, 0), OR_OK);
+    assert_int_not_equal(stat(dir, &st), 0);
+    assert_int_equal(or_core_keys_load(f->cycle, 1), OR_OK);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(path, &st), 0);
+}
+
+/* A folder that cannot be made: a regular file stands in its path. */
+static void
+test_or_core_keys_load_folder_cannot_be_made(void **state)
+{
+    fixture_t           *f = *state;
+    or_core_node_conf_t *nc = or_core_node(&f->cycle->nodes[0]);
+    char                *path = malloc(256);
+    char                 file[96];
+
+    snprintf(file, sizeof(file), "%s/afile", f->dir);
+    write_key(file, "x", 0600);
+    snprintf(path, 256, "%s/sub/n1.pem", file);
     free(nc->key);
     nc->key = path;
     assert_int_equal(or_core_keys_load(f->cycle, 0), OR_ERROR);
@@ -146,7 +172,9 @@ main(void)
         cmocka_unit_test_setup_teardown(
             test_or_core_keys_load_refuses_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(
-            test_or_core_keys_load_missing_folder, setup, teardown),
+            test_or_core_keys_load_makes_missing_folder, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_or_core_keys_load_folder_cannot_be_made, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("or_core_keys", tests, NULL, NULL);
