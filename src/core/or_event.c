@@ -188,26 +188,43 @@ or_event_mod(or_event_loop_t *loop, int fd, unsigned mask)
     return OR_OK;
 }
 
-or_err_t
-or_event_del(or_event_loop_t *loop, int fd)
+/* 1 if fd's slot was in use; events already read for it are dropped */
+static int
+event_forget(or_event_loop_t *loop, int fd)
 {
     or_event_slot_t *slot;
-    int              rc;
 
     if (fd < 0 || fd >= loop->nfds_max
         || loop->slots[fd].handler == NULL)
     {
-        return OR_OK;
+        return 0;
     }
     slot = &loop->slots[fd];
     slot->handler = NULL;
     slot->data = NULL;
     slot->mask = 0;
     slot->gen++;
+    return 1;
+}
 
+or_err_t
+or_event_del(or_event_loop_t *loop, int fd)
+{
+    int rc;
+
+    if (!event_forget(loop, fd)) {
+        return OR_OK;
+    }
     /* The pointer is ignored since Linux 2.6.9, but must not be NULL before. */
     rc = epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, &(struct epoll_event) {0});
     return rc == -1 ? OR_ERROR : OR_OK;
+}
+
+void
+or_event_close(or_event_loop_t *loop, int fd)
+{
+    (void) event_forget(loop, fd);
+    (void) close(fd);
 }
 
 void

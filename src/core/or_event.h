@@ -105,6 +105,17 @@ __attribute__((warn_unused_result)) or_err_t
 or_event_del(or_event_loop_t *loop, int fd);
 
 /*
+ * Stop watching fd and close it, in one system call instead of two: the
+ * kernel drops an epoll registration when the last descriptor of its open
+ * file is closed. Only for a descriptor this process never shared (dup(),
+ * fork(), SCM_RIGHTS), or events would go on coming for a number that is
+ * reused. Closes fd also when it was not added. close()'s result is
+ * ignored, as Linux releases the descriptor even when it fails.
+ */
+void
+or_event_close(or_event_loop_t *loop, int fd);
+
+/*
  * Run handler after this iteration's I/O and timers. A no-op if ev is
  * already posted. Work posted by a posted handler runs next iteration (which
  * then does not block), so re-posting from a handler cannot starve I/O.

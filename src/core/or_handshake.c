@@ -32,6 +32,7 @@
 #define OR_ACCEPT_PAUSE_MS  500
 
 static void hs_event(or_conn_t *c, unsigned events);
+static void hs_read(or_hs_conn_t *hc);
 static void hs_expired(or_event_loop_t *loop, or_timer_t *t, void *data);
 static void hs_accept_pause(or_hs_t *hs, int err);
 
@@ -146,7 +147,12 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
         || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
     {
         or_hs_conn_close(hc, OR_LOG_NOTICE, "cannot watch the connection");
+        return;
     }
+    /* TCP_DEFER_ACCEPT (or_listen.h): the request is most likely in
+     * already; reading now saves a trip through epoll_wait(). hc may be
+     * freed by this: nothing after it. */
+    hs_read(hc);
 }
 
 /* ---- both sides: a handshake that passed every check ---- */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -69,6 +70,14 @@ open_one(or_cycle_t *cycle, or_node_t *node)
         or_log_error(cycle->log, OR_LOG_ERR, errno, "listen() on %s failed, "
                      "node: %s", a->text, node->id);
         goto failed;
+    }
+    if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
+                   &(int) { OR_DEFER_ACCEPT_S }, sizeof(int)) == -1)
+    {
+        /* only a wake-up more per handshake: keep listening */
+        or_log_error(cycle->log, OR_LOG_NOTICE, errno, "setsockopt("
+                     "TCP_DEFER_ACCEPT) failed, node: %s, listen: %s",
+                     node->id, a->text);
     }
     node->listen_fd = fd;
     return OR_OK;

@@ -13,6 +13,15 @@ typedef struct or_cycle_s or_cycle_t;
 
 #define OR_LISTEN_BACKLOG  511     /* as nginx; the kernel caps it at
                                       net.core.somaxconn */
+/*
+ * TCP_DEFER_ACCEPT: a v2 initiator sends its request right after connect(),
+ * so the kernel hands over a connection only once its first bytes are in.
+ * The worker then reads at accept, a wake-up less per handshake, and a
+ * connection that sends nothing takes no worker slot; after this many
+ * seconds (rounded up to SYN-ACK retransmits) it is handed over anyway and
+ * handshake_timeout runs from there.
+ */
+#define OR_DEFER_ACCEPT_S  10
 
 /* Sets every node's listen_fd: the fd of old's node with the same address
  * (shared until or_listen_commit()), else a new socket (SO_REUSEADDR,

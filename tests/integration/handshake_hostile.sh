@@ -36,6 +36,7 @@ expect nan_timestamp 'json_nan'
 expect float_timestamp 'timestamp_not_integer'
 expect noncanonical_pem 'key_not_canonical'
 expect stalled 'timeout'
+expect silent_first connection_accepted
 
 # A live session A -> B; a second handshake claiming A's fingerprint
 # without A's key is refused and the live session stays.

@@ -104,6 +104,22 @@ def attack(host, port, target, case):
         return exchange(host, port, [body[i:i + 40]
                                      for i in range(0, len(body), 40)],
                         delay=0.05)
+    if case == "silent_first":
+        # longer than B's handshake_timeout (2 s) before the first byte:
+        # the clock starts at the first byte (TCP_DEFER_ACCEPT)
+        s = socket.create_connection((host, port), timeout=15)
+        try:
+            time.sleep(3)
+            s.sendall(body)
+            data = b""
+            while b"}" not in data:
+                b = s.recv(65536)
+                if not b:
+                    break
+                data += b
+            return data.decode(errors="replace")
+        finally:
+            s.close()
     if case == "stalled":
         t0 = time.time()
         out = exchange(host, port, [body[:100]], wait=30)

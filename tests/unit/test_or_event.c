@@ -182,6 +182,52 @@ test_or_event_add_read_calls_handler(void **state)
     close(p[1]);
 }
 
+/* or_event_close(): the slot is free at once, the fd closed, and events
+ * pending on it are never delivered, also to a new fd of the same number */
+static void
+test_or_event_close_forgets_and_closes(void **state)
+{
+    or_event_loop_t *loop;
+    log_t            lg = {0};
+    int              p[2], q[2], lone;
+
+    (void) state;
+    assert_int_equal(or_event_loop_new(&loop, 64), OR_OK);
+    make_pipe(p);
+    assert_int_equal(or_event_add(loop, p[0], OR_EV_READ, log_handler, &lg),
+                     OR_OK);
+    poke(p[1]);
+    or_event_close(loop, p[0]);
+    errno = 0;
+    assert_int_equal(fcntl(p[0], F_GETFD), -1);
+    assert_int_equal(errno, EBADF);
+    assert_int_equal(or_event_loop_run_once(loop, 0), OR_OK);
+    assert_int_equal(lg.calls, 0);
+
+    /* the lowest free number is p[0] again: the slot takes a new add */
+    make_pipe(q);
+    assert_int_equal(q[0], p[0]);
+    assert_int_equal(or_event_add(loop, q[0], OR_EV_READ, log_handler, &lg),
+                     OR_OK);
+    assert_int_equal(or_event_loop_run_once(loop, 0), OR_OK);
+    assert_int_equal(lg.calls, 0);
+    poke(q[1]);
+    assert_int_equal(or_event_loop_run_once(loop, -1), OR_OK);
+    assert_int_equal(lg.calls, 1);
+    assert_int_equal(lg.fd[0], q[0]);
+
+    /* a descriptor never added is closed too */
+    lone = dup(p[1]);
+    assert_true(lone >= 0);
+    or_event_close(loop, lone);
+    assert_int_equal(fcntl(lone, F_GETFD), -1);
+
+    or_event_close(loop, q[0]);
+    or_event_loop_free(loop);
+    close(q[1]);
+    close(p[1]);
+}
+
 static void
 test_or_event_mod_changes_mask(void **state)
 {
@@ -788,6 +834,7 @@ main(void)
         cmocka_unit_test(test_or_event_loop_run_once_wakes_for_timer),
         cmocka_unit_test(test_or_event_loop_run_once_io_before_far_timer),
         cmocka_unit_test(test_or_event_loop_run_stops_from_hook),
+        cmocka_unit_test(test_or_event_close_forgets_and_closes),
         cmocka_unit_test(test_or_event_loop_run_stop_before_run_returns),
         cmocka_unit_test(
             test_or_event_loop_run_once_signal_in_wait_returns_ok),
