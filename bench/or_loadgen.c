@@ -299,6 +299,45 @@ sweep_timeouts(lg_t *lg, uint64_t now)
     }
 }
 
+/* this process's own CPU: its share of the cores, and how much of it the
+ * kernel's (loopback TCP runs both ends' protocol work in the sender) */
+static double  cpu_base_user, cpu_base_sys;
+
+static int
+cpu_now(double *u, double *k)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_SELF, &ru) != 0) {
+        return -1;
+    }
+    *u = (double) ru.ru_utime.tv_sec + (double) ru.ru_utime.tv_usec / 1e6;
+    *k = (double) ru.ru_stime.tv_sec + (double) ru.ru_stime.tv_usec / 1e6;
+    return 0;
+}
+
+/* setup (keys, request files) is not counted: from here on */
+static void
+cpu_mark(void)
+{
+    if (cpu_now(&cpu_base_user, &cpu_base_sys) != 0) {
+        cpu_base_user = cpu_base_sys = 0;
+    }
+}
+
+static void
+print_cpu(void)
+{
+    double u, k;
+
+    if (cpu_now(&u, &k) == 0) {
+        u -= cpu_base_user;
+        k -= cpu_base_sys;
+        printf("cpu_s=%.3f\ncpu_user_s=%.3f\ncpu_sys_s=%.3f\n", u + k, u,
+               k);
+    }
+}
+
 /* Runs until n handshakes finished or maxsec passed; returns elapsed s. */
 static double
 run(lg_t *lg, double maxsec)
@@ -307,6 +346,8 @@ run(lg_t *lg, double maxsec)
     uint64_t            t0 = or_bench_now_ns(), now = t0, last_sweep = t0;
     uint64_t            end = t0 + (uint64_t) (maxsec * 1e9);
     size_t              next_free = 0;
+
+    cpu_mark();
 
     while (lg->ok + lg->fail < lg->n && now < end) {
         /* keep inflight connecting; in hold mode every slot stays used */
@@ -396,16 +437,9 @@ lg_init(lg_t *lg, const char *addr, const char *reqs, size_t conc, size_t n)
 static void
 print_common(lg_t *lg, double el)
 {
-    struct rusage ru;
-
     printf("ok=%zu\nfail=%zu\nelapsed_s=%.3f\nper_s=%.1f\n", lg->ok,
            lg->fail, el, el > 0 ? (double) lg->ok / el : 0);
-    /* this process's own CPU (user + system): its share of the cores */
-    if (getrusage(RUSAGE_SELF, &ru) == 0) {
-        printf("cpu_s=%.3f\n", (double) ru.ru_utime.tv_sec
-               + (double) ru.ru_stime.tv_sec
-               + (double) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
-    }
+    print_cpu();
     printf("fail_connect=%zu\nfail_reset=%zu\nfail_refused=%zu\n"
            "fail_timeout=%zu\nunfinished=%zu\n", lg->f_connect, lg->f_reset,
            lg->f_refused, lg->f_timeout, lg->n - lg->ok - lg->fail);
@@ -539,6 +573,7 @@ cmd_lat(const char *addr, const char *keyfile, const char *fp, size_t n,
         fprintf(stderr, "lat: setup failed\n");
         return 1;
     }
+    cpu_mark();
     for (size_t i = 0; i < n && or_bench_now_ns() < end; i++) {
         uint64_t  t0 = or_bench_now_ns();
         int       fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -580,6 +615,7 @@ cmd_lat(const char *addr, const char *keyfile, const char *fp, size_t n,
         close_rst(fd);
     }
     printf("ok=%zu\nfail=%zu\n", ok, fail);
+    print_cpu();
     printf("p50_us=%.1f\n", or_bench_quantile(us, ok, 0.5));
     printf("p99_us=%.1f\n", or_bench_quantile(us, ok, 0.99));
     or_key_free(key);

@@ -139,12 +139,14 @@ pss_kib() {         # PSS of a master and its workers, KiB
     echo "$sum"
 }
 
-# cpu_ticks MASTER: CPU time of its workers so far, in clock ticks (1/100 s)
+# cpu_ticks MASTER [user|sys]: CPU time of its workers so far, in clock
+# ticks (1/100 s): user + system, or one of them
 cpu_ticks() {
-    local sum=0 p t
+    local sum=0 p t f='$12 + $13'
+    case "${2:-}" in user) f='$12' ;; sys) f='$13' ;; esac
     for p in $(workers_of "$1"); do
         t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null \
-            | awk '{ print $12 + $13 }')
+            | awk "{ print $f }")
         sum=$(( sum + ${t:-0} ))
     done
     echo "$sum"
@@ -262,12 +264,20 @@ LAT_PIN="taskset -c 0"
 conf_write n0 1 "$PORT"
 m=$(DAEMON_PIN=$LAT_PIN daemon_start n0) || die "openred did not start"
 p50=() p99=() rat=() flo=()
+# CPU of both ends over all segments: where a handshake's time goes
+wu=0 wk=0 lu=0 lk=0 nhs=0
 for i in $(seq "$SEGS"); do
     $LAT_PIN "$B/or_bench_crypto" 0.2 1 sign > "$T/limit.a" || die "or_bench_crypto"
+    u0=$(cpu_ticks "$m" user) k0=$(cpu_ticks "$m" sys)
     nsx $LAT_PIN "$B/or_loadgen" lat "127.0.0.1:$PORT" \
         "$KEYS/k$(printf %05d "$i").pem" "$FP" 60 10 > "$T/lat" 2>&1
+    wu=$(( wu + $(cpu_ticks "$m" user) - u0 ))
+    wk=$(( wk + $(cpu_ticks "$m" sys) - k0 ))
     $LAT_PIN "$B/or_bench_crypto" 0.2 1 sign > "$T/limit.b" || die "or_bench_crypto"
     [ "$(kv "$T/lat" ok)" -gt 0 ] 2>/dev/null || break
+    lu=$(calc "$lu + $(kv "$T/lat" cpu_user_s)")
+    lk=$(calc "$lk + $(kv "$T/lat" cpu_sys_s)")
+    nhs=$(( nhs + $(kv "$T/lat" ok) + $(kv "$T/lat" fail) ))
     f=$(calc "($(kv "$T/limit.a" hs_floor_us) + $(kv "$T/limit.b" hs_floor_us)) / 2")
     p50+=("$(kv "$T/lat" p50_us)")
     p99+=("$(kv "$T/lat" p99_us)")
@@ -282,7 +292,7 @@ if [ "${#p50[@]}" -gt 0 ]; then
     row 2 "handshake latency p50 (p99 ${P99} us)" "$P50" "us" \
         "floor $(calc "round($(median "${flo[@]}"), 1)") us (2 sign + 2 verify, before and after each segment)" \
         "$r" "<= 1.25 x floor" "$(calc "'yes' if $r <= 1.25 else 'no'")" \
-        "sequential, loopback, one core; ratio = median of $SEGS segments' (60 handshakes) ratios; whole handshake in-process: row 1d"
+        "sequential, loopback, one core; ratio = median of $SEGS segments' (60 handshakes) ratios; CPU per handshake: responder $(calc "round($wu * 1e4 / $nhs)") us user + $(calc "round($wk * 1e4 / $nhs)") us kernel, initiator $(calc "round($lu * 1e6 / $nhs)") us user + $(calc "round($lk * 1e6 / $nhs)") us kernel; whole handshake in-process: row 1d"
 else
     row 2 "handshake latency" "" "us" "" "" "<= 1.25 x floor" "" \
         "not run: $(kv "$T/lat" last_error || head -c 200 "$T/lat")"
