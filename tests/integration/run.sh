@@ -19,15 +19,16 @@ failed=""
 for t in *.sh; do
     case "$t" in *lib.sh) continue ;; esac
     [ "$t" = run.sh ] && continue
+    t0=$(date +%s)
     out=$(timeout "$TIMEOUT" bash "./$t" 2>&1)
     rc=$?
     if [ $rc = 0 ]; then
-        echo "pass  $t"
+        echo "pass  $t ($(( $(date +%s) - t0 )) s)"
         pass=$((pass + 1))
     else
         [ $rc = 124 ] && out="$out
 timed out after ${TIMEOUT}s"
-        echo "FAIL  $t"
+        echo "FAIL  $t ($(( $(date +%s) - t0 )) s)"
         echo "$out" | sed 's/^/      /'
         failed="$failed $t"
     fi
