@@ -383,7 +383,7 @@ lookup_main(load_ctx_t *ctx, const char *group, const char *name)
     return cs;
 }
 
-static void
+static or_err_t
 set_from(load_ctx_t *ctx, const or_setting_t *row, config_setting_t *cs,
     void *field, or_conf_report_t *report)
 {
@@ -395,7 +395,9 @@ set_from(load_ctx_t *ctx, const or_setting_t *row, config_setting_t *cs,
         != OR_OK)
     {
         or_conf_error(report, file, line, row->name, "%s", err);
+        return OR_ECONF;
     }
+    return OR_OK;
 }
 
 static void
@@ -419,6 +421,21 @@ set_default(load_ctx_t *ctx, const or_setting_t *row, void *field)
         set_from(ctx, row, cs, field, ctx->report);
     }
     config_destroy(&dc);
+}
+
+/*
+ * The value given, or else (it was wrong, and said so) the default: every
+ * setting that has a default holds a valid value after loading, so that
+ * the modules' postconf checks, which run to report more errors, never
+ * meet a half-loaded node.
+ */
+static void
+set_or_default(load_ctx_t *ctx, const or_setting_t *row,
+    config_setting_t *cs, void *field, or_conf_report_t *report)
+{
+    if (set_from(ctx, row, cs, field, report) != OR_OK) {
+        set_default(ctx, row, field);
+    }
 }
 
 static void
@@ -448,7 +465,8 @@ load_main(load_ctx_t *ctx)
                 continue;
             }
             if (cs != NULL) {
-                set_from(ctx, row, cs, conf + row->offset, ctx->report);
+                set_or_default(ctx, row, cs, conf + row->offset,
+                               ctx->report);
             } else {
                 set_default(ctx, row, conf + row->offset);
             }
@@ -474,14 +492,15 @@ load_node(load_ctx_t *ctx, or_node_t *node, config_setting_t *block)
             }
             cs = lookup(block, row->group, row->name);
             if (cs != NULL) {
-                set_from(ctx, row, cs, conf + row->offset, ctx->report);
+                set_or_default(ctx, row, cs, conf + row->offset,
+                               ctx->report);
                 continue;
             }
             if (row->scope == OR_SCOPE_INHERIT) {
                 cs = lookup_main(ctx, row->group, row->name);
                 if (cs != NULL) {
                     /* already reported by load_main() if wrong */
-                    set_from(ctx, row, cs, conf + row->offset, &quiet);
+                    set_or_default(ctx, row, cs, conf + row->offset, &quiet);
                     continue;
                 }
             }
@@ -525,6 +544,14 @@ load_nodes(load_ctx_t *ctx)
         or_node_t        *node = &cycle->nodes[cycle->nnodes];
         const char       *file = src_file(ctx, block);
 
+        /* not a node at all: no entry, so that no module's postconf
+         * meets a node whose settings were never filled in */
+        if (!config_setting_is_group(block)) {
+            or_conf_error(ctx->report, file,
+                          (int) config_setting_source_line(block),
+                          OR_CONF_NODES, "each node must be a group { ... }");
+            continue;
+        }
         node->line = (int) config_setting_source_line(block);
         node->listen_fd = -1;
         node->file = strdup(file ? file : cycle->conf_file);
@@ -545,11 +572,6 @@ load_nodes(load_ctx_t *ctx)
                               "out of memory");
                 return;
             }
-        }
-        if (!config_setting_is_group(block)) {
-            or_conf_error(ctx->report, file, node->line, OR_CONF_NODES,
-                          "each node must be a group { ... }");
-            continue;
         }
         check_names(ctx, block, NULL, 1);
         load_node(ctx, node, block);

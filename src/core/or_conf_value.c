@@ -455,9 +455,16 @@ or_conf_parse_addr(const char *text, or_addr_t *addr, char *err,
     }
     host[hlen] = '\0';
 
+    /* digits only: strtol() alone would take " 80", "+80" or a newline
+     * before the number, which -T then could not give back as read */
+    if (port_s[0] == '\0' || strlen(port_s) > 5
+        || strspn(port_s, "0123456789") != strlen(port_s))
+    {
+        goto bad;
+    }
     errno = 0;
     port = strtol(port_s, &end, 10);
-    if (*port_s == '\0' || *end != '\0' || errno != 0) {
+    if (*end != '\0' || errno != 0) {
         goto bad;
     }
     if (port < 1 || port > 65535) {

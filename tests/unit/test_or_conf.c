@@ -229,7 +229,47 @@ test_or_conf_load_bad_address(void **state)
         DATA "bad-addr.conf:3: setting \"listen\": \"127.0.0.1\" is not an "
         "address (expected \"host:port\" or \"[ipv6]:port\")\n"
         DATA "bad-addr.conf:4: setting \"listen\": port 0 is out of range "
-        "1..65535\n");
+        "1..65535\n"
+        /* fuzz_conf: strtol() took what was around the digits, and -T
+         * could not give such a value back as it was read */
+        DATA "bad-addr.conf:5: setting \"listen\": \"127.0.0.1: 9004\" is "
+        "not an address (expected \"host:port\" or \"[ipv6]:port\")\n"
+        DATA "bad-addr.conf:6: setting \"listen\": \"[::1]:+9005\" is not "
+        "an address (expected \"host:port\" or \"[ipv6]:port\")\n"
+        DATA "bad-addr.conf:7: setting \"listen\": \"127.0.0.1:000009006\" "
+        "is not an address (expected \"host:port\" or \"[ipv6]:port\")\n");
+}
+
+/* fuzz_conf: an element of nodes that is not a group was kept as a node
+ * with no settings filled in, and the discovery module's postconf then
+ * compared its NULL group: `openred -t` died of SIGSEGV */
+static void
+test_or_conf_load_node_not_a_group(void **state)
+{
+    assert_errors(DATA "not-a-group.conf",
+        DATA "not-a-group.conf:2: setting \"nodes\": each node must be a "
+        "group { ... }\n");
+}
+
+/* fuzz_conf, the same crash by another road: a wrong value left the
+ * setting NULL instead of its default, and with a second node the
+ * discovery postconf compared it */
+static void
+test_or_conf_load_bad_values_keep_defaults(void **state)
+{
+#if OR_HAVE_DISCOVERY_MODULE
+    assert_errors(DATA "bad-discovery-values.conf",
+        DATA "bad-discovery-values.conf:3: setting \"group\": expected a "
+        "string, got an integer\n"
+        DATA "bad-discovery-values.conf:3: setting \"interface\": expected "
+        "a string, got an integer\n"
+        DATA "bad-discovery-values.conf:3: setting \"passphrase\": expected "
+        "a string, got an integer\n"
+        DATA "bad-discovery-values.conf:5: setting \"group\": \"300.1.1.1\" "
+        "is not an IPv4 multicast address (224.0.0.0 to 239.255.255.255)\n");
+#else
+    skip();
+#endif
 }
 
 static void
@@ -391,6 +431,8 @@ main(void)
         cmocka_unit_test(test_or_conf_load_duplicate_id),
         cmocka_unit_test(test_or_conf_load_syntax_error),
         cmocka_unit_test(test_or_conf_load_bad_address),
+        cmocka_unit_test(test_or_conf_load_node_not_a_group),
+        cmocka_unit_test(test_or_conf_load_bad_values_keep_defaults),
         cmocka_unit_test(test_or_conf_load_missing_required),
         cmocka_unit_test(test_or_conf_load_misplaced_setting),
         cmocka_unit_test(test_or_conf_load_bad_regex_or_absent_module),
