@@ -303,8 +303,9 @@ or_conf_value_set(const or_cycle_t *cycle, const or_setting_t *row,
         }
     }
 
-    /* A value its checker refuses is not kept: later passes (postconf)
-     * then see the setting as unset and do not report it twice. */
+    /* A value its checker refuses is not kept: the loader puts the
+     * setting's default in its place, or leaves it unset if it has none
+     * (or_conf.c set_or_default), so postconf never sees the bad value. */
     if (row->check != NULL && row->check(row, field, err, errlen) != OR_OK) {
         or_conf_value_free(row, field);
         return OR_ECONF;
