@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "or_cycle.h"
+#include "or_hash.h"
 #include "or_shm.h"
 
 #define PEERS_MAGIC  0x6f727072u        /* "orpr" */
@@ -34,17 +35,6 @@ typedef struct {
     or_peers_node_stats_t  node[OR_PEERS_NODES_MAX];
     or_peers_sock_stats_t  sock[OR_PEERS_SOCKETS_MAX];
 } peers_zone_t;
-
-static size_t
-index_slots(size_t max)
-{
-    size_t n = 16;
-
-    while (n < 2 * max) {
-        n <<= 1;
-    }
-    return n;
-}
 
 static or_peer_t *
 entries(const or_peer_table_t *t)
@@ -75,7 +65,7 @@ or_peer_table_size(size_t max_peers)
 {
     return ALIGN64(ALIGN64(sizeof(or_peer_table_t))
                    + max_peers * sizeof(or_peer_t)
-                   + index_slots(max_peers) * sizeof(int32_t));
+                   + or_hash_index_slots(max_peers) * sizeof(int32_t));
 }
 
 or_peer_table_t *
@@ -88,7 +78,7 @@ or_peer_table_init(void *mem, size_t max_peers, int64_t expire,
     memset(t, 0, sizeof(*t));
     snprintf(t->node_id, sizeof(t->node_id), "%s", node_id);
     t->max = max_peers;
-    t->mask = index_slots(max_peers) - 1;
+    t->mask = or_hash_index_slots(max_peers) - 1;
     t->expire = expire;
     ix = index_of(t);
     for (size_t i = 0; i <= t->mask; i++) {

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "or_hash.h"
 #include "or_shm.h"
 
 #define SESSION_MAGIC  0x6f727373u      /* "orss" */
@@ -35,22 +36,11 @@ or_session_reason_name(int reason)
 
 /* ---- layout ---- */
 
-static size_t
-index_buckets(size_t max)
-{
-    size_t n = 16;
-
-    while (n < 2 * max) {
-        n <<= 1;
-    }
-    return n;
-}
-
 size_t
 or_session_table_size(size_t max)
 {
     return sizeof(or_session_table_t) + max * sizeof(or_session_t)
-           + max * sizeof(uint32_t) + index_buckets(max) * sizeof(uint32_t);
+           + max * sizeof(uint32_t) + or_hash_index_slots(max) * sizeof(uint32_t);
 }
 
 static uint32_t *
@@ -71,7 +61,7 @@ or_session_table_init(or_session_table_t *t, size_t max, uint64_t seed)
 {
     memset(t, 0, sizeof(*t));
     t->max = (uint32_t) max;
-    t->mask = (uint32_t) (index_buckets(max) - 1);
+    t->mask = (uint32_t) (or_hash_index_slots(max) - 1);
     t->seed = seed;
     t->magic = SESSION_MAGIC;
 }

@@ -35,6 +35,11 @@ or_err_t or_ctl_request(const or_ctl_t *ctl, json_t *request,
 int or_ctl_call(const or_ctl_t *ctl, const char *name, json_t *fields,
     json_t **reply);
 
+/* Reading a reply: a member's string ("-" when absent or not a string)
+ * and integer (0 when absent), as the tables print them. */
+const char *or_ctl_str(const json_t *obj, const char *name);
+long long or_ctl_int(const json_t *obj, const char *name);
+
 /* Reads path (NULL or "-": stdin) into buf, at most cap bytes: more is
  * OR_ETOOBIG. On failure err says why, naming the file; *n is untouched. */
 __attribute__((warn_unused_result))

@@ -167,3 +167,17 @@ or_ctl_call(const or_ctl_t *ctl, const char *name, json_t *fields,
     *reply = r;
     return OR_CTL_EXIT_OK;
 }
+
+const char *
+or_ctl_str(const json_t *obj, const char *name)
+{
+    const char *v = json_string_value(json_object_get(obj, name));
+
+    return v ? v : "-";
+}
+
+long long
+or_ctl_int(const json_t *obj, const char *name)
+{
+    return (long long) json_integer_value(json_object_get(obj, name));
+}

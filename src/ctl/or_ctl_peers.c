@@ -6,20 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *
-str(json_t *obj, const char *name)
-{
-    const char *v = json_string_value(json_object_get(obj, name));
-
-    return v ? v : "-";
-}
-
-static long long
-num(json_t *obj, const char *name)
-{
-    return (long long) json_integer_value(json_object_get(obj, name));
-}
-
 static void
 print_peers(json_t *a)
 {
@@ -42,11 +28,11 @@ print_peers(json_t *a)
             }
             used += (size_t) n;
         }
-        snprintf(addr, sizeof(addr), "%s:%lld", str(v, "address"),
-                 num(v, "port"));
-        printf("%-12s %-16s %-12s %-21s %4llds %s\n", str(v, "node"),
-               str(v, "fingerprint"), str(v, "sector"), addr,
-               num(v, "age"), services);
+        snprintf(addr, sizeof(addr), "%s:%lld", or_ctl_str(v, "address"),
+                 or_ctl_int(v, "port"));
+        printf("%-12s %-16s %-12s %-21s %4llds %s\n", or_ctl_str(v, "node"),
+               or_ctl_str(v, "fingerprint"), or_ctl_str(v, "sector"), addr,
+               or_ctl_int(v, "age"), services);
     }
 }
 
@@ -60,14 +46,14 @@ print_stats(json_t *r)
     printf("\n%-12s %6s %8s %6s %6s %8s\n", "NODE", "PEERS", "SENT",
            "LISTED", "LOST", "FILTERED");
     json_array_foreach(json_object_get(r, "nodes"), i, v) {
-        printf("%-12s %6lld %8lld %6lld %6lld %8lld\n", str(v, "node"),
-               num(v, "peers"), num(v, "sent"), num(v, "listed"),
-               num(v, "lost"), num(v, "filtered"));
+        printf("%-12s %6lld %8lld %6lld %6lld %8lld\n", or_ctl_str(v, "node"),
+               or_ctl_int(v, "peers"), or_ctl_int(v, "sent"), or_ctl_int(v, "listed"),
+               or_ctl_int(v, "lost"), or_ctl_int(v, "filtered"));
     }
     json_array_foreach(json_object_get(r, "sockets"), i, v) {
         printf("\nsocket #%zu: received %lld, opened %lld, own %lld, "
-               "early %lld\n", i, num(v, "received"), num(v, "opened"),
-               num(v, "own"), num(v, "early"));
+               "early %lld\n", i, or_ctl_int(v, "received"), or_ctl_int(v, "opened"),
+               or_ctl_int(v, "own"), or_ctl_int(v, "early"));
         json_object_foreach(json_object_get(v, "refused"), reason, val) {
             printf("  refused %-16s %lld\n", reason,
                    (long long) json_integer_value(val));

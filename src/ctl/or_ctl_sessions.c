@@ -4,20 +4,6 @@
 #include <stdio.h>
 #include <time.h>
 
-static const char *
-str(json_t *obj, const char *name)
-{
-    const char *v = json_string_value(json_object_get(obj, name));
-
-    return v ? v : "-";
-}
-
-static long long
-num(json_t *obj, const char *name)
-{
-    return (long long) json_integer_value(json_object_get(obj, name));
-}
-
 int
 or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
 {
@@ -50,15 +36,15 @@ or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
     printf("%-12s %-16s %-3s %-21s %-19s %6s %6s %s\n", "NODE", "PEER",
            "DIR", "ADDRESS", "SINCE", "IN", "OUT", "WORKER");
     json_array_foreach(a, i, v) {
-        time_t    t = (time_t) num(v, "since");
+        time_t    t = (time_t) or_ctl_int(v, "since");
         struct tm tm;
 
         strftime(since, sizeof(since), "%Y/%m/%d %H:%M:%S",
                  localtime_r(&t, &tm));
         printf("%-12s %-16s %-3s %-21s %-19s %6lld %6lld #%lld\n",
-               str(v, "node"), str(v, "peer"), str(v, "direction"),
-               str(v, "address"), since, num(v, "messages_in"),
-               num(v, "messages_out"), num(v, "worker"));
+               or_ctl_str(v, "node"), or_ctl_str(v, "peer"), or_ctl_str(v, "direction"),
+               or_ctl_str(v, "address"), since, or_ctl_int(v, "messages_in"),
+               or_ctl_int(v, "messages_out"), or_ctl_int(v, "worker"));
     }
     json_decref(r);
     return OR_CTL_EXIT_OK;

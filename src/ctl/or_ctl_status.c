@@ -15,20 +15,6 @@ print_uptime(json_int_t s)
            (long long) s % 60);
 }
 
-static const char *
-str(json_t *obj, const char *name)
-{
-    const char *v = json_string_value(json_object_get(obj, name));
-
-    return v ? v : "-";
-}
-
-static json_int_t
-num(json_t *obj, const char *name)
-{
-    return json_integer_value(json_object_get(obj, name));
-}
-
 /* The handshake counters ({node: {"accepted": N, reason: N...}}) come
  * with `sessions`; NULL when the daemon has no handshake module. */
 static json_t *
@@ -58,7 +44,7 @@ print_handshakes(json_t *h)
 
     printf("\n%-20s %-9s %s\n", "NODE", "ACCEPTED", "REFUSED");
     json_object_foreach(h, node, counts) {
-        printf("%-20s %-9lld ", node, (long long) num(counts, "accepted"));
+        printf("%-20s %-9lld ", node, (long long) or_ctl_int(counts, "accepted"));
         sep = "";
         json_object_foreach(counts, reason, v) {
             if (strcmp(reason, "accepted") != 0) {
@@ -98,22 +84,22 @@ or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
         json_decref(r);
         return OR_CTL_EXIT_OK;
     }
-    printf("openred   %s\n", str(r, "version"));
-    printf("master    %lld\n", (long long) num(r, "pid"));
-    print_uptime(num(r, "uptime"));
-    printf("config    %s\n", str(r, "config"));
-    printf("reloads   %lld\n\n", (long long) num(r, "reloads"));
+    printf("openred   %s\n", or_ctl_str(r, "version"));
+    printf("master    %lld\n", (long long) or_ctl_int(r, "pid"));
+    print_uptime(or_ctl_int(r, "uptime"));
+    printf("config    %s\n", or_ctl_str(r, "config"));
+    printf("reloads   %lld\n\n", (long long) or_ctl_int(r, "reloads"));
 
     printf("%-8s %-6s %-10s %s\n", "PID", "WORKER", "STATE", "GENERATION");
     json_array_foreach(json_object_get(r, "workers"), i, v) {
-        printf("%-8lld #%-5lld %-10s %lld\n", (long long) num(v, "pid"),
-               (long long) num(v, "index"), str(v, "state"),
-               (long long) num(v, "generation"));
+        printf("%-8lld #%-5lld %-10s %lld\n", (long long) or_ctl_int(v, "pid"),
+               (long long) or_ctl_int(v, "index"), or_ctl_str(v, "state"),
+               (long long) or_ctl_int(v, "generation"));
     }
     printf("\n%-20s %-12s %s\n", "NODE", "SECTOR", "LISTEN");
     json_array_foreach(json_object_get(r, "nodes"), i, v) {
-        printf("%-20s %-12s %s\n", str(v, "id"), str(v, "sector"),
-               str(v, "listen"));
+        printf("%-20s %-12s %s\n", or_ctl_str(v, "id"), or_ctl_str(v, "sector"),
+               or_ctl_str(v, "listen"));
     }
     if (h != NULL) {
         print_handshakes(h);
