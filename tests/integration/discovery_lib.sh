@@ -106,12 +106,7 @@ dc_send() {
 }
 
 dc_cleanup() {
-    for pid in $DC_MASTERS; do
-        pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in $DC_MASTERS; do
-        wait_for 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
-    done
+    stop_masters $DC_MASTERS
     or_cleanup
 }
 

@@ -72,12 +72,7 @@ hs_cleanup() {
     for pid in $HS_BG; do
         kill -TERM "$pid" 2>/dev/null
     done
-    for pid in $HS_MASTERS; do
-        pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in $HS_MASTERS; do
-        wait_for 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
-    done
+    stop_masters $HS_MASTERS
     or_cleanup
 }
 

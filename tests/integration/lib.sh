@@ -113,6 +113,18 @@ listening() {
     nsx ss -ltnH "sport = :$1" | grep -q LISTEN
 }
 
+# stop_masters PID...: TERM to those still alive (all at once, so their
+# shutdowns overlap), then KILL any not gone within 10 s
+stop_masters() {
+    local pid
+    for pid in "$@"; do
+        pid_alive "$pid" && kill -TERM "$pid" 2>/dev/null
+    done
+    for pid in "$@"; do
+        wait_for 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+    done
+}
+
 or_cleanup() {
     local pid=$OR_STARTED_MASTER
     [ -n "$pid" ] || pid=$(master_pid)
