@@ -15,7 +15,7 @@ FUZZ_CORE_OBJS = $(CORE_SRCS:%.c=objs/fuzz/obj/%.o) \
 
 # What a harness links: the codecs alone unless it says more here.
 FUZZ_DEPS_conf    = $(FUZZ_CORE_OBJS) $(FUZZ_LIB_OBJS)
-FUZZ_DEPS_control = objs/fuzz/obj/src/core/or_ctl_proto.o $(FUZZ_LIB_OBJS)
+FUZZ_DEPS_control = objs/fuzz/obj/src/modules/or_control_request.o $(FUZZ_LIB_OBJS)
 
 # bytes: a little over each parser's bound (or_limits.h), so that the
 # refusal of an over-long input is exercised too

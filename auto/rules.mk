@@ -1,23 +1,27 @@
 # The build rules, shared by every configuration; objs/Makefile sets the
 # variables (compiler, flags, libraries, modules) and includes this file.
 
-LIB_SRCS    = src/core/or_err.c $(wildcard src/crypto/*.c)
-CORE_SRCS   = $(filter-out src/core/openred.c src/core/or_err.c, \
-                $(wildcard src/core/*.c))
+LIB_SRCS    = $(wildcard src/crypto/*.c)
+# libopenred's API: installed under include/openred/, self-contained
+PUBLIC_HEADERS = src/crypto/openred.h src/crypto/or_err.h \
+                 src/crypto/or_wire_limits.h
+CORE_SRCS   = $(filter-out src/core/openred.c, $(wildcard src/core/*.c))
 CTL_SRCS    = $(wildcard src/ctl/*.c)
 
 LIB_OBJS    = $(LIB_SRCS:%.c=objs/%.o)
 LIB_PIC_OBJS = $(LIB_SRCS:%.c=objs/pic/%.o)
-CORE_OBJS   = $(CORE_SRCS:%.c=objs/%.o) $(MODULE_SRCS:%.c=objs/%.o) \
-              objs/or_modules.o
+# The core is linked from an archive, so that the daemon carries only the
+# parts of it that its compiled-in modules use: without discovery and
+# handshake, no peer-table code is in objs/openred (checked by CI with nm).
+CORE_LIB_OBJS = $(CORE_SRCS:%.c=objs/%.o)
+CORE_OBJS   = $(MODULE_SRCS:%.c=objs/%.o) objs/or_modules.o \
+              objs/libopenred_core.a
 CTL_OBJS    = $(CTL_SRCS:%.c=objs/%.o)
 
-# A test of a module is built only when the module is compiled in.
-ALL_TESTS   = $(wildcard tests/unit/test_or_*.c)
-MODULE_TESTS = $(wildcard tests/unit/test_or_*_module.c)
-WANTED_MODULE_TESTS = $(foreach m,$(OR_MODULE_NAMES), \
-                        $(wildcard tests/unit/test_or_$(m)_module.c))
-UNIT_SRCS   = $(filter-out $(MODULE_TESTS),$(ALL_TESTS)) $(WANTED_MODULE_TESTS)
+# The tests of a module live in tests/unit/<module>/ and are built only
+# when the module is compiled in; tests/unit/*.c test the core and library.
+UNIT_SRCS   = $(wildcard tests/unit/test_or_*.c) \
+              $(foreach m,$(OR_MODULE_NAMES),$(wildcard tests/unit/$(m)/test_or_*.c))
 UNIT_BINS   = $(UNIT_SRCS:tests/unit/%.c=objs/tests/%)
 
 # `make V=1` shows whole command lines.
@@ -64,6 +68,11 @@ objs/pic/%.o: %.c
 objs/or_modules.o: objs/or_modules.c
 	$(E) "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+objs/libopenred_core.a: $(CORE_LIB_OBJS)
+	$(E) "  AR      $@"
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 objs/libopenred.a: $(LIB_OBJS)
 	$(E) "  AR      $@"

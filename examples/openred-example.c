@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <openred.h>
+#include <openred/openred.h>
 
 static int fail(const char *what, or_err_t rc, const or_errbuf_t *eb);
 static int open_beacon(const char *path, const char *passphrase);

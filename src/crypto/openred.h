@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "or_err.h"
-#include "or_limits.h"
+#include "or_wire_limits.h"
 
 #define OR_WUR  __attribute__((warn_unused_result))
 

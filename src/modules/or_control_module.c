@@ -21,7 +21,7 @@
 #include "or_auto_config.h"
 #include "or_conf.h"
 #include "or_core_module.h"
-#include "or_ctl_proto.h"
+#include "or_control_request.h"
 #include "or_cycle.h"
 #include "or_limits.h"
 #include "or_log.h"
@@ -277,7 +277,7 @@ dispatch(or_cycle_t *cycle, const char *line, size_t len)
     const char   *name;
     char          err[256] = "";
 
-    if (or_ctl_request_parse(line, len, &req, &name, err, sizeof(err))
+    if (or_control_request_parse(line, len, &req, &name, err, sizeof(err))
         != OR_OK)
     {
         return error_reply("%s", err);

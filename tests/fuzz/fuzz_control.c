@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "or_ctl_proto.h"
+#include "or_control_request.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -19,7 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     or_err_t    rc;
 
     err[0] = '\0';
-    rc = or_ctl_request_parse((const char *) data, size, &req, &command,
+    rc = or_control_request_parse((const char *) data, size, &req, &command,
                               err, sizeof(err));
     if (rc != OR_OK) {
         /* a refusal always says why, and hands nothing out */

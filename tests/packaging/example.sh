@@ -31,7 +31,8 @@ sbin=$(var SBIN_PATH); conf=$(var CONF_PATH); libdir=$(var LIB_DIR)
 incdir=$(var INCLUDE_DIR); mandir=$(var MAN_DIR)
 
 for f in "$sbin" "$conf" "$libdir/libopenred.so.0.1.0" "$libdir/libopenred.a" \
-         "$incdir/openred.h" "$incdir/or_err.h" "$incdir/or_limits.h" \
+         "$incdir/openred/openred.h" "$incdir/openred/or_err.h" \
+         "$incdir/openred/or_wire_limits.h" \
          "$libdir/pkgconfig/openred.pc" "$mandir/man8/openred.8" \
          "$mandir/man5/openred.conf.5"; do
     [ -f "$dest$f" ] || fail "make install did not install $f"
@@ -54,6 +55,15 @@ cmp -s conf/openred.conf "$dest$conf.default" \
     || fail "make install did not put the new config at $conf.default"
 
 tests/packaging/symbols.sh "$dest$libdir/libopenred.so.0.1.0"
+
+# each installed header compiles alone, with nothing but the installed tree
+# on the include path (no header of the daemon's may leak into the API)
+for h in "$dest$incdir"/openred/*.h; do
+    printf '#include <openred/%s>\n' "${h##*/}" \
+        | ${CC:-cc} -std=c11 -Wall -Werror -fsyntax-only -I"$dest$incdir" \
+            -x c - 2> "$tmp/hdr.log" \
+        || { cat "$tmp/hdr.log" >&2; fail "installed ${h##*/} does not compile alone"; }
+done
 
 # the example, built only from what pkg-config says about the installed tree
 # (a library built --with-sanitizers needs their runtime loaded first: the

@@ -11,7 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # every or_* name followed by "(" in the public headers is a function
-cat "$root/src/crypto/openred.h" "$root/src/core/or_err.h" \
+cat "$root/src/crypto/openred.h" "$root/src/crypto/or_err.h" \
     | grep -o '\bor_[a-z0-9_]*[[:space:]]*(' | tr -d ' (' | sort -u \
     > "$tmp/declared"
 nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' \

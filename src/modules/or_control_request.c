@@ -1,5 +1,5 @@
 /* Parsing control requests: bounded JSON, an object, a command name. */
-#include "or_ctl_proto.h"
+#include "or_control_request.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #define OR_CTL_COMMAND_MAX  32      /* bytes of a command name */
 
 or_err_t
-or_ctl_request_parse(const char *line, size_t len, json_t **req,
+or_control_request_parse(const char *line, size_t len, json_t **req,
     const char **command, char *err, size_t errlen)
 {
     json_t      *obj = NULL;

@@ -4,8 +4,8 @@
  * (messages: or_message_io.h). The handshake module owns the settings and
  * the control commands; these files own the connections.
  */
-#ifndef OR_HANDSHAKE_H_INCLUDED
-#define OR_HANDSHAKE_H_INCLUDED
+#ifndef OR_HS_H_INCLUDED
+#define OR_HS_H_INCLUDED
 
 #include <stddef.h>
 #include <stdint.h>
@@ -85,4 +85,4 @@ or_err_t or_hs_close_session(or_hs_t *hs, uint64_t id, const char *reason);
 /* Count a refusal of node by reason (or_reason_t or OR_SR_*) in shm. */
 void or_hs_count(or_hs_t *hs, size_t node, int reason);
 
-#endif /* OR_HANDSHAKE_H_INCLUDED */
+#endif /* OR_HS_H_INCLUDED */

@@ -12,7 +12,7 @@
 #include "openred.h"
 #include "or_conn.h"
 #include "or_err.h"
-#include "or_handshake.h"
+#include "or_hs.h"
 #include "or_log.h"
 
 typedef enum {

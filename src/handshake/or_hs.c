@@ -4,7 +4,7 @@
  * SENT (initiator: waiting for one response object), then SESSION
  * (or_message_io.c). Every way out goes through or_hs_conn_close().
  */
-#include "or_handshake.h"
+#include "or_hs.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -20,7 +20,7 @@
 #include "or_cycle.h"
 #include "or_evring.h"
 #include "or_handoff.h"
-#include "or_handshake.h"
+#include "or_hs.h"
 #include "or_log.h"
 #include "or_message_io.h"
 #include "or_module.h"

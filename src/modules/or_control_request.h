@@ -3,8 +3,8 @@
  * "command" string. Pure (bytes in, object or error out), so it can be
  * fuzzed apart from the socket code in the control module.
  */
-#ifndef OR_CTL_PROTO_H_INCLUDED
-#define OR_CTL_PROTO_H_INCLUDED
+#ifndef OR_CONTROL_REQUEST_H_INCLUDED
+#define OR_CONTROL_REQUEST_H_INCLUDED
 
 #include <stddef.h>
 
@@ -17,7 +17,7 @@
  * err says what is wrong, for the error reply. Bounded by
  * OR_CONTROL_LINE_MAX bytes and OR_JSON_DEPTH_MAX levels. */
 __attribute__((warn_unused_result))
-or_err_t or_ctl_request_parse(const char *line, size_t len, json_t **req,
+or_err_t or_control_request_parse(const char *line, size_t len, json_t **req,
     const char **command, char *err, size_t errlen);
 
-#endif /* OR_CTL_PROTO_H_INCLUDED */
+#endif /* OR_CONTROL_REQUEST_H_INCLUDED */

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "or_ctl_proto.h"
+#include "or_control_request.h"
 #include "or_limits.h"
 
 static or_err_t
@@ -17,7 +17,7 @@ parse(const char *line, const char **command, char *err)
     json_t   *req = NULL;
     or_err_t  rc;
 
-    rc = or_ctl_request_parse(line, strlen(line), &req, command, err, 256);
+    rc = or_control_request_parse(line, strlen(line), &req, command, err, 256);
     if (rc == OR_OK) {
         assert_non_null(req);
         json_decref(req);
@@ -26,14 +26,14 @@ parse(const char *line, const char **command, char *err)
 }
 
 static void
-test_or_ctl_request_parse_status(void **state)
+test_or_control_request_parse_status(void **state)
 {
     json_t     *req = NULL;
     const char *cmd = NULL;
     char        err[256];
     const char *line = "{\"command\": \"peers\", \"node\": \"a\"}";
 
-    assert_int_equal(or_ctl_request_parse(line, strlen(line), &req, &cmd,
+    assert_int_equal(or_control_request_parse(line, strlen(line), &req, &cmd,
                                           err, sizeof(err)), OR_OK);
     assert_string_equal(cmd, "peers");
     assert_string_equal(json_string_value(json_object_get(req, "node")),
@@ -42,7 +42,7 @@ test_or_ctl_request_parse_status(void **state)
 }
 
 static void
-test_or_ctl_request_parse_refusals(void **state)
+test_or_control_request_parse_refusals(void **state)
 {
     const char *cmd = NULL;
     char        err[256];
@@ -61,7 +61,7 @@ test_or_ctl_request_parse_refusals(void **state)
 }
 
 static void
-test_or_ctl_request_parse_bounds(void **state)
+test_or_control_request_parse_bounds(void **state)
 {
     char        deep[256];
     char       *big = malloc(OR_CONTROL_LINE_MAX + 2);
@@ -91,10 +91,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_or_ctl_request_parse_status),
-        cmocka_unit_test(test_or_ctl_request_parse_refusals),
-        cmocka_unit_test(test_or_ctl_request_parse_bounds),
+        cmocka_unit_test(test_or_control_request_parse_status),
+        cmocka_unit_test(test_or_control_request_parse_refusals),
+        cmocka_unit_test(test_or_control_request_parse_bounds),
     };
 
-    return cmocka_run_group_tests_name("or_ctl_proto", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("or_control_request", tests, NULL, NULL);
 }

@@ -12,7 +12,7 @@
 
 #include "or_conf.h"
 #include "or_cycle.h"
-#include "or_handshake.h"
+#include "or_hs.h"
 #include "or_peers.h"
 #include "or_session.h"
 #include "or_shm.h"
