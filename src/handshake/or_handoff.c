@@ -1,59 +1,81 @@
 /*
  * Abstract-namespace datagram sockets between workers (or_handoff.h).
  * Abstract names live in the network namespace and vanish with the
- * process, so a crashed worker leaves nothing behind.
+ * process, so a crashed worker leaves nothing behind; their names are
+ * random so that no other uid can take one first.
  */
 #include "or_handoff.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 static socklen_t
-handoff_addr(pid_t pid, struct sockaddr_un *sa)
+handoff_addr(uint64_t token, struct sockaddr_un *sa)
 {
     int n;
 
     memset(sa, 0, sizeof(*sa));
     sa->sun_family = AF_UNIX;
     n = snprintf(sa->sun_path + 1, sizeof(sa->sun_path) - 1,
-                 "openred.handoff.%ld", (long) pid);
+                 "openred.handoff.%016llx", (unsigned long long) token);
     return (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + n);
 }
 
 int
-or_handoff_open(pid_t pid)
+or_handoff_open(uint64_t *token)
 {
     struct sockaddr_un sa;
-    socklen_t          len = handoff_addr(pid, &sa);
-    int                one = 1, fd;
+    socklen_t          len;
+    int                one = 1, fd, rc = -1;
 
     fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd == -1) {
         return -1;
     }
-    if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1
-        || bind(fd, (struct sockaddr *) &sa, len) == -1)
+    if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) == -1) {
+        goto failed;
+    }
+    /* a name in use (2^-64 by chance) is only tried again */
+    for (int i = 0; i < 4 && rc == -1; i++) {
+        *token = 0;
+        while (*token == 0) {
+            if (getrandom(token, sizeof(*token), 0) != sizeof(*token)) {
+                goto failed;
+            }
+        }
+        len = handoff_addr(*token, &sa);
+        rc = bind(fd, (struct sockaddr *) &sa, len);
+        if (rc == -1 && errno != EADDRINUSE) {
+            goto failed;
+        }
+    }
+    if (rc == -1) {
+        goto failed;
+    }
+    return fd;
+
+failed:
     {
         int err = errno;
 
         close(fd);
         errno = err;
-        return -1;
     }
-    return fd;
+    return -1;
 }
 
 or_err_t
-or_handoff_send(pid_t pid, or_handoff_op_t op, uint64_t session,
+or_handoff_send(uint64_t token, or_handoff_op_t op, uint64_t session,
     const void *payload, size_t len)
 {
     struct sockaddr_un sa;
-    socklen_t          salen = handoff_addr(pid, &sa);
+    socklen_t          salen = handoff_addr(token, &sa);
     or_handoff_hdr_t   hdr = { (uint32_t) op, (uint32_t) len, session };
     struct iovec       iov[2] = { { &hdr, sizeof(hdr) },
                                   { (void *) payload, len } };

@@ -1,9 +1,16 @@
 /*
  * Worker-to-worker hand-off for sessions: each worker binds an abstract
- * Unix datagram socket named by its pid, so `openredctl send` (served by
- * worker 0) reaches whichever worker holds a session, old generations
- * included, without the master. Senders are checked by SCM_CREDENTIALS:
- * only our own uid is heard.
+ * Unix datagram socket, so `openredctl send` (served by worker 0) reaches
+ * whichever worker holds a session, old generations included, without the
+ * master. Senders are checked by SCM_CREDENTIALS: only our own uid is
+ * heard.
+ *
+ * The name is random (64 bits from getrandom), chosen when the worker
+ * binds it and recorded in every session the worker holds
+ * (or_session_t.handoff): any local uid may bind any abstract name, so a
+ * name that can be known in advance (the pid, as before) can be taken
+ * first, and every new worker then failed to start. A name nobody knows
+ * before it is bound cannot be squatted.
  */
 #ifndef OR_HANDOFF_H_INCLUDED
 #define OR_HANDOFF_H_INCLUDED
@@ -26,12 +33,14 @@ typedef struct {
     uint64_t  session;          /* or_session_t.id */
 } or_handoff_hdr_t;
 
-/* The socket of this process (pid), non-blocking; -1 and errno. */
-int or_handoff_open(pid_t pid);
-/* One datagram to the worker pid; OR_ERROR (errno) if it is gone. */
+/* This process's socket, non-blocking, under a new random name whose
+ * token goes to *token (never 0); -1 and errno. */
+int or_handoff_open(uint64_t *token);
+/* One datagram to the worker whose socket is token; OR_ERROR (errno) if it
+ * is gone. */
 __attribute__((warn_unused_result))
-or_err_t or_handoff_send(pid_t pid, or_handoff_op_t op, uint64_t session,
-    const void *payload, size_t len);
+or_err_t or_handoff_send(uint64_t token, or_handoff_op_t op,
+    uint64_t session, const void *payload, size_t len);
 /* Reads one datagram into buf (cap >= OR_SEND_DGRAM_MAX). OR_AGAIN when
  * none; OR_EAUTH from another uid or short (dropped). */
 __attribute__((warn_unused_result))

@@ -265,7 +265,7 @@ hs_close_stale(or_cycle_t *cycle)
     for (size_t i = 0; s != NULL && i < n; i++) {
         why = hs_stale_reason(cycle, &s[i]);
         if (why != NULL && s[i].pid != getpid()
-            && or_handoff_send(s[i].pid, OR_HANDOFF_CLOSE, s[i].id, why,
+            && or_handoff_send(s[i].handoff, OR_HANDOFF_CLOSE, s[i].id, why,
                                strlen(why)) != OR_OK)
         {
             or_log_error(cycle->log, OR_LOG_NOTICE, errno, "asking worker "
@@ -309,7 +309,7 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
     hw->hs.replay = or_shm_zone_find(cycle, OR_REPLAY_ZONE);
     hw->hs.dial_done = or_autoconnect_dial_done;
     hw->hs.dial_data = hw->autoconnect;
-    hw->handoff_fd = or_handoff_open(w->pid);
+    hw->handoff_fd = or_handoff_open(&hw->hs.handoff);
     if (hw->hs.sessions == NULL || hw->hs.replay == NULL
         || hw->handoff_fd == -1
         || or_event_add(w->loop, hw->handoff_fd, OR_EV_READ, handoff_event,
@@ -613,7 +613,7 @@ cmd_send(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     if (s.pid == getpid()) {
         rc = or_message_io_send(&hw->hs, s.id, text, strlen(text));
     } else {
-        rc = or_handoff_send(s.pid, OR_HANDOFF_SEND, s.id, text,
+        rc = or_handoff_send(s.handoff, OR_HANDOFF_SEND, s.id, text,
                              strlen(text));
     }
     free(text);

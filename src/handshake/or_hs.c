@@ -182,7 +182,7 @@ hs_replace(or_hs_conn_t *hc, const or_session_t *old)
         if (or_hs_close_session(hs, old->id, "replaced") != OR_OK) {
             /* already gone */
         }
-    } else if (or_handoff_send(old->pid, OR_HANDOFF_CLOSE, old->id,
+    } else if (or_handoff_send(old->handoff, OR_HANDOFF_CLOSE, old->id,
                                "replaced", 8) != OR_OK)
     {
         /* its worker is gone: the slot is stale; drop it */
@@ -207,6 +207,7 @@ hs_fill(or_hs_conn_t *hc, or_session_t *s)
     s->framing = OR_FRAMING_V2;
     s->since = (int64_t) time(NULL);
     s->pid = getpid();
+    s->handoff = hc->hs->handoff;
     s->worker = hc->hs->worker->index;
 }
 

@@ -58,6 +58,7 @@ struct or_hs_s {
     or_timer_t          accept_pause; /* armed while accept() lacks fds */
     or_hs_dial_done_pt  dial_done;
     void               *dial_data;
+    uint64_t            handoff;     /* this worker's hand-off token */
 };
 
 /* Start accepting on every node's listening socket (EPOLLEXCLUSIVE). */

@@ -48,6 +48,7 @@ typedef struct {
     uint64_t  bytes_in;
     uint64_t  bytes_out;
     pid_t     pid;              /* worker holding it */
+    uint64_t  handoff;          /* its hand-off socket (or_handoff.h) */
     unsigned  worker;           /* its index */
 } or_session_t;
 

@@ -32,16 +32,18 @@ or_netns_make() {
     ip -n "$NS" route add 224.0.0.0/4 dev lo
 }
 
-# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
+# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds,
+# for at most SECONDS of wall time (a COMMAND that itself takes seconds,
+# e.g. a control request to a daemon without workers, does not stretch
+# the bound).
 wait_for() {
-    local n=$(( $1 * 10 ))
+    local end=$(( SECONDS + $1 ))
     shift
-    while [ "$n" -gt 0 ]; do
+    while :; do
         "$@" >/dev/null 2>&1 && return 0
+        [ "$SECONDS" -lt "$end" ] || return 1
         sleep 0.1
-        n=$(( n - 1 ))
     done
-    return 1
 }
 
 # A process counts as gone once it is a zombie of someone else.
