@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -70,6 +71,10 @@ typedef struct {
     unsigned     reloads;
     int          stopping;     /* 0, SIGQUIT or SIGTERM */
     int          killed;       /* SIGKILL sent after the stop deadline */
+    /* Worker indices of the current generation that have no process: no
+     * slot was free, or fork() failed. Spawned as soon as a slot frees
+     * (worker_processes is at most 64). */
+    uint64_t     missing;
 } master_t;
 
 static void
@@ -250,6 +255,41 @@ cycle_drop(or_cycle_t *cycle, or_cycle_t *next)
 
 /* ---- workers ---- */
 
+/* Every slot holds a worker: the current generation comes first, so the
+ * oldest draining worker is told to stop now (its sessions are lost
+ * early, instead of the new configuration running short of workers until
+ * the next reload). Its slot is reused when it is reaped. */
+static void
+stop_oldest_draining(master_t *m, unsigned index)
+{
+    proc_t *old = NULL;
+
+    for (size_t i = 0; i < OR_STATUS_SLOTS; i++) {
+        proc_t *p = &m->procs[i];
+
+        if (p->state == OR_WORKER_QUITTING
+            && (old == NULL || p->generation < old->generation))
+        {
+            old = p;
+        }
+    }
+    if (old == NULL) {
+        or_log_error(m->cycle->log, OR_LOG_CRIT, 0, "no free worker slot "
+                     "for worker #%u and none draining to stop", index);
+        return;
+    }
+    or_log_error(m->cycle->log, OR_LOG_WARN, 0, "no free worker slot for "
+                 "worker #%u: stopping worker process %d of generation %u, "
+                 "the oldest still draining", index, (int) old->pid,
+                 old->generation);
+    if (kill(old->pid, SIGTERM) == -1 && errno != ESRCH) {
+        or_log_error(m->cycle->log, OR_LOG_ERR, errno, "kill(%d, SIGTERM) "
+                     "failed", (int) old->pid);
+    }
+    old->state = OR_WORKER_EXITING;
+    or_status_worker_set(m->cycle, old->pid, OR_WORKER_EXITING);
+}
+
 static void
 spawn_one(master_t *m, unsigned index)
 {
@@ -262,15 +302,18 @@ spawn_one(master_t *m, unsigned index)
         }
     }
     if (p == NULL) {
-        or_log_error(m->cycle->log, OR_LOG_CRIT, 0, "no free worker slot "
-                     "for worker #%u: too many draining workers", index);
+        m->missing |= UINT64_C(1) << index;
+        stop_oldest_draining(m, index);
         return;
     }
     if (or_worker_spawn(m->cycle, index, &pid) != OR_OK) {
         or_log_error(m->cycle->log, OR_LOG_CRIT, errno, "fork() failed "
-                     "while spawning worker #%u", index);
+                     "while spawning worker #%u, trying again when a worker "
+                     "exits", index);
+        m->missing |= UINT64_C(1) << index;
         return;
     }
+    m->missing &= ~(UINT64_C(1) << index);
     p->pid = pid;
     p->index = index;
     p->generation = m->cycle->generation;
@@ -290,8 +333,20 @@ spawn_workers(master_t *m)
 {
     int n = or_core_main(m->cycle)->worker_processes;
 
+    m->missing = 0;
     for (int i = 0; i < n; i++) {
         spawn_one(m, (unsigned) i);
+    }
+}
+
+/* After a reap: the workers a full table or a failed fork left out. */
+static void
+spawn_missing(master_t *m)
+{
+    for (unsigned i = 0; i < 64 && m->missing != 0 && !m->stopping; i++) {
+        if (m->missing & (UINT64_C(1) << i)) {
+            spawn_one(m, i);
+        }
     }
 }
 
@@ -382,6 +437,7 @@ reap(master_t *m)
             spawn_one(m, p->index);
         }
     }
+    spawn_missing(m);
 }
 
 /* ---- reload ---- */
