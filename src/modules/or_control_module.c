@@ -46,7 +46,10 @@ struct ctl_client_s {
     ctl_t         *ctl;
     int            fd;
     int            closing;     /* close once out is written */
-    or_timer_t     deadline;    /* OR_CONTROL_TIMEOUT, idle */
+    /* OR_CONTROL_TIMEOUT from the connect or the last answered request:
+     * only a whole request moves it, so a client trickling a byte at a
+     * time cannot hold one of the OR_CONTROL_CLIENTS_MAX places */
+    or_timer_t     deadline;
     size_t         inlen;
     char           in[OR_CONTROL_LINE_MAX];
     char          *out;         /* owned */
@@ -121,6 +124,17 @@ check_stale(or_cycle_t *cycle, const struct sockaddr_un *sa)
         return OR_ERROR;
     }
     close(fd);
+    if (errno == ECONNREFUSED) {
+        struct stat st;
+
+        /* connect() refuses a regular file too: remove only a socket */
+        if (lstat(sa->sun_path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+            or_log_error(cycle->log, OR_LOG_ERR, 0, "control socket path "
+                         "\"%s\" is not a socket; not removing it (move it "
+                         "away or set control.socket)", sa->sun_path);
+            return OR_ERROR;
+        }
+    }
     if (errno == ECONNREFUSED && unlink(sa->sun_path) == 0) {
         or_log_error(cycle->log, OR_LOG_NOTICE, 0, "removed stale control "
                      "socket \"%s\"", sa->sun_path);
@@ -331,29 +345,50 @@ queue_reply(ctl_client_t *c, json_t *reply)
     return OR_OK;
 }
 
-/* Answers every complete line in the buffer; an over-long line gets one
- * error reply and the connection closes after it. */
-static void
-handle_lines(ctl_client_t *c)
+/* Answers the next complete line in the buffer, if no reply is still
+ * being written: a client holds at most one reply in our memory however
+ * many requests it sends without reading (8 such clients once grew
+ * worker 0 by 129 MiB). An over-long line gets one error reply and the
+ * connection closes after it. Returns 1 if a request was answered. */
+static int
+handle_line(ctl_client_t *c)
 {
     char   *nl;
     size_t  used;
 
-    while ((nl = memchr(c->in, '\n', c->inlen)) != NULL) {
+    if (c->outlen > 0 || c->closing) {
+        return 0;
+    }
+    if ((nl = memchr(c->in, '\n', c->inlen)) != NULL) {
         used = (size_t) (nl - c->in) + 1;
         if (queue_reply(c, dispatch(c->ctl->cycle, c->in, used - 1))
             != OR_OK)
         {
             c->closing = 1;
-            return;
         }
         memmove(c->in, c->in + used, c->inlen - used);
         c->inlen -= used;
+        return 1;
     }
     if (c->inlen == sizeof(c->in)) {
         c->closing = 1;
         (void) queue_reply(c, error_reply("request longer than %d bytes",
                                           OR_CONTROL_LINE_MAX));
+    }
+    return 0;
+}
+
+static void client_expired(or_event_loop_t *loop, or_timer_t *timer,
+    void *data);
+
+/* A whole request was answered: the client gets OR_CONTROL_TIMEOUT again. */
+static void
+client_progress(or_event_loop_t *loop, ctl_client_t *c)
+{
+    if (or_timer_add(loop, &c->deadline, OR_CONTROL_TIMEOUT * 1000,
+                     client_expired, c) != OR_OK)
+    {
+        c->closing = 1;
     }
 }
 
@@ -389,14 +424,15 @@ client_write(or_event_loop_t *loop, ctl_client_t *c)
 {
     ssize_t n;
 
+again:
     while (c->outpos < c->outlen) {
         n = write(c->fd, c->out + c->outpos, c->outlen - c->outpos);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            if (or_event_mod(loop, c->fd, OR_EV_READ | OR_EV_WRITE)
-                != OR_OK)
+            /* no reading until the reply is out (handle_line) */
+            if (or_event_mod(loop, c->fd, OR_EV_WRITE) != OR_OK)
             {
                 client_close(c);
             }
@@ -411,6 +447,15 @@ client_write(or_event_loop_t *loop, ctl_client_t *c)
     free(c->out);
     c->out = NULL;
     c->outlen = c->outpos = 0;
+    if (c->closing) {
+        client_close(c);
+        return;
+    }
+    /* requests that came in the same read as the one just answered */
+    if (handle_line(c)) {
+        client_progress(loop, c);
+        goto again;
+    }
     if (c->closing) {
         client_close(c);
         return;
@@ -442,11 +487,8 @@ client_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
         return;
     }
     c->inlen += (size_t) n;
-    handle_lines(c);
-    if (or_timer_add(loop, &c->deadline, OR_CONTROL_TIMEOUT * 1000,
-                     client_expired, c) != OR_OK)
-    {
-        c->closing = 1;
+    if (handle_line(c)) {
+        client_progress(loop, c);
     }
     if (c->outlen > 0) {
         client_write(loop, c);
