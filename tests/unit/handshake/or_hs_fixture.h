@@ -85,6 +85,12 @@ size_t hsf_request(int k, const char *target, int64_t ts, char *out,
 size_t hsf_response(int k, const char *us, const char *req, size_t reqlen,
     int64_t ts, char *out, size_t cap, char *link);
 
+/* Plays key's node dialling node 0 of f: sends req (NULL: a genuine one
+ * at ts), checks the response; returns the socket, kept open (the
+ * session lives while it is); the mutual link into link[33] if given. */
+int hsf_handshake_in(hsf_t *f, int key, int64_t ts, const char *req,
+    size_t len, char *link);
+
 /* Refusals of node by reason (the shm counter), accepted handshakes. */
 uint64_t hsf_refused(hsf_t *f, size_t node, int reason);
 uint64_t hsf_accepted(hsf_t *f, size_t node);

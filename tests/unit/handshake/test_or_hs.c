@@ -80,36 +80,10 @@ expect_refused(hsf_t *f, const char *bytes, size_t len, const char *reply,
     assert_int_equal(hsf_accepted(f, 0), accepted);
 }
 
-/* A request from A to node 0 (B) at ts; the reply must verify. Returns
- * the client socket, kept open (the session lives while it is). */
 static int
 handshake_in(hsf_t *f, int key, int64_t ts, const char *req, size_t len)
 {
-    char             out[OR_HANDSHAKE_MAX], buf[OR_HANDSHAKE_MAX];
-    or_v2_sent_t     sent;
-    or_v2_response_t resp;
-    or_errbuf_t      eb;
-    size_t           n;
-    int              fd = hsf_connect(f->port[0]);
-
-    if (req == NULL) {
-        len = hsf_request(key, f->hs.nodes[0].fp, ts, out, sizeof(out));
-        req = out;
-    }
-    hsf_send(fd, req, len);
-    assert_int_equal(hsf_read(f, NULL, fd, buf, sizeof(buf), &n), 0);
-    memset(&sent, 0, sizeof(sent));
-    strcpy(sent.ours, hsf_fp[key]);
-    strcpy(sent.dialled, f->hs.nodes[0].fp);
-    sent.timestamp = ts;
-    memset(&eb, 0, sizeof(eb));
-    if (or_v2_response_check(buf, n, &sent, hsf_now, OR_HANDSHAKE_WINDOW,
-                             &resp, &eb) != OR_OK)
-    {
-        fail_msg("response refused: %s (%s)", eb.msg, buf);
-    }
-    or_v2_response_clear(&resp);
-    return fd;
+    return hsf_handshake_in(f, key, ts, req, len, NULL);
 }
 
 /* Pads a request to exactly size bytes with spaces after its "{". */
