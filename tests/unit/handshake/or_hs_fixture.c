@@ -606,6 +606,8 @@ hsf_peer_add(hsf_t *f, size_t node, const char *fp, const char *sector,
     snprintf(p.source, sizeof(p.source), "127.0.0.1");
     snprintf(p.adv_ip, sizeof(p.adv_ip), "127.0.0.1");
     p.adv_port = port;
+    snprintf(p.services[0], sizeof(p.services[0]), "storage");
+    p.nservices = 1;
     or_shm_lock(or_peers_zone(f->cycle));
     (void) or_peer_table_update(or_peers_table(f->cycle, node), &p, hsf_now,
                                 NULL);

@@ -111,7 +111,8 @@ int hsf_event(hsf_t *f, int type, or_evt_t *ev);
 /* Events of type published so far. */
 int hsf_event_count(hsf_t *f, int type);
 
-/* Lists peer (fingerprint) as discovered by node, at 127.0.0.1:port. */
+/* Lists peer (fingerprint) as discovered by node, at 127.0.0.1:port,
+ * with the one service "storage". */
 void hsf_peer_add(hsf_t *f, size_t node, const char *fp, const char *sector,
     uint16_t port);
 

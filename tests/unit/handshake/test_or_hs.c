@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <cmocka.h>
@@ -1046,6 +1047,70 @@ test_hs_dial_refuses_bad_fingerprint_and_pending_bound(void **state)
     hsf_free(f);
 }
 
+
+/* B's dial to A loses against A's live dial to B (A is smaller); and a
+ * full table refuses the dial's session. */
+static void
+test_hs_initiator_duplicate_and_full(void **state)
+{
+    static const int KB[] = { HSF_B };
+    hsf_t              *f;
+    dial_log_t          log;
+    struct sockaddr_in  sa;
+    uint16_t            port;
+    int                 lfd, fd;
+    char                req[OR_HANDSHAKE_MAX], resp[OR_HANDSHAKE_MAX];
+    size_t              reqlen, len;
+
+    (void) state;
+    for (int round = 0; round < 2; round++) {
+        dial_t d;
+
+        f = hsf_new(KB, 1, 16);
+        memset(&log, 0, sizeof(log));
+        f->hs.dial_done = dial_done;
+        f->hs.dial_data = &log;
+        if (round == 0) {
+            (void) hsf_session_add(f, 0, hsf_fp[HSF_A], OR_SESSION_IN,
+                                   getpid());
+        } else {
+            fill_table(f, 16);
+        }
+        lfd = hsf_listen(&port);
+        memset(&sa, 0, sizeof(sa));
+        sa.sin_family = AF_INET;
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        sa.sin_port = htons(port);
+        assert_int_equal(or_hs_dial(&f->hs, 0, (struct sockaddr *) &sa,
+                                    sizeof(sa), hsf_fp[HSF_A]), OR_OK);
+        fd = hsf_accept(f, lfd);
+        assert_true(fd >= 0);
+        assert_int_equal(hsf_read(f, NULL, fd, req, sizeof(req), &reqlen),
+                         0);
+        len = hsf_response(HSF_A, hsf_fp[HSF_A], req, reqlen, hsf_now,
+                           resp, sizeof(resp), NULL);
+        hsf_send(fd, resp, len);
+        memset(&d, 0, sizeof(d));
+        d.f = f;
+        f->hs.dial_data = &d.log;
+        assert_true(hsf_run_until(f, NULL, dial_ended, &d));
+        assert_int_equal(d.log.ok, 0);
+        if (round == 0) {
+            assert_int_equal(hsf_refused(f, 0, OR_SR_DUPLICATE), 1);
+            assert_true(hsf_log_has(f, "handshake failed: duplicate: a "
+                                    "live session with this peer is kept"));
+            assert_int_equal(hsf_sessions(f, 0, OR_SESSION_OUT), 0);
+        } else {
+            assert_int_equal(hsf_refused(f, 0, OR_SR_FULL), 1);
+            assert_true(hsf_log_has(f, "handshake failed: session table "
+                                    "full: 16 of max_sessions 16 used"));
+        }
+        close(fd);
+        close(lfd);
+        hsf_free(f);
+    }
+}
+
 /* ---- crossed dials ---- */
 
 typedef struct {
@@ -1144,6 +1209,106 @@ test_hs_record_duplicate_refused(void **state)
     hsf_free(f);
 }
 
+
+/* ---- odd ends ---- */
+
+/* Counters outside the table are ignored, not written past its end. */
+static void
+test_hs_count_ignores_out_of_range(void **state)
+{
+    hsf_t              *f = responder();
+    or_session_table_t *t = or_shm_addr(f->hs.sessions);
+    or_session_table_t  before = *t;
+
+    (void) state;
+    or_hs_count(&f->hs, 0, -1);
+    or_hs_count(&f->hs, 0, OR_SR_LAST);
+    or_hs_count(&f->hs, OR_SESSION_NODES_MAX, OR_SR_LIMIT);
+    assert_memory_equal(&before, t, sizeof(before));
+    or_hs_count(&f->hs, OR_SESSION_NODES_MAX - 1, OR_SR_LAST - 1);
+    assert_int_equal(t->refused[OR_SESSION_NODES_MAX - 1][OR_SR_LAST - 1],
+                     1);
+    hsf_free(f);
+}
+
+/* no descriptor to spare here: no log file read */
+static int
+not_accepting(void *arg)
+{
+    hsf_t *f = arg;
+
+    return !f->hs.accepting;
+}
+
+/* Out of descriptors: accept() pauses (no busy loop on a readable
+ * listener), says so, and resumes by itself. */
+static void
+test_hs_accept_pauses_when_out_of_descriptors(void **state)
+{
+    hsf_t         *f = responder();
+    struct rlimit  old, low;
+    int            fd, probe, ok;
+
+    (void) state;
+    fd = hsf_connect(f->port[0]);
+    probe = dup(0);
+    assert_true(probe >= 0);
+    close(probe);
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t) probe;          /* the next fd is refused */
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    ok = hsf_run_until(f, NULL, not_accepting, f);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    assert_true(ok);
+    assert_true(hsf_log_has(f, "accept() failed; not accepting for 500 "
+                            "ms"));
+    assert_int_equal(hsf_conns(f, -1), 0);
+    wait_conns(f, 1);                       /* resumed after the pause */
+    assert_int_equal(f->hs.accepting, 1);
+    assert_true(hsf_log_has(f, ": Too many open files)"));
+    close(fd);
+    hsf_free(f);
+}
+
+/* A peer that resets: read() fails, the connection closes, said so. */
+static void
+test_hs_responder_peer_resets(void **state)
+{
+    hsf_t         *f = responder();
+    struct linger  lg = { 1, 0 };
+    int            fd = hsf_connect(f->port[0]);
+
+    (void) state;
+    wait_conns(f, 1);
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)),
+                     0);
+    close(fd);
+    wait_conns(f, 0);
+    assert_true(hsf_log_has(f, "handshake refused: read() failed: "
+                            "Connection reset by peer, node: n0"));
+    assert_int_equal(f->hs.pending, 0);
+    hsf_free(f);
+}
+
+static void
+test_hs_listen_failure_said(void **state)
+{
+    hsf_t *f = responder();
+    int    fd = f->hs.nodes[0].listen_fd;
+
+    (void) state;
+    or_hs_stop_accepting(&f->hs);
+    f->hs.nodes[0].listen_fd = 1000;        /* not open */
+    assert_int_equal(or_hs_listen(&f->hs), OR_ERROR);
+    assert_true(hsf_log_has(f, "[crit]"));
+    assert_true(hsf_log_has(f, "watching the listening socket of node "
+                            "\"n0\" failed"));
+    f->hs.nodes[0].listen_fd = fd;
+    assert_int_equal(or_hs_listen(&f->hs), OR_OK);
+    hsf_free(f);
+}
+
 /* ---- listening ---- */
 
 static void
@@ -1206,6 +1371,11 @@ main(void)
         T(test_hs_initiator_connect_refused),
         T(test_hs_dial_refuses_bad_fingerprint_and_pending_bound),
         T(test_hs_crossed_dials_keep_one_session),
+        T(test_hs_initiator_duplicate_and_full),
+        T(test_hs_count_ignores_out_of_range),
+        T(test_hs_accept_pauses_when_out_of_descriptors),
+        T(test_hs_responder_peer_resets),
+        T(test_hs_listen_failure_said),
         T(test_hs_stop_accepting_then_listen_again),
 #undef T
     };
