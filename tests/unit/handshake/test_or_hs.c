@@ -261,6 +261,32 @@ test_hs_responder_max_size_bound(void **state)
     hsf_free(f);
 }
 
+/* Above OR_HANDSHAKE_MAX the protocol's own bound decides: with
+ * handshake_max_size 65536 a request of OR_HANDSHAKE_MAX bytes passes and
+ * one more byte is refused (docs/openred.conf.5). */
+static void
+test_hs_responder_max_size_above_protocol_bound(void **state)
+{
+    hsf_t  *f = responder();
+    char   *req = malloc(OR_HANDSHAKE_MAX + 2);
+    size_t  len;
+    int     fd;
+
+    (void) state;
+    assert_non_null(req);
+    f->hs.nodes[0].max_size = 65536;
+    len = hsf_request(HSF_A, hsf_fp[HSF_B], hsf_now, req, 4096);
+    len = pad_request(req, len, OR_HANDSHAKE_MAX);
+    fd = handshake_in(f, HSF_A, hsf_now, req, len);
+    close(fd);
+    len = hsf_request(HSF_A, hsf_fp[HSF_B], hsf_now - 1, req, 4096);
+    len = pad_request(req, len, OR_HANDSHAKE_MAX + 1);
+    expect_refused(f, req, len, "{\"error\": \"handshake_verification_"
+                   "failed: too_big\"}", OR_R_TOO_BIG);
+    free(req);
+    hsf_free(f);
+}
+
 static void
 test_hs_responder_wrong_target_refused(void **state)
 {
@@ -1341,6 +1367,7 @@ main(void)
         T(test_hs_responder_not_an_object_refused),
         T(test_hs_responder_wrong_shape_refused),
         T(test_hs_responder_max_size_bound),
+        T(test_hs_responder_max_size_above_protocol_bound),
         T(test_hs_responder_wrong_target_refused),
         T(test_hs_responder_timestamp_window_bound),
         T(test_hs_responder_bad_signature_refused),
