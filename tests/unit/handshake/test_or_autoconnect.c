@@ -65,8 +65,9 @@ ac_open(ac_fix_t *a, const int *keys, size_t n)
 static void
 ac_close(ac_fix_t *a)
 {
-    or_autoconnect_free(a->ac);
+    /* as hs_exit_worker(): the closes tell dial_done, then ac goes */
     hsf_free(a->f);
+    or_autoconnect_free(a->ac);
     close(a->lfd);
 }
 
