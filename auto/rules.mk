@@ -23,6 +23,10 @@ CTL_OBJS    = $(CTL_SRCS:%.c=objs/%.o)
 UNIT_SRCS   = $(wildcard tests/unit/test_or_*.c) \
               $(foreach m,$(OR_MODULE_NAMES),$(wildcard tests/unit/$(m)/test_or_*.c))
 UNIT_BINS   = $(UNIT_SRCS:tests/unit/%.c=objs/tests/%)
+# Fixture code shared by the tests of one folder (or_*_fixture.c there,
+# e.g. tests/unit/handshake/or_hs_fixture.c) is compiled into each of them.
+$(foreach t,$(UNIT_BINS),$(eval $(t): $(wildcard $(patsubst \
+    objs/tests/%,tests/unit/%,$(dir $(t)))or_*_fixture.c)))
 
 # `make V=1` shows whole command lines.
 V ?= 0
@@ -98,8 +102,8 @@ objs/openredctl: $(CTL_OBJS) $(CORE_OBJS) objs/libopenred.a
 objs/tests/%: tests/unit/%.c $(CORE_OBJS) objs/libopenred.a
 	@mkdir -p $(dir $@)
 	$(E) "  TEST    $@"
-	$(Q)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $^ \
-	    $(LDFLAGS) $(LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -o $@ \
+	    $(filter %.c,$^) $(filter-out %.c,$^) $(LDFLAGS) $(LIBS) $(TEST_LIBS)
 
 unit: $(UNIT_BINS)
 	@failed=0; for t in $(UNIT_BINS); do \

@@ -369,6 +369,7 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         return -1;
     }
     if (!hs_filter_ok(hc, now)) {
+        or_v2_request_clear(&req);
         or_hs_conn_refuse(hc, OR_SR_FILTERED, "sector");
         return -1;
     }

@@ -47,22 +47,29 @@ or_message_io_receive(or_hs_conn_t *hc, const char *json, size_t len)
     or_v2_message_t  msg;
     or_errbuf_t      eb;
     char             why[320];
+    int              wrong;
 
     memset(&eb, 0, sizeof(eb));
     if (or_v2_message_parse(json, len, &msg, &eb) != OR_OK) {
+        or_hs_count(hc->hs, hc->node, eb.reason);
         snprintf(why, sizeof(why), "bad message: %s (%s)",
                  or_reason_name(eb.reason), eb.msg);
         or_hs_conn_close(hc, OR_LOG_INFO, why);
         return -1;
     }
     /* compat: the original sends "mutual_link": null; a link given must
-     * be ours. Source and target must be the session's two ends. */
-    if (strcmp(msg.source, hc->peer) != 0 || strcmp(msg.target, n->fp) != 0
-        || (msg.has_link && strcmp(msg.mutual_link, hc->link) != 0))
-    {
+     * be ours. Source and target must be the session's two ends. Counted
+     * under the reason the handshake uses for the same mismatch. */
+    wrong = strcmp(msg.source, hc->peer) != 0 ? OR_R_WRONG_PEER
+            : strcmp(msg.target, n->fp) != 0 ? OR_R_NOT_FOR_US
+            : msg.has_link && strcmp(msg.mutual_link, hc->link) != 0
+              ? OR_R_LINK_MISMATCH : OR_R_NONE;
+    if (wrong != OR_R_NONE) {
         or_v2_message_clear(&msg);
-        or_hs_conn_close(hc, OR_LOG_INFO, "message not from this session's "
-                         "peer (source, target or mutual_link differ)");
+        or_hs_count(hc->hs, hc->node, wrong);
+        snprintf(why, sizeof(why), "message not from this session's peer "
+                 "(%s)", or_reason_name((or_reason_t) wrong));
+        or_hs_conn_close(hc, OR_LOG_INFO, why);
         return -1;
     }
     hs_count_msg(hc, 1, len);
