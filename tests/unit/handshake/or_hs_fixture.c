@@ -499,6 +499,13 @@ hsf_session(hsf_t *f, size_t node, const char *peer, or_session_t *s)
 uint64_t
 hsf_session_add(hsf_t *f, size_t node, const char *peer, int dir, pid_t pid)
 {
+    return hsf_session_add_at(f, node, peer, dir, pid, 0);
+}
+
+uint64_t
+hsf_session_add_at(hsf_t *f, size_t node, const char *peer, int dir,
+    pid_t pid, uint64_t handoff)
+{
     or_session_t s;
     uint64_t     id = 0;
 
@@ -508,6 +515,7 @@ hsf_session_add(hsf_t *f, size_t node, const char *peer, int dir, pid_t pid)
     snprintf(s.ours, sizeof(s.ours), "%s", f->hs.nodes[node].fp);
     s.direction = dir;
     s.pid = pid;
+    s.handoff = handoff;
     s.worker = 1;
     assert_true(or_session_add(table(f), &s, &id) >= 0);
     return id;

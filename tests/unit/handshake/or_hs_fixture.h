@@ -101,6 +101,9 @@ int hsf_session(hsf_t *f, size_t node, const char *peer, or_session_t *s);
 /* A session held by another worker (pid), as if it had made it. */
 uint64_t hsf_session_add(hsf_t *f, size_t node, const char *peer, int dir,
     pid_t pid);
+/* The same, held by a worker whose hand-off socket is handoff (0: none) */
+uint64_t hsf_session_add_at(hsf_t *f, size_t node, const char *peer,
+    int dir, pid_t pid, uint64_t handoff);
 
 /* 1 if the log holds text (a whole line's part). */
 int hsf_log_has(hsf_t *f, const char *text);

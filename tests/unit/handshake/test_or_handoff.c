@@ -1,8 +1,8 @@
 /*
  * Unit tests for or_handoff.c, the worker-to-worker datagrams: a round
- * trip, the size bound at its exact value, a worker that is gone, and
- * every datagram that is dropped (short, truncated, lying about its
- * length, from another uid).
+ * trip, random names that a squatter cannot take first, the size bound at
+ * its exact value, a worker that is gone, and every datagram that is
+ * dropped (short, truncated, lying about its length, from another uid).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -22,24 +22,39 @@
 
 #define PAYLOAD_MAX  (OR_SEND_DGRAM_MAX - sizeof(or_handoff_hdr_t))
 
-/* A pid of ours that no other test binds: a child that has exited. */
-static pid_t
-gone_pid(void)
+/* The token of a socket that existed and is closed: a worker gone. */
+static uint64_t
+gone_token(void)
 {
-    pid_t pid = fork();
-    int   st;
+    uint64_t tok;
+    int      fd = or_handoff_open(&tok);
 
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        _exit(0);
-    }
-    assert_int_equal(waitpid(pid, &st, 0), pid);
-    return pid;
+    assert_true(fd >= 0);
+    close(fd);
+    return tok;
 }
 
-/* Raw bytes to pid's socket, as a confused or hostile sender would. */
+/* Binds an abstract name as a squatter would; returns the fd. */
+static int
+bind_abstract(const char *name)
+{
+    struct sockaddr_un sa;
+    int                fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+    size_t             n = strlen(name);
+
+    assert_true(fd >= 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path + 1, name, n);
+    assert_int_equal(bind(fd, (struct sockaddr *) &sa,
+                          (socklen_t) (offsetof(struct sockaddr_un, sun_path)
+                                       + 1 + n)), 0);
+    return fd;
+}
+
+/* Raw bytes to token's socket, as a confused or hostile sender would. */
 static void
-send_raw(pid_t pid, const void *buf, size_t len)
+send_raw(uint64_t tok, const void *buf, size_t len)
 {
     struct sockaddr_un sa;
     int                n, fd = socket(AF_UNIX, SOCK_DGRAM, 0);
@@ -48,7 +63,7 @@ send_raw(pid_t pid, const void *buf, size_t len)
     memset(&sa, 0, sizeof(sa));
     sa.sun_family = AF_UNIX;
     n = snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1,
-                 "openred.handoff.%ld", (long) pid);
+                 "openred.handoff.%016llx", (unsigned long long) tok);
     assert_int_equal(sendto(fd, buf, len, 0, (struct sockaddr *) &sa,
                             (socklen_t) (offsetof(struct sockaddr_un,
                                                   sun_path) + 1 + n)),
@@ -59,8 +74,8 @@ send_raw(pid_t pid, const void *buf, size_t len)
 static void
 test_handoff_round_trip(void **state)
 {
-    pid_t             me = getpid();
-    int               fd = or_handoff_open(me);
+    uint64_t          me;
+    int               fd = or_handoff_open(&me);
     or_handoff_hdr_t  hdr;
     char              buf[OR_SEND_DGRAM_MAX];
 
@@ -81,13 +96,38 @@ test_handoff_round_trip(void **state)
     assert_int_equal(hdr.session, 43);
     assert_int_equal(hdr.len, 0);
     assert_int_equal(or_handoff_recv(fd, &hdr, buf, sizeof(buf)), OR_AGAIN);
-    /* the name is ours while the socket lives */
-    assert_int_equal(or_handoff_open(me), -1);
-    assert_int_equal(errno, EADDRINUSE);
     close(fd);
-    fd = or_handoff_open(me);
-    assert_true(fd >= 0);
-    close(fd);
+}
+
+/* Issue 16 #5: the names were openred.handoff.<pid>, which another uid
+ * could bind first. Squatting that name changes nothing now, and two
+ * sockets get two different random names of 16 hex digits. */
+static void
+test_handoff_names_are_random(void **state)
+{
+    char               name[64];
+    int                squat, fd1, fd2;
+    uint64_t           t1, t2;
+    struct sockaddr_un sa;
+    socklen_t          len = sizeof(sa);
+
+    (void) state;
+    snprintf(name, sizeof(name), "openred.handoff.%ld", (long) getpid());
+    squat = bind_abstract(name);
+    fd1 = or_handoff_open(&t1);
+    fd2 = or_handoff_open(&t2);
+    assert_true(fd1 >= 0 && fd2 >= 0);
+    assert_true(t1 != 0 && t2 != 0 && t1 != t2);
+    assert_int_equal(getsockname(fd1, (struct sockaddr *) &sa, &len), 0);
+    assert_int_equal(len, offsetof(struct sockaddr_un, sun_path) + 1
+                          + strlen("openred.handoff.") + 16);
+    snprintf(name, sizeof(name), "openred.handoff.%016llx",
+             (unsigned long long) t1);
+    assert_memory_equal(sa.sun_path + 1, name, strlen(name));
+    assert_int_equal(or_handoff_send(t2, OR_HANDOFF_CLOSE, 1, "x", 1), OR_OK);
+    close(fd1);
+    close(fd2);
+    close(squat);
 }
 
 /* OR_SEND_DGRAM_MAX with the header: the bound passes whole, one more
@@ -95,8 +135,8 @@ test_handoff_round_trip(void **state)
 static void
 test_handoff_size_bound(void **state)
 {
-    pid_t             me = getpid();
-    int               fd = or_handoff_open(me);
+    uint64_t          me;
+    int               fd = or_handoff_open(&me);
     char             *big = malloc(PAYLOAD_MAX + 1);
     char             *buf = malloc(OR_SEND_DGRAM_MAX);
     or_handoff_hdr_t  hdr;
@@ -129,7 +169,7 @@ test_handoff_send_to_gone_worker_fails(void **state)
 {
     (void) state;
     errno = 0;
-    assert_int_equal(or_handoff_send(gone_pid(), OR_HANDOFF_CLOSE, 1,
+    assert_int_equal(or_handoff_send(gone_token(), OR_HANDOFF_CLOSE, 1,
                                      "replaced", 8), OR_ERROR);
     assert_int_equal(errno, ECONNREFUSED);
 }
@@ -138,8 +178,8 @@ test_handoff_send_to_gone_worker_fails(void **state)
 static void
 test_handoff_recv_drops_malformed(void **state)
 {
-    pid_t             me = getpid();
-    int               fd = or_handoff_open(me);
+    uint64_t          me;
+    int               fd = or_handoff_open(&me);
     or_handoff_hdr_t  hdr, lie = { OR_HANDOFF_SEND, 10, 5 };
     char              buf[64], raw[sizeof(lie) + 4];
 
@@ -164,7 +204,8 @@ test_handoff_recv_drops_malformed(void **state)
 static void
 test_handoff_recv_drops_other_uid(void **state)
 {
-    pid_t             me = getpid(), pid;
+    uint64_t          me;
+    pid_t             pid;
     int               fd, st;
     or_handoff_hdr_t  hdr;
     char              buf[64];
@@ -173,7 +214,7 @@ test_handoff_recv_drops_other_uid(void **state)
     if (geteuid() != 0) {
         skip();
     }
-    fd = or_handoff_open(me);
+    fd = or_handoff_open(&me);
     assert_true(fd >= 0);
     pid = fork();
     assert_true(pid >= 0);
@@ -199,6 +240,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handoff_round_trip),
+        cmocka_unit_test(test_handoff_names_are_random),
         cmocka_unit_test(test_handoff_size_bound),
         cmocka_unit_test(test_handoff_send_to_gone_worker_fails),
         cmocka_unit_test(test_handoff_recv_drops_malformed),

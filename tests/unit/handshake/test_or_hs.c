@@ -658,7 +658,8 @@ test_hs_record_replaces_session_of_other_worker(void **state)
 {
     hsf_t            *f = responder();
     pid_t             other = getppid();
-    int               hfd = or_handoff_open(other);
+    uint64_t          tok;
+    int               hfd = or_handoff_open(&tok);
     uint64_t          old;
     or_handoff_hdr_t  hdr;
     char              buf[OR_SEND_DGRAM_MAX];
@@ -667,7 +668,7 @@ test_hs_record_replaces_session_of_other_worker(void **state)
 
     (void) state;
     assert_true(hfd >= 0);
-    old = hsf_session_add(f, 0, hsf_fp[HSF_A], OR_SESSION_IN, other);
+    old = hsf_session_add_at(f, 0, hsf_fp[HSF_A], OR_SESSION_IN, other, tok);
     fd = handshake_in(f, HSF_A, hsf_now, NULL, 0);
     assert_int_equal(or_handoff_recv(hfd, &hdr, buf, sizeof(buf)), OR_OK);
     assert_int_equal(hdr.op, OR_HANDOFF_CLOSE);
@@ -694,7 +695,7 @@ static void
 test_hs_record_purges_session_of_dead_worker(void **state)
 {
     hsf_t        *f = responder();
-    pid_t         dead = getppid();     /* no hand-off socket bound */
+    pid_t         dead = getppid();     /* its hand-off socket is gone */
     or_session_t  s;
     int           fd;
 
