@@ -46,6 +46,15 @@ __attribute__((warn_unused_result))
 or_err_t or_ctl_file_read(const char *path, char *buf, size_t cap,
     size_t *n, char *err, size_t errlen);
 
+/* The event ring, followed by watch and connect: one `watch` request for
+ * the events after since (-1: from the oldest kept), polled every
+ * OR_CTL_WATCH_POLL_US. Returns a new reply or NULL with err set. */
+#define OR_CTL_WATCH_POLL_US  100000    /* us: 0.1 s between polls */
+json_t *or_ctl_watch_poll(or_ctl_t *ctl, json_int_t since, char *err,
+    size_t errlen);
+/* Prints one event: type then its other fields, or raw with --json. */
+void or_ctl_event_print(or_ctl_t *ctl, json_t *ev);
+
 int or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_connect_main(or_ctl_t *ctl, int argc, char **argv);
