@@ -1,7 +1,9 @@
 /*
  * openredctl's shared pieces: the options every command sees, the exit
- * codes, and one request/reply round trip on the control socket. A new
- * command is one row in openredctl.c's table plus one or_ctl_<name>.c.
+ * codes, finding the control socket, and one request/reply round trip on
+ * it. A new command is one row in openredctl.c's table plus one
+ * or_ctl_<name>.c. openredctl links libopenred and src/ctl only: it
+ * includes nothing from src/core, so its bounds are its own.
  */
 #ifndef OR_CTL_H_INCLUDED
 #define OR_CTL_H_INCLUDED
@@ -14,16 +16,50 @@
 #define OR_CTL_EXIT_FAILURE  1
 #define OR_CTL_EXIT_USAGE    2
 
+/* The control socket as openredctl sees it. The daemon's own bounds are
+ * in src/core/or_limits.h; tests/unit/control checks these against them. */
+/* bytes, one request line with its newline: at most what the daemon
+ * reads (OR_CONTROL_LINE_MAX), or it refuses the request */
+#define OR_CTL_LINE_MAX      4096
+/* bytes, one reply line: at least what the daemon may send
+ * (OR_CONTROL_REPLY_MAX, `sessions` of 10,000 sessions), or a reply the
+ * daemon sent whole is cut off here */
+#define OR_CTL_REPLY_MAX     (16 * 1048576)
+#define OR_CTL_TIMEOUT       10      /* s, for the whole exchange */
+
 typedef struct {
     const char *socket;     /* control socket path; borrowed */
+    const char *why;        /* why the config gave no socket ("" if it
+                               did), said if it cannot be reached */
     int         json;       /* --json: print replies raw */
 } or_ctl_t;
+
+/* Where the socket is (openredctl(1) OPTIONS): opt (-S), else env
+ * (OPENRED_SOCKET; "" counts as unset), else the control.socket setting
+ * of conf (relative to the working directory) or of OR_CONF_PATH under
+ * prefix, read with libconfig alone and resolved against prefix as the
+ * daemon does; else OR_CONTROL_SOCKET_PATH under prefix. A config that
+ * cannot be read or gives no usable path is not an error: *why says what
+ * was wrong ("cannot read FILE:LINE: syntax error") and path is the
+ * default. OR_ENOMEM is the only failure; *out is written on OR_OK. */
+typedef struct {
+    char       *path;       /* owned; or_ctl_socket_free */
+    char        why[512];   /* "" when the config was fine or unused */
+} or_ctl_socket_t;
+
+__attribute__((warn_unused_result))
+or_err_t or_ctl_socket_find(const char *opt, const char *env,
+    const char *prefix, const char *conf, or_ctl_socket_t *out);
+void or_ctl_socket_free(or_ctl_socket_t *s);
+/* path as the daemon resolves it: absolute as is, else under prefix (a
+ * '/' added between if prefix has none). New string, NULL if no memory. */
+char *or_ctl_path(const char *prefix, const char *path);
 
 /* A command: argv[0] is its name; returns an OR_CTL_EXIT_* code. */
 typedef int (*or_ctl_main_pt)(or_ctl_t *ctl, int argc, char **argv);
 
-/* Sends request (borrowed) as one line and reads one reply line (bounded
- * by OR_CONTROL_REPLY_MAX, within OR_CONTROL_TIMEOUT). *reply is a new
+/* Sends request (borrowed) as one line (at most OR_CTL_LINE_MAX) and
+ * reads one reply line (at most OR_CTL_REPLY_MAX, within OR_CTL_TIMEOUT). *reply is a new
  * object on OR_OK; on failure err says why (connection, daemon error). */
 __attribute__((warn_unused_result))
 or_err_t or_ctl_request(const or_ctl_t *ctl, json_t *request,
