@@ -79,7 +79,7 @@ open_beacon(const char *path, const char *passphrase)
     size_t            len;
     or_fernet_t      *fk = NULL;
     or_fernet_time_t  t = { 0, OR_NO_LIMIT, OR_NO_LIMIT };
-    or_v2_beacon_t    b;
+    or_v2_opened_t    o;        /* several keys may be tried: one here */
     or_errbuf_t       eb;
     or_err_t          rc;
 
@@ -106,14 +106,15 @@ open_beacon(const char *path, const char *passphrase)
     }
 
     t.now = (int64_t) time(NULL);
-    rc = or_v2_beacon_open(fk, token, len, &t, &b, &eb);
+    rc = or_v2_beacon_open(&fk, 1, token, len, &t, &o, &eb);
     or_fernet_free(fk);
     if (rc != OR_OK) {
         return fail(path, rc, &eb);
     }
 
-    printf("beacon from %s sector %s at %s:%u\n", b.fingerprint, b.sector,
-        b.ip[0] ? b.ip : "-", (unsigned) b.port);
+    printf("beacon from %s sector %s at %s:%u\n", o.beacon.fingerprint,
+        o.beacon.sector, o.beacon.ip[0] ? o.beacon.ip : "-",
+        (unsigned) o.beacon.port);
     return 0;
 }
 
