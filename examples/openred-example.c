@@ -80,6 +80,8 @@ open_beacon(const char *path, const char *passphrase)
     or_fernet_t      *fk = NULL;
     or_fernet_time_t  t = { 0, OR_NO_LIMIT, OR_NO_LIMIT };
     or_v2_opened_t    o;        /* several keys may be tried: one here */
+    char              sector[OR_PRINTABLE_MAX(OR_V2_SECTOR_LEN_MAX)];
+    char              ip[OR_PRINTABLE_MAX(OR_V2_IP_LEN_MAX)];
     or_errbuf_t       eb;
     or_err_t          rc;
 
@@ -112,8 +114,12 @@ open_beacon(const char *path, const char *passphrase)
         return fail(path, rc, &eb);
     }
 
+    /* peer text: a beacon may carry terminal control bytes */
     printf("beacon from %s sector %s at %s:%u\n", o.beacon.fingerprint,
-        o.beacon.sector, o.beacon.ip[0] ? o.beacon.ip : "-",
+        or_printable(o.beacon.sector, strlen(o.beacon.sector), sector,
+            sizeof(sector), 0),
+        o.beacon.ip[0] ? or_printable(o.beacon.ip, strlen(o.beacon.ip), ip,
+            sizeof(ip), 0) : "-",
         (unsigned) o.beacon.port);
     return 0;
 }

@@ -71,6 +71,22 @@ typedef struct {
 /* "hmac", "bad_signature", ...: stable, for counters and logs */
 const char *or_reason_name(or_reason_t reason);
 
+/*
+ * Peer text made safe to print or log: bytes 0x00..0x1f and 0x7f, the C1
+ * controls U+0080..U+009F, the bidirectional controls (U+061C, U+200E,
+ * U+200F, U+202A..U+202E, U+2066..U+2069) and each byte that is not valid
+ * UTF-8 become "\xHH" (one per byte); valid UTF-8 is kept. With
+ * OR_PRINTABLE_QUOTED, '"' and a backslash become \" and \\, so the text
+ * can stand between quotes. len bytes of in are read (a NUL is a byte like
+ * any other). out gets a NUL-terminated string of at most cap - 1 bytes:
+ * OR_PRINTABLE_MAX(len) always suffice; else it ends "..." after the last
+ * whole character or escape that fits. Returns out (for printf).
+ */
+#define OR_PRINTABLE_QUOTED     1u
+#define OR_PRINTABLE_MAX(len)   (4 * (len) + 1)
+const char *or_printable(const char *in, size_t len, char *out, size_t cap,
+    unsigned flags);
+
 /* identity: our RSA key pair, with its public PEM and fingerprint cached */
 typedef struct or_key_s     or_key_t;
 /* a peer's public key, accepted by or_pubkey_import() */

@@ -8,6 +8,8 @@
 #ifndef OR_CTL_H_INCLUDED
 #define OR_CTL_H_INCLUDED
 
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "or_err.h"
@@ -71,10 +73,20 @@ or_err_t or_ctl_request(const or_ctl_t *ctl, json_t *request,
 int or_ctl_call(const or_ctl_t *ctl, const char *name, json_t *fields,
     json_t **reply);
 
-/* Reading a reply: a member's string ("-" when absent or not a string)
- * and integer (0 when absent), as the tables print them. */
-const char *or_ctl_str(const json_t *obj, const char *name);
+/* Reading a reply as the tables print it. A member's string comes escaped
+ * (or_printable: a peer's control bytes never reach the terminal) into
+ * buf, "-" when absent or not a string; cut with "..." past
+ * OR_CTL_TEXT_MAX. Its integer is 0 when absent. */
+#define OR_CTL_TEXT_MAX      1024    /* bytes of one printed field */
+typedef struct {
+    char        s[OR_CTL_TEXT_MAX];
+} or_ctl_text_t;
+
+const char *or_ctl_str(const json_t *obj, const char *name,
+    or_ctl_text_t *buf);
 long long or_ctl_int(const json_t *obj, const char *name);
+/* text (len bytes) escaped as or_ctl_str does, onto out */
+void or_ctl_put(FILE *out, const char *text, size_t len);
 
 /* Reads path (NULL or "-": stdin) into buf, at most cap bytes: more is
  * OR_ETOOBIG. On failure err says why, naming the file; *n is untouched. */

@@ -31,6 +31,7 @@
 typedef struct {
     const char  *input;         /* FILE, "-" or NULL (stdin); borrowed */
     int64_t      ttl;           /* s, or OR_NO_LIMIT */
+    int          raw;           /* --json: the plaintext as it opened */
     char         pass[OR_PASSPHRASE_MAX + 2];
     size_t       passlen;
 } beacon_args_t;
@@ -204,8 +205,15 @@ beacon_open(beacon_args_t *a)
         fprintf(stderr, "openredctl: beacon: %s\n", eb.msg);
         return OR_CTL_EXIT_FAILURE;
     }
-    fwrite(o.plain, 1, o.plainlen, stdout);
-    if (o.plainlen == 0 || o.plain[o.plainlen - 1] != '\n') {
+    /* a captured token is anyone's: its control bytes are escaped
+     * (or_printable) unless the bytes themselves are asked for */
+    if (a->raw) {
+        fwrite(o.plain, 1, o.plainlen, stdout);
+    } else {
+        or_ctl_put(stdout, (const char *) o.plain, o.plainlen
+                   - (o.plainlen > 0 && o.plain[o.plainlen - 1] == '\n'));
+    }
+    if (o.plainlen == 0 || o.plain[o.plainlen - 1] != '\n' || !a->raw) {
         putchar('\n');
     }
     if (orc != OR_OK) {
@@ -255,7 +263,6 @@ or_ctl_beacon_main(or_ctl_t *ctl, int argc, char **argv)
     beacon_args_t  a;
     int            opening, rc;
 
-    (void) ctl;
     if (argc < 2 || (strcmp(argv[1], "open") != 0
                      && strcmp(argv[1], "seal") != 0))
     {
@@ -263,6 +270,7 @@ or_ctl_beacon_main(or_ctl_t *ctl, int argc, char **argv)
         return OR_CTL_EXIT_USAGE;
     }
     memset(&a, 0, sizeof(a));
+    a.raw = ctl->json;
     opening = strcmp(argv[1], "open") == 0;
     rc = parse_args(argc - 1, argv + 1, opening, &a);
     if (rc != OR_CTL_EXIT_OK) {

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "openred.h"
+
 /* Failing, it says why the path is the default if the config was no
  * help, since that is then the likely cause. */
 static int
@@ -138,9 +140,12 @@ or_ctl_request(const or_ctl_t *ctl, json_t *request, json_t **reply,
         goto done;
     }
     if (!json_is_true(json_object_get(r, "ok"))) {
-        snprintf(err, errlen, "%s", json_string_value(json_object_get(r,
-                 "error")) ? json_string_value(json_object_get(r, "error"))
-                 : "failed");
+        /* the daemon's error may quote a peer: escaped */
+        const json_t *e = json_object_get(r, "error");
+
+        (void) or_printable(json_is_string(e) ? json_string_value(e)
+                            : "failed", json_is_string(e)
+                            ? json_string_length(e) : 6, err, errlen, 0);
         goto done;
     }
     *reply = r;
@@ -184,11 +189,37 @@ or_ctl_call(const or_ctl_t *ctl, const char *name, json_t *fields,
 }
 
 const char *
-or_ctl_str(const json_t *obj, const char *name)
+or_ctl_str(const json_t *obj, const char *name, or_ctl_text_t *buf)
 {
-    const char *v = json_string_value(json_object_get(obj, name));
+    const json_t *v = json_object_get(obj, name);
 
-    return v ? v : "-";
+    if (!json_is_string(v)) {
+        return "-";
+    }
+    return or_printable(json_string_value(v), json_string_length(v), buf->s,
+                        sizeof(buf->s), 0);
+}
+
+void
+or_ctl_put(FILE *out, const char *text, size_t len)
+{
+    char    buf[OR_PRINTABLE_MAX(256)];
+    size_t  n;
+
+    /* in slices that each escape whole: a cut UTF-8 sequence at a slice's
+     * end would be escaped as invalid, so a slice ends before one */
+    while (len > 0) {
+        n = len < 256 ? len : 256;
+        while (n < len && n > 0 && ((unsigned char) text[n] & 0xc0) == 0x80) {
+            n--;
+        }
+        if (n == 0) {
+            n = len < 256 ? len : 256;
+        }
+        fputs(or_printable(text, n, buf, sizeof(buf), 0), out);
+        text += n;
+        len -= n;
+    }
 }
 
 long long

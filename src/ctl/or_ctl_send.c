@@ -9,9 +9,10 @@
 int
 or_ctl_send_main(or_ctl_t *ctl, int argc, char **argv)
 {
-    json_t       *payload, *fields, *r = NULL;
-    json_error_t  jerr;
-    int           rc;
+    json_t         *payload, *fields, *r = NULL;
+    json_error_t    jerr;
+    int             rc;
+    or_ctl_text_t   t[2];
 
     if (argc != 3) {
         fprintf(stderr, "Usage: openredctl send FINGERPRINT JSON\n");
@@ -29,9 +30,8 @@ or_ctl_send_main(or_ctl_t *ctl, int argc, char **argv)
     json_decref(fields);
     if (rc == OR_CTL_EXIT_OK && r != NULL) {
         printf("sent to %s (node %s, worker #%lld)\n",
-               json_string_value(json_object_get(r, "peer")),
-               json_string_value(json_object_get(r, "node")),
-               (long long) json_integer_value(json_object_get(r, "worker")));
+               or_ctl_str(r, "peer", &t[0]), or_ctl_str(r, "node", &t[1]),
+               or_ctl_int(r, "worker"));
     }
     json_decref(r);
     return rc;

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 json_t *
@@ -46,7 +47,13 @@ or_ctl_event_print(or_ctl_t *ctl, json_t *ev)
     json_object_del(rest, "type");
     json_object_del(rest, "seq");
     text = json_dumps(rest, JSON_COMPACT);
-    printf("%-20s %s\n", type ? type : "?", text ? text : "");
+    /* jansson escapes C0 in the JSON, not DEL, C1 or bidi controls: a
+     * peer's message text is printed through or_printable */
+    or_ctl_put(stdout, type ? type : "?", type ? strlen(type) : 1);
+    printf("%*s ", type && strlen(type) < 20 ? (int) (20 - strlen(type))
+           : 0, "");
+    or_ctl_put(stdout, text ? text : "", text ? strlen(text) : 0);
+    putchar('\n');
     fflush(stdout);
     free(text);
     json_decref(rest);

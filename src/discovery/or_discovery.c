@@ -205,19 +205,6 @@ or_discovery_jitter_ms(int64_t interval)
     return ms - ms / 10 + or_discovery_random(span + 1);
 }
 
-const char *
-or_discovery_printable(const char *in, char *out, size_t cap)
-{
-    size_t i;
-
-    for (i = 0; in[i] != '\0' && i + 1 < cap; i++) {
-        out[i] = (in[i] >= 0x20 && in[i] < 0x7f && in[i] != '"') ? in[i]
-                                                                  : '?';
-    }
-    out[i] = '\0';
-    return out;
-}
-
 or_err_t
 or_discovery_key(const char *passphrase, or_fernet_t *const *old,
     const char *const *old_pass, size_t nold, or_fernet_t **out,

@@ -50,7 +50,5 @@ uint64_t or_discovery_random(uint64_t n);
 /* interval s +- 10 %, in ms: beacons of nodes started together drift
  * apart instead of bursting at once. */
 uint64_t or_discovery_jitter_ms(int64_t interval);
-/* Copies peer text for a log line: non-printables and '"' become '?'. */
-const char *or_discovery_printable(const char *in, char *out, size_t cap);
 
 #endif /* OR_DISCOVERY_H_INCLUDED */

@@ -463,7 +463,7 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     or_peer_table_t        *t;
     const char             *sv[OR_V2_SERVICES_MAX];
     or_peer_update_t        r = OR_PEER_UPDATED;
-    char                    sector[OR_V2_SECTOR_LEN_MAX + 1];
+    char                    sector[OR_PRINTABLE_MAX(OR_V2_SECTOR_LEN_MAX)];
 
     for (size_t k = 0; k < b->nservices; k++) {
         sv[k] = b->services[k];
@@ -494,7 +494,8 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     ns->evicted += r == OR_PEER_NEW_EVICTED;
     or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer discovered: %s, "
                  "sector \"%s\", node: %s, peer: %s:%u", p->fingerprint,
-                 or_discovery_printable(b->sector, sector, sizeof(sector)),
+                 or_printable(b->sector, strlen(b->sector), sector,
+                              sizeof(sector), OR_PRINTABLE_QUOTED),
                  node->id, p->source, (unsigned) p->adv_port);
     return 1;
 }

@@ -204,17 +204,6 @@ test_or_discovery_jitter_ms_within_ten_percent(void **state)
     }
 }
 
-static void
-test_or_discovery_printable_masks(void **state)
-{
-    char out[8];
-
-    assert_string_equal(or_discovery_printable("a\nb\"c", out, sizeof(out)),
-                        "a?b?c");
-    assert_string_equal(or_discovery_printable("0123456789", out,
-                                               sizeof(out)), "0123456");
-}
-
 int
 main(void)
 {
@@ -227,7 +216,6 @@ main(void)
         cmocka_unit_test(test_or_v2_beacon_open_disc_sealed_now),
         cmocka_unit_test(test_or_discovery_key_reuses_old),
         cmocka_unit_test(test_or_discovery_jitter_ms_within_ten_percent),
-        cmocka_unit_test(test_or_discovery_printable_masks),
     };
 
     alarm(30);
