@@ -111,15 +111,17 @@ objs/openredctl: $(CTL_OBJS) objs/libopenred.a
 objs/tests/%: tests/unit/%.c $(CORE_OBJS) objs/libopenred.a
 	@mkdir -p $(dir $@)
 	$(E) "  TEST    $@"
-	$(Q)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $^ \
-	    $(LDFLAGS) $(LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP \
+	    -o $@ $^ $(LDFLAGS) $(LIBS) $(TEST_LIBS)
 
 objs/tests/ctl/%: tests/unit/ctl/%.c $(CTL_LIB_OBJS) objs/libopenred.a
 	@mkdir -p $(dir $@)
 	$(E) "  TEST    $@"
-	$(Q)$(CC) $(CTL_CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -o $@ \
-	    $^ $(LDFLAGS) $(CTL_LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CTL_CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP \
+	    -o $@ $^ $(LDFLAGS) $(CTL_LIBS) $(TEST_LIBS)
 
+# -MMD: a test is rebuilt when a header it includes changes (or_ctl.h's
+# bounds in tests/unit/control, for one)
 unit: $(UNIT_BINS) $(CTL_UNIT_BINS)
 	@failed=0; for t in $(UNIT_BINS) $(CTL_UNIT_BINS); do \
 	    echo "== $$t"; \
