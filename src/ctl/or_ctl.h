@@ -61,8 +61,9 @@ char *or_ctl_path(const char *prefix, const char *path);
 typedef int (*or_ctl_main_pt)(or_ctl_t *ctl, int argc, char **argv);
 
 /* Sends request (borrowed) as one line (at most OR_CTL_LINE_MAX) and
- * reads one reply line (at most OR_CTL_REPLY_MAX, within OR_CTL_TIMEOUT). *reply is a new
- * object on OR_OK; on failure err says why (connection, daemon error). */
+ * reads one reply line (at most OR_CTL_REPLY_MAX, within OR_CTL_TIMEOUT).
+ * *reply is a new object on OR_OK; on failure err says why (connection,
+ * daemon error, escaped). */
 __attribute__((warn_unused_result))
 or_err_t or_ctl_request(const or_ctl_t *ctl, json_t *request,
     json_t **reply, char *err, size_t errlen);

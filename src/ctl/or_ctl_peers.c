@@ -61,14 +61,15 @@ print_stats(json_t *r)
            "LISTED", "LOST", "FILTERED");
     json_array_foreach(json_object_get(r, "nodes"), i, v) {
         printf("%-12s %6lld %8lld %6lld %6lld %8lld\n",
-               or_ctl_str(v, "node", &t),
-               or_ctl_int(v, "peers"), or_ctl_int(v, "sent"), or_ctl_int(v, "listed"),
+               or_ctl_str(v, "node", &t), or_ctl_int(v, "peers"),
+               or_ctl_int(v, "sent"), or_ctl_int(v, "listed"),
                or_ctl_int(v, "lost"), or_ctl_int(v, "filtered"));
     }
     json_array_foreach(json_object_get(r, "sockets"), i, v) {
         printf("\nsocket #%zu: received %lld, opened %lld, own %lld, "
-               "early %lld\n", i, or_ctl_int(v, "received"), or_ctl_int(v, "opened"),
-               or_ctl_int(v, "own"), or_ctl_int(v, "early"));
+               "early %lld\n", i, or_ctl_int(v, "received"),
+               or_ctl_int(v, "opened"), or_ctl_int(v, "own"),
+               or_ctl_int(v, "early"));
         json_object_foreach(json_object_get(v, "refused"), reason, val) {
             printf("  refused %-16s %lld\n",
                    or_printable(reason, strlen(reason), r_esc, sizeof(r_esc),

@@ -36,7 +36,8 @@ esac
 
 # the log line, between quotes, the same way
 grep -qF "peer discovered: $fp, sector \"$shown\"" "$T/d/error.log" \
-    || fail "log line not escaped: $(grep 'peer discovered' "$T/d/error.log" | cat -v)"
+    || fail "log line not escaped:" \
+            "$(grep 'peer discovered' "$T/d/error.log" | cat -v)"
 
 # --json: exact JSON, the sector byte for byte
 dc_ctl d peers --json | python3 -c '

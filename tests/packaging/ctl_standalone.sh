@@ -13,11 +13,12 @@ if ldd "$bin" | grep -q pcre2; then
     echo "ctl_standalone: $bin links PCRE2" >&2
     exit 1
 fi
-daemon=$(nm "$bin" | awk '{ print $NF }' \
-         | grep -E '^(or_hs_|or_session|or_peer|or_conf_|or_cycle|or_module|or_worker|or_event_|or_log_)' \
-         || true)
+prefixes='or_hs_|or_session|or_peer|or_conf_|or_cycle|or_module|or_worker'
+prefixes="$prefixes|or_event_|or_log_"
+daemon=$(nm "$bin" | awk '{ print $NF }' | grep -E "^($prefixes)" || true)
 if [ -n "$daemon" ]; then
     echo "ctl_standalone: $bin holds daemon code:" $daemon >&2
     exit 1
 fi
-echo "ctl_standalone: $(nm "$bin" | grep -c ' T or_') functions, no daemon code, no PCRE2: ok"
+echo "ctl_standalone: $(nm "$bin" | grep -c ' T or_') functions," \
+     "no daemon code, no PCRE2: ok"

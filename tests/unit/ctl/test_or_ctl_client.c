@@ -25,8 +25,8 @@ test_or_ctl_str_escapes_peer_text(void **state)
     /* a beacon's sector as the daemon relays it: ESC, BEL, CR, LF, DEL, a
      * C1 CSI and an RLO, around text that is kept (UTF-8 included) */
     o = json_pack("{s:s, s:i, s:s%}", "sector",
-                  "\x1b]0;owned\x07\r\ntech\x7f\xc2\x9b\xe2\x80\xae" "caf\xc3\xa9",
-                  "port", 9001, "nul", "a\0b", (size_t) 3);
+                  "\x1b]0;owned\x07\r\ntech\x7f\xc2\x9b\xe2\x80\xae"
+                  "caf\xc3\xa9", "port", 9001, "nul", "a\0b", (size_t) 3);
     assert_non_null(o);
     assert_string_equal(or_ctl_str(o, "sector", &t),
                         "\\x1b]0;owned\\x07\\x0d\\x0atech\\x7f\\xc2\\x9b"
