@@ -17,6 +17,8 @@ CORE_LIB_OBJS = $(CORE_SRCS:%.c=objs/%.o)
 CORE_OBJS   = $(MODULE_SRCS:%.c=objs/%.o) objs/or_modules.o \
               objs/libopenred_core.a
 CTL_OBJS    = $(CTL_SRCS:%.c=objs/%.o)
+# openredctl without its main(), for the tests of tests/unit/ctl/
+CTL_LIB_OBJS = $(filter-out objs/src/ctl/openredctl.o,$(CTL_OBJS))
 
 # The tests of a module live in tests/unit/<module>/ and are built only
 # when the module is compiled in; tests/unit/*.c test the core and library.
@@ -27,6 +29,9 @@ UNIT_BINS   = $(UNIT_SRCS:tests/unit/%.c=objs/tests/%)
 # e.g. tests/unit/handshake/or_hs_fixture.c) is compiled into each of them.
 $(foreach t,$(UNIT_BINS),$(eval $(t): $(wildcard $(patsubst \
     objs/tests/%,tests/unit/%,$(dir $(t)))or_*_fixture.c)))
+# tests/unit/ctl/: openredctl's own code, linked as openredctl is
+CTL_UNIT_SRCS = $(if $(CTL_SRCS),$(wildcard tests/unit/ctl/test_or_*.c))
+CTL_UNIT_BINS = $(CTL_UNIT_SRCS:tests/unit/%.c=objs/tests/%)
 
 # `make V=1` shows whole command lines.
 V ?= 0
@@ -63,6 +68,13 @@ objs/%.o: %.c
 	$(E) "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# openredctl's objects get no src/core include path: the build fails if
+# one includes a daemon header.
+objs/src/ctl/%.o: src/ctl/%.c
+	@mkdir -p $(dir $@)
+	$(E) "  CC      $<"
+	$(Q)$(CC) $(CTL_CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
 # The shared library's objects: the same sources built position-independent.
 objs/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -95,18 +107,28 @@ objs/openred: objs/src/core/openred.o $(CORE_OBJS) objs/libopenred.a
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-objs/openredctl: $(CTL_OBJS) $(CORE_OBJS) objs/libopenred.a
+# libopenred and src/ctl only: no daemon code, no PCRE2 (CI checks nm/ldd)
+objs/openredctl: $(CTL_OBJS) objs/libopenred.a
 	$(E) "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 objs/tests/%: tests/unit/%.c $(CORE_OBJS) objs/libopenred.a
 	@mkdir -p $(dir $@)
 	$(E) "  TEST    $@"
-	$(Q)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -o $@ \
-	    $(filter %.c,$^) $(filter-out %.c,$^) $(LDFLAGS) $(LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP \
+	    -o $@ $(filter %.c,$^) $(filter-out %.c,$^) $(LDFLAGS) $(LIBS) \
+	    $(TEST_LIBS)
 
-unit: $(UNIT_BINS)
-	@failed=0; for t in $(UNIT_BINS); do \
+objs/tests/ctl/%: tests/unit/ctl/%.c $(CTL_LIB_OBJS) objs/libopenred.a
+	@mkdir -p $(dir $@)
+	$(E) "  TEST    $@"
+	$(Q)$(CC) $(CTL_CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP \
+	    -o $@ $^ $(LDFLAGS) $(CTL_LIBS) $(TEST_LIBS)
+
+# -MMD: a test is rebuilt when a header it includes changes (or_ctl.h's
+# bounds in tests/unit/control, for one)
+unit: $(UNIT_BINS) $(CTL_UNIT_BINS)
+	@failed=0; for t in $(UNIT_BINS) $(CTL_UNIT_BINS); do \
 	    echo "== $$t"; \
 	    $$t || failed=1; \
 	done; \

@@ -277,28 +277,29 @@ typedef struct {
     size_t             junklen[JUNK_N];
     or_fernet_time_t   t;
     size_t             accepted;
+    or_v2_opened_t     o;           /* as the discovery worker holds it */
 } bc_ctx_t;
 
 static int
 step_beacon_valid(void *p, size_t i)
 {
-    bc_ctx_t        *c = p;
-    or_v2_beacon_t   b;
-    or_errbuf_t      eb;
-    const char      *sv[OR_V2_SERVICES_MAX];
+    bc_ctx_t              *c = p;
+    const or_v2_beacon_t  *b = &c->o.beacon;
+    or_errbuf_t            eb;
+    const char            *sv[OR_V2_SERVICES_MAX];
 
     (void) i;
-    if (or_v2_beacon_open(c->fk, c->tok[0], c->len[0], &c->t, &b, &eb)
-        != OR_OK)
+    if (or_v2_beacon_open(&c->fk, 1, c->tok[0], c->len[0], &c->t, &c->o,
+                          &eb) != OR_OK)
     {
         fprintf(stderr, "beacon_open: %s\n", eb.msg);
         return 1;
     }
-    for (size_t k = 0; k < b.nservices; k++) {
-        sv[k] = b.services[k];
+    for (size_t k = 0; k < b->nservices; k++) {
+        sv[k] = b->services[k];
     }
     if (c->node->filter == NULL
-        || c->node->filter(c->node, b.sector, sv, b.nservices))
+        || c->node->filter(c->node, b->sector, sv, b->nservices))
     {
         c->accepted++;
     }
@@ -309,24 +310,22 @@ static int
 step_beacon_forged(void *p, size_t i)
 {
     bc_ctx_t        *c = p;
-    or_v2_beacon_t   b;
     or_errbuf_t      eb;
 
     (void) i;
-    return or_v2_beacon_open(c->fk, c->tok[1], c->len[1], &c->t, &b, &eb)
-           == OR_OK || eb.reason != OR_R_HMAC;
+    return or_v2_beacon_open(&c->fk, 1, c->tok[1], c->len[1], &c->t, &c->o,
+                             &eb) == OR_OK || eb.reason != OR_R_HMAC;
 }
 
 static int
 step_beacon_junk(void *p, size_t i)
 {
     bc_ctx_t        *c = p;
-    or_v2_beacon_t   b;
     or_errbuf_t      eb;
     size_t           k = i % JUNK_N;
 
-    return or_v2_beacon_open(c->fk, c->junk[k], c->junklen[k], &c->t, &b,
-                             &eb) == OR_OK;
+    return or_v2_beacon_open(&c->fk, 1, c->junk[k], c->junklen[k], &c->t,
+                             &c->o, &eb) == OR_OK;
 }
 
 static void

@@ -79,7 +79,9 @@ open_beacon(const char *path, const char *passphrase)
     size_t            len;
     or_fernet_t      *fk = NULL;
     or_fernet_time_t  t = { 0, OR_NO_LIMIT, OR_NO_LIMIT };
-    or_v2_beacon_t    b;
+    or_v2_opened_t    o;        /* several keys may be tried: one here */
+    char              sector[OR_PRINTABLE_MAX(OR_V2_SECTOR_LEN_MAX)];
+    char              ip[OR_PRINTABLE_MAX(OR_V2_IP_LEN_MAX)];
     or_errbuf_t       eb;
     or_err_t          rc;
 
@@ -106,14 +108,19 @@ open_beacon(const char *path, const char *passphrase)
     }
 
     t.now = (int64_t) time(NULL);
-    rc = or_v2_beacon_open(fk, token, len, &t, &b, &eb);
+    rc = or_v2_beacon_open(&fk, 1, token, len, &t, &o, &eb);
     or_fernet_free(fk);
     if (rc != OR_OK) {
         return fail(path, rc, &eb);
     }
 
-    printf("beacon from %s sector %s at %s:%u\n", b.fingerprint, b.sector,
-        b.ip[0] ? b.ip : "-", (unsigned) b.port);
+    /* peer text: a beacon may carry terminal control bytes */
+    printf("beacon from %s sector %s at %s:%u\n", o.beacon.fingerprint,
+        or_printable(o.beacon.sector, strlen(o.beacon.sector), sector,
+            sizeof(sector), 0),
+        o.beacon.ip[0] ? or_printable(o.beacon.ip, strlen(o.beacon.ip), ip,
+            sizeof(ip), 0) : "-",
+        (unsigned) o.beacon.port);
     return 0;
 }
 

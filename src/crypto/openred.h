@@ -71,6 +71,22 @@ typedef struct {
 /* "hmac", "bad_signature", ...: stable, for counters and logs */
 const char *or_reason_name(or_reason_t reason);
 
+/*
+ * Peer text made safe to print or log: bytes 0x00..0x1f and 0x7f, the C1
+ * controls U+0080..U+009F, the bidirectional controls (U+061C, U+200E,
+ * U+200F, U+202A..U+202E, U+2066..U+2069) and each byte that is not valid
+ * UTF-8 become "\xHH" (one per byte); valid UTF-8 is kept. With
+ * OR_PRINTABLE_QUOTED, '"' and a backslash become \" and \\, so the text
+ * can stand between quotes. len bytes of in are read (a NUL is a byte like
+ * any other). out gets a NUL-terminated string of at most cap - 1 bytes:
+ * OR_PRINTABLE_MAX(len) always suffice; else it ends "..." after the last
+ * whole character or escape that fits. Returns out (for printf).
+ */
+#define OR_PRINTABLE_QUOTED     1u
+#define OR_PRINTABLE_MAX(len)   (4 * (len) + 1)
+const char *or_printable(const char *in, size_t len, char *out, size_t cap,
+    unsigned flags);
+
 /* identity: our RSA key pair, with its public PEM and fingerprint cached */
 typedef struct or_key_s     or_key_t;
 /* a peer's public key, accepted by or_pubkey_import() */
@@ -183,8 +199,33 @@ or_err_t or_v2_beacon_parse(const char *json, size_t len,
 or_err_t or_v2_beacon_seal(or_fernet_t *fk, const or_v2_beacon_t *b,
     int64_t now, char *token, size_t cap, size_t *toklen,
     or_errbuf_t *eb) OR_WUR;
-or_err_t or_v2_beacon_open(or_fernet_t *fk, const char *token, size_t len,
-    const or_fernet_time_t *t, or_v2_beacon_t *out, or_errbuf_t *eb) OR_WUR;
+
+/* What or_v2_beacon_open found in a token. */
+typedef struct {
+    or_v2_beacon_t  beacon;     /* the parsed beacon; on OR_OK only */
+    size_t          key;        /* index in keys[] of the key that fitted */
+    int64_t         timestamp;  /* s, the Fernet token's own */
+    int             decrypted;  /* 1: a key fitted, key..plain are set */
+    size_t          plainlen;
+    unsigned char   plain[OR_BEACON_PLAIN_MAX];     /* the JSON as sent */
+} or_v2_opened_t;
+
+/*
+ * The one way a received beacon is opened: the daemon, openredctl, the
+ * fuzzer and the bench all call it. The token is tried with each of nkeys
+ * keys in turn (a node may hear several networks): a wrong key fails on
+ * the HMAC before any decryption, so junk and foreign networks cost
+ * little. t applies to the token's timestamp. OR_OK: all of *out is set.
+ * Else eb->reason says why: OR_R_HMAC if no key fitted (or nkeys is 0);
+ * the token's shape (bad_base64, ...) before any key; expired, future or
+ * padding after a good HMAC; OR_R_TOO_BIG for a plaintext over
+ * OR_BEACON_PLAIN_MAX; or the JSON's refusal, and in that case only
+ * out->decrypted is 1 and key, timestamp and plain hold what opened, so a
+ * tool can show it. eb may be NULL.
+ */
+or_err_t or_v2_beacon_open(or_fernet_t *const *keys, size_t nkeys,
+    const char *token, size_t len, const or_fernet_time_t *t,
+    or_v2_opened_t *out, or_errbuf_t *eb) OR_WUR;
 
 /* v2 handshake (PROTOCOL-v2.md "Handshake over TCP") */
 typedef struct {

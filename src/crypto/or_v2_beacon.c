@@ -461,17 +461,42 @@ or_v2_beacon_seal(or_fernet_t *fk, const or_v2_beacon_t *b, int64_t now,
 }
 
 or_err_t
-or_v2_beacon_open(or_fernet_t *fk, const char *token, size_t len,
-    const or_fernet_time_t *t, or_v2_beacon_t *out, or_errbuf_t *eb)
+or_v2_beacon_open(or_fernet_t *const *keys, size_t nkeys, const char *token,
+    size_t len, const or_fernet_time_t *t, or_v2_opened_t *out,
+    or_errbuf_t *eb)
 {
-    unsigned char  plain[OR_BEACON_MAX];
-    size_t         n;
-    or_err_t       rc;
+    or_errbuf_t  local, *e = eb != NULL ? eb : &local;
+    or_err_t     rc;
+    size_t       k;
 
-    rc = or_fernet_open(fk, token, len, t, plain, sizeof(plain), &n, NULL,
-                        eb);
-    if (rc != OR_OK) {
-        return rc;
+    out->decrypted = 0;
+    if (nkeys == 0) {
+        return or_errbuf_set(e, OR_EAUTH, OR_R_HMAC, "no key to open the "
+                             "token with");
     }
-    return or_v2_beacon_parse((const char *) plain, n, out, eb);
+    for (k = 0; k < nkeys; k++) {
+        rc = or_fernet_open(keys[k], token, len, t, out->plain,
+                            sizeof(out->plain), &out->plainlen,
+                            &out->timestamp, e);
+        if (rc == OR_OK) {
+            break;
+        }
+        if (e->reason == OR_R_BUF_SMALL) {
+            /* the sender's doing, not ours: a bound, as for the token */
+            return or_errbuf_set(e, OR_ETOOBIG, OR_R_TOO_BIG, "beacon "
+                                 "plaintext over %d bytes",
+                                 OR_BEACON_PLAIN_MAX);
+        }
+        if (e->reason != OR_R_HMAC) {
+            return rc;      /* junk, or this key's token is bad: no other
+                               key makes it better */
+        }
+    }
+    if (k == nkeys) {
+        return rc;          /* no key fitted: the HMAC refusal */
+    }
+    out->key = k;
+    out->decrypted = 1;
+    return or_v2_beacon_parse((const char *) out->plain, out->plainlen,
+                              &out->beacon, e);
 }

@@ -325,18 +325,19 @@ or_v2_request_clear(or_v2_request_t *req)
     }
 }
 
-/* {"error": "..."} instead of a response: surfaced, printable, bounded */
+/* {"error": "..."} instead of a response: surfaced, bounded, escaped
+ * (or_printable) since it ends up in logs and on terminals */
 static or_err_t
 peer_error(const json_t *err, or_errbuf_t *eb)
 {
-    char         text[OR_PEER_ERROR_MAX + 1];
-    const char  *s = json_is_string(err) ? json_string_value(err) : "";
-    size_t       i;
+    /* what fits after the prefix: cut at a whole escape, marked "..." */
+    char         text[sizeof(((or_errbuf_t *) 0)->msg)
+                      - sizeof("peer refused: ") + 1];
+    size_t       len = json_is_string(err) ? json_string_length(err) : 0;
 
-    for (i = 0; i < OR_PEER_ERROR_MAX && s[i] != '\0'; i++) {
-        text[i] = s[i] >= ' ' && s[i] <= '~' ? s[i] : '?';
-    }
-    text[i] = '\0';
+    (void) or_printable(len ? json_string_value(err) : "",
+                        len < OR_PEER_ERROR_MAX ? len : OR_PEER_ERROR_MAX,
+                        text, sizeof(text), 0);
     return or_errbuf_set(eb, OR_EAUTH, OR_R_PEER_ERROR, "peer refused: %s",
                          text);
 }

@@ -9,16 +9,13 @@
 #include <string.h>
 
 #include "or_auto_config.h"
-#include "or_conf.h"
 #include "or_ctl.h"
-#include "or_cycle.h"
-#include "or_module.h"
 
 static const struct {
     const char      *name;
     or_ctl_main_pt   run;
     const char      *description;
-    int              local;     /* no daemon: the config is not read */
+    int              local;     /* no daemon: no socket is looked for */
 } commands[] = {
     { "status", or_ctl_status_main,
       "the master, its workers and each node", 0 },
@@ -49,58 +46,13 @@ usage(FILE *out)
             "  -c CONF    read control.socket from CONF (default %s%s)\n"
             "  -S SOCKET  talk to this control socket\n"
             "  --json     print replies as JSON, one object per line\n\n"
-            "Commands:\n", OR_PREFIX, OR_CONF_PATH);
+            "The socket is -S, else $OPENRED_SOCKET, else control.socket of\n"
+            "CONF, else %s under PREFIX.\n\n"
+            "Commands:\n", OR_PREFIX, OR_CONF_PATH, OR_CONTROL_SOCKET_PATH);
     for (size_t i = 0; i < NCOMMANDS; i++) {
         fprintf(out, "  %-10s %s\n", commands[i].name,
                 commands[i].description);
     }
-}
-
-/* The socket setting, found through the module tables like any other
- * setting: openredctl knows no module's struct. */
-static const char *
-conf_socket(or_cycle_t *cycle)
-{
-    for (size_t i = 0; or_modules[i] != NULL; i++) {
-        const or_setting_t *s = or_modules[i]->settings;
-
-        for (; s != NULL && s->name != NULL; s++) {
-            if (s->group != NULL && strcmp(s->group, "control") == 0
-                && strcmp(s->name, "socket") == 0)
-            {
-                return *(char **) ((char *) cycle->main_conf[i] + s->offset);
-            }
-        }
-    }
-    return NULL;
-}
-
-/* Loads conf (or the default) into *cycle; prints errors as -t does. */
-static int
-load_conf(const char *prefix, const char *conf, or_cycle_t **cycle)
-{
-    or_conf_report_t  report = { NULL, 0, 0, 0 };
-    or_cycle_t       *c = or_cycle_new(prefix, OR_CONF_PATH, NULL);
-    char             *path;
-
-    if (c == NULL) {
-        fprintf(stderr, "openredctl: out of memory\n");
-        return OR_CTL_EXIT_FAILURE;
-    }
-    path = conf ? strdup(conf) : or_cycle_path(c, OR_CONF_PATH);
-    if (path == NULL || or_conf_load(c, path, NULL, &report) != OR_OK) {
-        fprintf(stderr, "%sopenredctl: cannot read the control socket from "
-                "%s (use -S SOCKET)\n", report.text ? report.text : "",
-                path ? path : "the configuration");
-        or_conf_report_free(&report);
-        free(path);
-        or_cycle_free(c);
-        return OR_CTL_EXIT_FAILURE;
-    }
-    or_conf_report_free(&report);
-    free(path);
-    *cycle = c;
-    return OR_CTL_EXIT_OK;
 }
 
 int
@@ -111,22 +63,22 @@ main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    or_ctl_t     ctl = { NULL, 0 };
-    or_cycle_t  *cycle = NULL;
-    const char  *conf = NULL, *prefix = OR_PREFIX;
-    int          c, rc;
+    or_ctl_t         ctl = { NULL, "", 0 };
+    or_ctl_socket_t  sock = { NULL, "" };
+    const char      *conf = NULL, *prefix = OR_PREFIX, *opt = NULL;
+    int              c, rc;
 
     while ((c = getopt_long(argc, argv, "+p:c:S:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': prefix = optarg; break;
         case 'c': conf = optarg; break;
-        case 'S': ctl.socket = optarg; break;
+        case 'S': opt = optarg; break;
         case 'j': ctl.json = 1; break;
         case 'h': usage(stdout); return OR_CTL_EXIT_OK;
         default:  usage(stderr); return OR_CTL_EXIT_USAGE;
         }
     }
-    if (optind >= argc || (conf != NULL && ctl.socket != NULL)) {
+    if (optind >= argc || (conf != NULL && opt != NULL)) {
         usage(stderr);
         return OR_CTL_EXIT_USAGE;
     }
@@ -144,21 +96,18 @@ main(int argc, char **argv)
         if (strcmp(argv[optind], commands[i].name) != 0) {
             continue;
         }
-        if (ctl.socket == NULL && !commands[i].local) {
-            rc = load_conf(prefix, conf, &cycle);
-            if (rc != OR_CTL_EXIT_OK) {
-                return rc;
-            }
-            ctl.socket = conf_socket(cycle);
-            if (ctl.socket == NULL) {
-                fprintf(stderr, "openredctl: the control module is not "
-                        "compiled in\n");
-                or_cycle_free(cycle);
+        if (!commands[i].local) {
+            if (or_ctl_socket_find(opt, getenv("OPENRED_SOCKET"), prefix,
+                                   conf, &sock) != OR_OK)
+            {
+                fprintf(stderr, "openredctl: out of memory\n");
                 return OR_CTL_EXIT_FAILURE;
             }
+            ctl.socket = sock.path;
+            ctl.why = sock.why;
         }
         rc = commands[i].run(&ctl, argc - optind, argv + optind);
-        or_cycle_free(cycle);
+        or_ctl_socket_free(&sock);
         return rc;
     }
     fprintf(stderr, "openredctl: unknown command \"%s\"\n\n", argv[optind]);

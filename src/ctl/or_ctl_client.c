@@ -12,10 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "or_limits.h"
+#include "openred.h"
 
+/* Failing, it says why the path is the default if the config was no
+ * help, since that is then the likely cause. */
 static int
-ctl_connect(const char *path, char *err, size_t errlen)
+ctl_connect(const char *path, const char *why, char *err, size_t errlen)
 {
     struct sockaddr_un sa;
     int                fd;
@@ -29,9 +31,17 @@ ctl_connect(const char *path, char *err, size_t errlen)
     strcpy(sa.sun_path, path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd == -1 || connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == -1) {
-        snprintf(err, errlen, "connect() to \"%s\" failed: %s%s", path,
-                 strerror(errno), errno == ENOENT || errno == ECONNREFUSED
-                 ? " (is openred running?)" : "");
+        int e = errno;
+
+        if (why != NULL && why[0] != '\0') {
+            snprintf(err, errlen, "connect() to \"%s\" (the compiled-in "
+                     "default) failed: %s; %s; pass -S or set "
+                     "OPENRED_SOCKET", path, strerror(e), why);
+        } else {
+            snprintf(err, errlen, "connect() to \"%s\" failed: %s%s", path,
+                     strerror(e), e == ENOENT || e == ECONNREFUSED
+                     ? " (is openred running?)" : "");
+        }
         if (fd != -1) {
             close(fd);
         }
@@ -45,7 +55,7 @@ static char *
 read_line(int fd, char *err, size_t errlen)
 {
     struct pollfd pfd = { fd, POLLIN, 0 };
-    time_t        end = time(NULL) + OR_CONTROL_TIMEOUT;
+    time_t        end = time(NULL) + OR_CTL_TIMEOUT;
     size_t        len = 0, cap = 4096;
     char         *buf = malloc(cap), *nb;
     ssize_t       n;
@@ -55,7 +65,7 @@ read_line(int fd, char *err, size_t errlen)
             if (time(NULL) < end) {
                 continue;
             }
-            snprintf(err, errlen, "no reply within %d s", OR_CONTROL_TIMEOUT);
+            snprintf(err, errlen, "no reply within %d s", OR_CTL_TIMEOUT);
             break;
         }
         n = read(fd, buf + len, cap - len - 1);
@@ -73,10 +83,10 @@ read_line(int fd, char *err, size_t errlen)
             return buf;
         }
         if (len + 1 == cap) {
-            nb = cap < OR_CONTROL_REPLY_MAX ? realloc(buf, cap * 2) : NULL;
+            nb = cap < OR_CTL_REPLY_MAX ? realloc(buf, cap * 2) : NULL;
             if (nb == NULL) {
                 snprintf(err, errlen, "reply longer than %d bytes",
-                         OR_CONTROL_REPLY_MAX);
+                         OR_CTL_REPLY_MAX);
                 break;
             }
             buf = nb;
@@ -98,16 +108,23 @@ or_ctl_request(const or_ctl_t *ctl, json_t *request, json_t **reply,
     int           fd;
     or_err_t      rc = OR_ERROR;
 
-    fd = ctl_connect(ctl->socket, err, errlen);
-    if (fd == -1) {
-        return OR_ERROR;
-    }
     text = json_dumps(request, JSON_COMPACT);
     if (text == NULL) {
         snprintf(err, errlen, "out of memory");
-        goto done;
+        return OR_ERROR;
     }
     len = strlen(text);
+    if (len + 1 > OR_CTL_LINE_MAX) {
+        snprintf(err, errlen, "request of %zu bytes, bound %d", len + 1,
+                 OR_CTL_LINE_MAX);
+        free(text);
+        return OR_ETOOBIG;
+    }
+    fd = ctl_connect(ctl->socket, ctl->why, err, errlen);
+    if (fd == -1) {
+        free(text);
+        return OR_ERROR;
+    }
     text[len] = '\n';     /* json_dumps left room: the NUL */
     if (write(fd, text, len + 1) != (ssize_t) (len + 1)) {
         snprintf(err, errlen, "write() failed: %s", strerror(errno));
@@ -123,9 +140,12 @@ or_ctl_request(const or_ctl_t *ctl, json_t *request, json_t **reply,
         goto done;
     }
     if (!json_is_true(json_object_get(r, "ok"))) {
-        snprintf(err, errlen, "%s", json_string_value(json_object_get(r,
-                 "error")) ? json_string_value(json_object_get(r, "error"))
-                 : "failed");
+        /* the daemon's error may quote a peer: escaped */
+        const json_t *e = json_object_get(r, "error");
+
+        (void) or_printable(json_is_string(e) ? json_string_value(e)
+                            : "failed", json_is_string(e)
+                            ? json_string_length(e) : 6, err, errlen, 0);
         goto done;
     }
     *reply = r;
@@ -169,11 +189,37 @@ or_ctl_call(const or_ctl_t *ctl, const char *name, json_t *fields,
 }
 
 const char *
-or_ctl_str(const json_t *obj, const char *name)
+or_ctl_str(const json_t *obj, const char *name, or_ctl_text_t *buf)
 {
-    const char *v = json_string_value(json_object_get(obj, name));
+    const json_t *v = json_object_get(obj, name);
 
-    return v ? v : "-";
+    if (!json_is_string(v)) {
+        return "-";
+    }
+    return or_printable(json_string_value(v), json_string_length(v), buf->s,
+                        sizeof(buf->s), 0);
+}
+
+void
+or_ctl_put(FILE *out, const char *text, size_t len)
+{
+    char    buf[OR_PRINTABLE_MAX(256)];
+    size_t  n;
+
+    /* in slices that each escape whole: a cut UTF-8 sequence at a slice's
+     * end would be escaped as invalid, so a slice ends before one */
+    while (len > 0) {
+        n = len < 256 ? len : 256;
+        while (n < len && n > 0 && ((unsigned char) text[n] & 0xc0) == 0x80) {
+            n--;
+        }
+        if (n == 0) {
+            n = len < 256 ? len : 256;
+        }
+        fputs(or_printable(text, n, buf, sizeof(buf), 0), out);
+        text += n;
+        len -= n;
+    }
 }
 
 long long

@@ -6,12 +6,19 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "openred.h"
+
+/* services escaped and joined: room for all of them, whole */
+#define SERVICES_MAX  (OR_V2_SERVICES_MAX \
+                       * OR_PRINTABLE_MAX(OR_V2_SERVICE_LEN_MAX))
+
 static void
 print_peers(json_t *a)
 {
-    json_t *v, *s;
-    size_t  i, k;
-    char    addr[64], services[256];
+    json_t         *v, *s;
+    size_t          i, k;
+    char            addr[OR_CTL_TEXT_MAX + 8], services[SERVICES_MAX];
+    or_ctl_text_t   t[4];
 
     printf("%-12s %-16s %-12s %-21s %5s %s\n", "NODE", "FINGERPRINT",
            "SECTOR", "ADDRESS", "AGE", "SERVICES");
@@ -20,42 +27,53 @@ print_peers(json_t *a)
 
         services[0] = '\0';
         json_array_foreach(json_object_get(v, "services"), k, s) {
-            int n = snprintf(services + used, sizeof(services) - used,
-                             "%s%s", k ? "," : "", json_string_value(s));
-
-            if (n < 0 || (size_t) n >= sizeof(services) - used) {
-                break;
+            if (!json_is_string(s) || used + 2 >= sizeof(services)) {
+                continue;
             }
-            used += (size_t) n;
+            if (k > 0) {
+                services[used++] = ',';
+            }
+            used += strlen(or_printable(json_string_value(s),
+                                        json_string_length(s),
+                                        services + used,
+                                        sizeof(services) - used, 0));
         }
-        snprintf(addr, sizeof(addr), "%s:%lld", or_ctl_str(v, "address"),
-                 or_ctl_int(v, "port"));
-        printf("%-12s %-16s %-12s %-21s %4llds %s\n", or_ctl_str(v, "node"),
-               or_ctl_str(v, "fingerprint"), or_ctl_str(v, "sector"), addr,
-               or_ctl_int(v, "age"), services);
+        snprintf(addr, sizeof(addr), "%s:%lld",
+                 or_ctl_str(v, "address", &t[0]), or_ctl_int(v, "port"));
+        printf("%-12s %-16s %-12s %-21s %4llds %s\n",
+               or_ctl_str(v, "node", &t[1]),
+               or_ctl_str(v, "fingerprint", &t[2]),
+               or_ctl_str(v, "sector", &t[3]), addr, or_ctl_int(v, "age"),
+               services);
     }
 }
 
 static void
 print_stats(json_t *r)
 {
-    json_t     *v, *val;
-    size_t      i;
-    const char *reason;
+    json_t         *v, *val;
+    size_t          i;
+    const char     *reason;
+    or_ctl_text_t   t;
+    char            r_esc[OR_PRINTABLE_MAX(32)];
 
     printf("\n%-12s %6s %8s %6s %6s %8s\n", "NODE", "PEERS", "SENT",
            "LISTED", "LOST", "FILTERED");
     json_array_foreach(json_object_get(r, "nodes"), i, v) {
-        printf("%-12s %6lld %8lld %6lld %6lld %8lld\n", or_ctl_str(v, "node"),
-               or_ctl_int(v, "peers"), or_ctl_int(v, "sent"), or_ctl_int(v, "listed"),
+        printf("%-12s %6lld %8lld %6lld %6lld %8lld\n",
+               or_ctl_str(v, "node", &t), or_ctl_int(v, "peers"),
+               or_ctl_int(v, "sent"), or_ctl_int(v, "listed"),
                or_ctl_int(v, "lost"), or_ctl_int(v, "filtered"));
     }
     json_array_foreach(json_object_get(r, "sockets"), i, v) {
         printf("\nsocket #%zu: received %lld, opened %lld, own %lld, "
-               "early %lld\n", i, or_ctl_int(v, "received"), or_ctl_int(v, "opened"),
-               or_ctl_int(v, "own"), or_ctl_int(v, "early"));
+               "early %lld\n", i, or_ctl_int(v, "received"),
+               or_ctl_int(v, "opened"), or_ctl_int(v, "own"),
+               or_ctl_int(v, "early"));
         json_object_foreach(json_object_get(v, "refused"), reason, val) {
-            printf("  refused %-16s %lld\n", reason,
+            printf("  refused %-16s %lld\n",
+                   or_printable(reason, strlen(reason), r_esc, sizeof(r_esc),
+                                0),
                    (long long) json_integer_value(val));
         }
     }

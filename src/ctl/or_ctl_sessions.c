@@ -7,9 +7,10 @@
 int
 or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
 {
-    json_t *req, *r = NULL, *a, *v;
-    char    err[512], since[32];
-    size_t  i;
+    json_t         *req, *r = NULL, *a, *v;
+    char            err[512], since[32];
+    size_t          i;
+    or_ctl_text_t   txt[4];
 
     (void) argv;
     if (argc != 1) {
@@ -42,9 +43,11 @@ or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
         strftime(since, sizeof(since), "%Y/%m/%d %H:%M:%S",
                  localtime_r(&t, &tm));
         printf("%-12s %-16s %-3s %-21s %-19s %6lld %6lld #%lld\n",
-               or_ctl_str(v, "node"), or_ctl_str(v, "peer"), or_ctl_str(v, "direction"),
-               or_ctl_str(v, "address"), since, or_ctl_int(v, "messages_in"),
-               or_ctl_int(v, "messages_out"), or_ctl_int(v, "worker"));
+               or_ctl_str(v, "node", &txt[0]), or_ctl_str(v, "peer", &txt[1]),
+               or_ctl_str(v, "direction", &txt[2]),
+               or_ctl_str(v, "address", &txt[3]), since,
+               or_ctl_int(v, "messages_in"), or_ctl_int(v, "messages_out"),
+               or_ctl_int(v, "worker"));
     }
     json_decref(r);
     return OR_CTL_EXIT_OK;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "openred.h"
+
 static void
 print_uptime(json_int_t s)
 {
@@ -41,14 +43,19 @@ print_handshakes(json_t *h)
     const char *node, *reason;
     json_t     *counts, *v;
     const char *sep;
+    char        n_esc[OR_CTL_TEXT_MAX], r_esc[OR_PRINTABLE_MAX(32)];
 
     printf("\n%-20s %-9s %s\n", "NODE", "ACCEPTED", "REFUSED");
     json_object_foreach(h, node, counts) {
-        printf("%-20s %-9lld ", node, (long long) or_ctl_int(counts, "accepted"));
+        printf("%-20s %-9lld ", or_printable(node, strlen(node), n_esc,
+                                             sizeof(n_esc), 0),
+               (long long) or_ctl_int(counts, "accepted"));
         sep = "";
         json_object_foreach(counts, reason, v) {
             if (strcmp(reason, "accepted") != 0) {
-                printf("%s%s %lld", sep, reason,
+                printf("%s%s %lld", sep, or_printable(reason, strlen(reason),
+                                                      r_esc, sizeof(r_esc),
+                                                      0),
                        (long long) json_integer_value(v));
                 sep = ", ";
             }
@@ -60,10 +67,11 @@ print_handshakes(json_t *h)
 int
 or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
 {
-    or_ctl_t quiet = *ctl;
-    json_t  *r = NULL, *v, *h;
-    size_t   i;
-    int      rc;
+    or_ctl_t        quiet = *ctl;
+    json_t         *r = NULL, *v, *h;
+    size_t          i;
+    int             rc;
+    or_ctl_text_t   t[3];
 
     if (argc != 1) {
         fprintf(stderr, "Usage: openredctl status [--json]\n");
@@ -84,22 +92,23 @@ or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
         json_decref(r);
         return OR_CTL_EXIT_OK;
     }
-    printf("openred   %s\n", or_ctl_str(r, "version"));
+    printf("openred   %s\n", or_ctl_str(r, "version", &t[0]));
     printf("master    %lld\n", (long long) or_ctl_int(r, "pid"));
     print_uptime(or_ctl_int(r, "uptime"));
-    printf("config    %s\n", or_ctl_str(r, "config"));
+    printf("config    %s\n", or_ctl_str(r, "config", &t[0]));
     printf("reloads   %lld\n\n", (long long) or_ctl_int(r, "reloads"));
 
     printf("%-8s %-6s %-10s %s\n", "PID", "WORKER", "STATE", "GENERATION");
     json_array_foreach(json_object_get(r, "workers"), i, v) {
         printf("%-8lld #%-5lld %-10s %lld\n", (long long) or_ctl_int(v, "pid"),
-               (long long) or_ctl_int(v, "index"), or_ctl_str(v, "state"),
+               (long long) or_ctl_int(v, "index"),
+               or_ctl_str(v, "state", &t[0]),
                (long long) or_ctl_int(v, "generation"));
     }
     printf("\n%-20s %-12s %s\n", "NODE", "SECTOR", "LISTEN");
     json_array_foreach(json_object_get(r, "nodes"), i, v) {
-        printf("%-20s %-12s %s\n", or_ctl_str(v, "id"), or_ctl_str(v, "sector"),
-               or_ctl_str(v, "listen"));
+        printf("%-20s %-12s %s\n", or_ctl_str(v, "id", &t[0]),
+               or_ctl_str(v, "sector", &t[1]), or_ctl_str(v, "listen", &t[2]));
     }
     if (h != NULL) {
         print_handshakes(h);

@@ -158,36 +158,6 @@ or_discovery_beacon_init(const or_node_t *node, or_v2_beacon_t *b)
     return OR_OK;
 }
 
-or_err_t
-or_discovery_open(or_fernet_t *const *keys, size_t nkeys, const char *dgram,
-    size_t len, const or_fernet_time_t *t, unsigned char *plain,
-    or_v2_beacon_t *out, size_t *key, int64_t *ts, or_errbuf_t *eb)
-{
-    size_t   plen;
-    int64_t  when;
-    or_err_t rc = OR_EAUTH;
-
-    eb->reason = OR_R_HMAC;
-    eb->msg[0] = '\0';
-    for (size_t k = 0; k < nkeys; k++) {
-        rc = or_fernet_open(keys[k], dgram, len, t, plain,
-                            OR_BEACON_PLAIN_MAX, &plen, &when, eb);
-        if (rc != OR_OK && eb->reason == OR_R_HMAC) {
-            continue;           /* another network's key: try the next */
-        }
-        if (rc != OR_OK) {
-            return rc;          /* junk, or this key's token gone bad */
-        }
-        rc = or_v2_beacon_parse((const char *) plain, plen, out, eb);
-        if (rc == OR_OK) {
-            *key = k;
-            *ts = when;
-        }
-        return rc;
-    }
-    return rc;
-}
-
 void
 or_discovery_peer(or_peer_t *p, const or_v2_beacon_t *b,
     const struct sockaddr_in *from)
@@ -233,19 +203,6 @@ or_discovery_jitter_ms(int64_t interval)
     uint64_t ms = (uint64_t) interval * 1000, span = ms / 5;
 
     return ms - ms / 10 + or_discovery_random(span + 1);
-}
-
-const char *
-or_discovery_printable(const char *in, char *out, size_t cap)
-{
-    size_t i;
-
-    for (i = 0; in[i] != '\0' && i + 1 < cap; i++) {
-        out[i] = (in[i] >= 0x20 && in[i] < 0x7f && in[i] != '"') ? in[i]
-                                                                  : '?';
-    }
-    out[i] = '\0';
-    return out;
 }
 
 or_err_t

@@ -1,7 +1,8 @@
 /*
  * Discovery's pieces that need no module state: the multicast socket, a
- * node's beacon fields, and opening a datagram with several keys. Pure
- * where it can be, so the unit tests, the fuzzer and bench/ call them.
+ * node's beacon fields, the network keys. Pure where it can be, so the
+ * unit tests and bench/ call them. A datagram is opened by libopenred's
+ * or_v2_beacon_open, the one path the fuzzer and the bench exercise too.
  */
 #ifndef OR_DISCOVERY_H_INCLUDED
 #define OR_DISCOVERY_H_INCLUDED
@@ -30,19 +31,6 @@ or_err_t or_discovery_socket(const char *group, uint16_t port,
 __attribute__((warn_unused_result))
 or_err_t or_discovery_beacon_init(const or_node_t *node, or_v2_beacon_t *b);
 
-/* One datagram, with each of nkeys keys in turn: a wrong key fails on the
- * HMAC before any decryption, so junk and foreign networks cost little.
- * t->ttl / max_skew apply to the token's own timestamp. On OR_OK: *out,
- * *key (index of the key that opened it), *ts (the token's timestamp).
- * On failure eb->reason is the refusal: OR_R_HMAC if no key fitted, else
- * the first failure after a good HMAC (expired, future, JSON). plain is
- * OR_BEACON_PLAIN_MAX bytes of scratch. */
-__attribute__((warn_unused_result))
-or_err_t or_discovery_open(or_fernet_t *const *keys, size_t nkeys,
-    const char *dgram, size_t len, const or_fernet_time_t *t,
-    unsigned char *plain, or_v2_beacon_t *out, size_t *key, int64_t *ts,
-    or_errbuf_t *eb);
-
 /* The Fernet key of passphrase: PBKDF2 is slow (OR_PBKDF2_ITERATIONS),
  * so a reload copies the key of an unchanged passphrase from the old
  * cycle's keys (old, old_pass: nold of each; may be NULL) instead. */
@@ -62,7 +50,5 @@ uint64_t or_discovery_random(uint64_t n);
 /* interval s +- 10 %, in ms: beacons of nodes started together drift
  * apart instead of bursting at once. */
 uint64_t or_discovery_jitter_ms(int64_t interval);
-/* Copies peer text for a log line: non-printables and '"' become '?'. */
-const char *or_discovery_printable(const char *in, char *out, size_t cap);
 
 #endif /* OR_DISCOVERY_H_INCLUDED */

@@ -325,7 +325,7 @@ struct disc_worker_s {
     or_timer_t       sweep;
     int              quitting;
     char             buf[DISC_BATCH][OR_BEACON_MAX + 1];
-    unsigned char    plain[OR_BEACON_PLAIN_MAX];
+    or_v2_opened_t   opened;    /* the datagram being handled */
     struct sockaddr_in  from[DISC_BATCH];
     struct iovec     iov[DISC_BATCH];
     struct mmsghdr   msgs[DISC_BATCH];
@@ -463,7 +463,7 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     or_peer_table_t        *t;
     const char             *sv[OR_V2_SERVICES_MAX];
     or_peer_update_t        r = OR_PEER_UPDATED;
-    char                    sector[OR_V2_SECTOR_LEN_MAX + 1];
+    char                    sector[OR_PRINTABLE_MAX(OR_V2_SECTOR_LEN_MAX)];
 
     for (size_t k = 0; k < b->nservices; k++) {
         sv[k] = b->services[k];
@@ -494,7 +494,8 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     ns->evicted += r == OR_PEER_NEW_EVICTED;
     or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer discovered: %s, "
                  "sector \"%s\", node: %s, peer: %s:%u", p->fingerprint,
-                 or_discovery_printable(b->sector, sector, sizeof(sector)),
+                 or_printable(b->sector, strlen(b->sector), sector,
+                              sizeof(sector), OR_PRINTABLE_QUOTED),
                  node->id, p->source, (unsigned) p->adv_port);
     return 1;
 }
@@ -507,34 +508,35 @@ dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
     or_discovery_main_conf_t *mc = disc_main(dw->cycle);
     or_peers_sock_stats_t    *ss = or_peers_sock_stats(dw->cycle, ws->index);
     or_fernet_time_t          t = { now, ws->ttl, DISC_SKEW_S };
-    or_v2_beacon_t            b;
+    or_v2_opened_t           *o = &dw->opened;
+    const or_v2_beacon_t     *b = &o->beacon;
     or_peer_t                 p;
     or_errbuf_t               eb;
-    size_t                    k;
-    int64_t                   ts;
     int                       fresh = 0;
 
-    if (or_discovery_open(ws->keys, ws->nkeys, buf, len, &t, dw->plain, &b,
-                          &k, &ts, &eb) != OR_OK)
+    if (or_v2_beacon_open(ws->keys, ws->nkeys, buf, len, &t, o, &eb)
+        != OR_OK)
     {
         refuse(ws, from, eb.reason, now);
         return;
     }
     ss->opened++;
-    or_discovery_peer(&p, &b, from);
+    or_discovery_peer(&p, b, from);
     for (size_t i = 0; i < dw->cycle->nnodes; i++) {
-        if (mc->node_sock[i] != ws->index || mc->node_key[i] != ws->kmap[k]) {
+        if (mc->node_sock[i] != ws->index
+            || mc->node_key[i] != ws->kmap[o->key])
+        {
             continue;
         }
-        if (strcmp(b.fingerprint, dw->nodes[i].b.fingerprint) == 0) {
+        if (strcmp(b->fingerprint, dw->nodes[i].b.fingerprint) == 0) {
             ss->own++;          /* our own, looped back */
             continue;
         }
-        if (now - ts > disc_node(&dw->cycle->nodes[i])->expire) {
+        if (now - o->timestamp > disc_node(&dw->cycle->nodes[i])->expire) {
             refuse(ws, from, OR_R_EXPIRED, now);
             continue;
         }
-        fresh |= node_hears(dw, i, &b, &p, now);
+        fresh |= node_hears(dw, i, b, &p, now);
     }
     if (fresh) {
         early_schedule(ws);

@@ -49,7 +49,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const or_fernet_time_t  t = { NOW, 60, 10 };
     static char     token[OR_BEACON_MAX + 1], plain[OR_BEACON_PLAIN_MAX + 1];
-    or_v2_beacon_t  opened, parsed, again;
+    static or_v2_opened_t  o;
+    or_v2_beacon_t  parsed, again;
     or_errbuf_t     eb;
     size_t          toklen, n;
     or_err_t        rc;
@@ -59,11 +60,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         return 0;   /* too long for one datagram: refused before parsing */
     }
-    rc = or_v2_beacon_open(fk, token, toklen, &t, &opened, &eb);
+    rc = or_v2_beacon_open(&fk, 1, token, toklen, &t, &o, &eb);
+    if (size > OR_BEACON_PLAIN_MAX) {
+        /* over the plaintext bound: refused as such, never parsed */
+        if (rc != OR_ETOOBIG || eb.reason != OR_R_TOO_BIG || o.decrypted) {
+            abort();
+        }
+        return 0;
+    }
+    if (!o.decrypted || o.plainlen != size
+        || memcmp(o.plain, data, size) != 0)
+    {
+        abort();    /* what we sealed is what opens */
+    }
     if (rc != or_v2_beacon_parse((const char *) data, size, &parsed, &eb)) {
         abort();
     }
-    if (rc == OR_OK && !same(&opened, &parsed)) {
+    if (rc == OR_OK && !same(&o.beacon, &parsed)) {
         abort();
     }
     /* what we accept (with an endpoint, as ours) we send and read back */

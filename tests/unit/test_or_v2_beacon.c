@@ -10,15 +10,19 @@
 
 #define BEACON_TIME  1764000002
 
-static or_fernet_t  *def_key;
+static or_fernet_t  *def_key;     /* the public network's */
+static or_fernet_t  *priv_key;    /* beacon-b-private.token's network */
 
 static int
 setup(void **state)
 {
     const char  *p = "OpenRed-P2P-Discovery-2025";
+    const char  *q = "a private health network";
 
     (void) state;
-    return or_fernet_derive(p, strlen(p), &def_key, NULL) == OR_OK ? 0 : -1;
+    return or_fernet_derive(p, strlen(p), &def_key, NULL) == OR_OK
+           && or_fernet_derive(q, strlen(q), &priv_key, NULL) == OR_OK
+           ? 0 : -1;
 }
 
 static int
@@ -26,7 +30,25 @@ teardown(void **state)
 {
     (void) state;
     or_fernet_free(def_key);
+    or_fernet_free(priv_key);
     return 0;
+}
+
+/* with the public network's key alone: *b on OR_OK */
+static or_err_t
+open1(const char *tok, size_t len, const or_fernet_time_t *t,
+    or_v2_beacon_t *b, or_errbuf_t *eb)
+{
+    or_v2_opened_t  o;
+    or_err_t        rc;
+
+    rc = or_v2_beacon_open(&def_key, 1, tok, len, t, &o, eb);
+    if (rc == OR_OK) {
+        assert_int_equal(o.key, 0);
+        assert_int_equal(o.decrypted, 1);
+        *b = o.beacon;
+    }
+    return rc;
 }
 
 static void
@@ -40,7 +62,7 @@ test_or_v2_beacon_open_vector(void **state)
 
     (void) state;
     tok = or_test_read("beacon-a.token", &len);
-    assert_int_equal(or_v2_beacon_open(def_key, tok, len, &t, &b, &eb),
+    assert_int_equal(open1(tok, len, &t, &b, &eb),
                      OR_OK);
     assert_string_equal(b.fingerprint, "08aca75be7a88fef");
     assert_string_equal(b.sector, "tech");
@@ -52,16 +74,136 @@ test_or_v2_beacon_open_vector(void **state)
     assert_true(b.timestamp == 1764000002.25);
     assert_string_equal(b.zone_hash, "zone_616c143ac5188678");
     t.now = BEACON_TIME + 61;
-    assert_int_equal(or_v2_beacon_open(def_key, tok, len, &t, &b, &eb),
+    assert_int_equal(open1(tok, len, &t, &b, &eb),
                      OR_EAUTH);
     assert_int_equal(eb.reason, OR_R_EXPIRED);
     free(tok);
     tok = or_test_read("beacon-b-private.token", &len);
     t.now = BEACON_TIME;
-    assert_int_equal(or_v2_beacon_open(def_key, tok, len, &t, &b, &eb),
+    assert_int_equal(open1(tok, len, &t, &b, &eb),
                      OR_EAUTH);
     assert_int_equal(eb.reason, OR_R_HMAC);
     free(tok);
+}
+
+/* the second of two keys opens it: its index, the token's own time */
+static void
+test_or_v2_beacon_open_second_key(void **state)
+{
+    or_fernet_t *const  keys[2] = { priv_key, def_key };
+    or_fernet_time_t    t = { BEACON_TIME, 60, 60 };
+    or_v2_opened_t      o;
+    or_errbuf_t         eb;
+    char               *tok, *plain;
+    size_t              len, n;
+
+    (void) state;
+    tok = or_test_read("beacon-a.token", &len);
+    plain = or_test_read("beacon-a.plain.json", &n);
+    o.key = 9;
+    assert_int_equal(or_v2_beacon_open(keys, 2, tok, len, &t, &o, &eb),
+                     OR_OK);
+    assert_int_equal(o.key, 1);
+    assert_int_equal(o.decrypted, 1);
+    assert_int_equal(o.timestamp, BEACON_TIME);
+    assert_string_equal(o.beacon.fingerprint, "08aca75be7a88fef");
+    assert_int_equal(o.plainlen, n);
+    assert_memory_equal(o.plain, plain, n);
+    free(tok);
+    free(plain);
+    /* and the first, for the private network's token */
+    tok = or_test_read("beacon-b-private.token", &len);
+    assert_int_equal(or_v2_beacon_open(keys, 2, tok, len, &t, &o, &eb),
+                     OR_OK);
+    assert_int_equal(o.key, 0);
+    assert_string_equal(o.beacon.sector, "health");
+    free(tok);
+}
+
+/* no key fits: the HMAC refusal, nothing decrypted */
+static void
+test_or_v2_beacon_open_no_key_fits(void **state)
+{
+    or_fernet_t *const  keys[2] = { priv_key, def_key };
+    or_fernet_time_t    t = { BEACON_TIME, 60, 60 };
+    or_v2_opened_t      o;
+    or_errbuf_t         eb;
+    char               *tok;
+    size_t              len;
+
+    (void) state;
+    tok = or_test_read("beacon-a.token", &len);
+    assert_int_equal(or_v2_beacon_open(keys, 1, tok, len, &t, &o, &eb),
+                     OR_EAUTH);
+    assert_int_equal(eb.reason, OR_R_HMAC);
+    assert_string_equal(eb.msg, "wrong key or HMAC mismatch");
+    assert_int_equal(o.decrypted, 0);
+    free(tok);
+    tok = or_test_read("beacon-a-bad-hmac.token", &len);
+    assert_int_equal(or_v2_beacon_open(keys, 2, tok, len, &t, &o, &eb),
+                     OR_EAUTH);
+    assert_int_equal(eb.reason, OR_R_HMAC);
+    assert_int_equal(o.decrypted, 0);
+    free(tok);
+}
+
+static void
+test_or_v2_beacon_open_zero_keys(void **state)
+{
+    or_fernet_time_t  t = { BEACON_TIME, 60, 60 };
+    or_v2_opened_t    o;
+    or_errbuf_t       eb;
+    char             *tok;
+    size_t            len;
+
+    (void) state;
+    tok = or_test_read("beacon-a.token", &len);
+    o.decrypted = 1;
+    assert_int_equal(or_v2_beacon_open(&def_key, 0, tok, len, &t, &o, &eb),
+                     OR_EAUTH);
+    assert_int_equal(eb.reason, OR_R_HMAC);
+    assert_string_equal(eb.msg, "no key to open the token with");
+    assert_int_equal(o.decrypted, 0);
+    assert_int_equal(or_v2_beacon_open(NULL, 0, tok, len, &t, &o, NULL),
+                     OR_EAUTH);
+    free(tok);
+}
+
+/* The plaintext bound, OR_BEACON_PLAIN_MAX: at it, the token decrypts
+ * (and what is not a beacon is kept for a tool to show); one byte more is
+ * OR_R_TOO_BIG, the sender's fault, not a short buffer of ours. */
+static void
+test_or_v2_beacon_open_plain_bound(void **state)
+{
+    or_fernet_t *const  keys[2] = { priv_key, def_key };
+    or_fernet_time_t    t = { BEACON_TIME, 60, 60 };
+    static char         junk[OR_BEACON_PLAIN_MAX + 1];
+    char                tok[OR_BEACON_MAX + 1];
+    or_v2_opened_t      o;
+    or_errbuf_t         eb;
+    size_t              n, len;
+
+    (void) state;
+    memset(junk, 'x', sizeof(junk));
+    for (n = OR_BEACON_PLAIN_MAX - 1; n <= OR_BEACON_PLAIN_MAX + 1; n++) {
+        assert_int_equal(or_fernet_seal(def_key, junk, n, BEACON_TIME, tok,
+                                        sizeof(tok), &len, &eb), OR_OK);
+        assert_true(len <= OR_BEACON_MAX);
+        if (n <= OR_BEACON_PLAIN_MAX) {
+            assert_int_equal(or_v2_beacon_open(keys, 2, tok, len, &t, &o,
+                                               &eb), OR_EPROTO);
+            assert_int_equal(eb.reason, OR_R_JSON_MALFORMED);
+            assert_int_equal(o.decrypted, 1);
+            assert_int_equal(o.key, 1);
+            assert_int_equal(o.plainlen, n);
+            assert_memory_equal(o.plain, junk, n);
+        } else {
+            assert_int_equal(or_v2_beacon_open(keys, 2, tok, len, &t, &o,
+                                               &eb), OR_ETOOBIG);
+            assert_int_equal(eb.reason, OR_R_TOO_BIG);
+            assert_int_equal(o.decrypted, 0);
+        }
+    }
 }
 
 /* parse a vector plaintext, build it again: the same bytes */
@@ -110,7 +252,7 @@ test_or_v2_beacon_seal_roundtrip(void **state)
     b.timestamp = 2000000000.5;
     assert_int_equal(or_v2_beacon_seal(def_key, &b, 2000000000, tok,
                                        sizeof(tok), &n, NULL), OR_OK);
-    assert_int_equal(or_v2_beacon_open(def_key, tok, n, &t, &back, NULL),
+    assert_int_equal(open1(tok, n, &t, &back, NULL),
                      OR_OK);
     assert_memory_equal(&back, &b, sizeof(b));
 }
@@ -365,6 +507,10 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_or_v2_beacon_open_vector),
+        cmocka_unit_test(test_or_v2_beacon_open_second_key),
+        cmocka_unit_test(test_or_v2_beacon_open_no_key_fits),
+        cmocka_unit_test(test_or_v2_beacon_open_zero_keys),
+        cmocka_unit_test(test_or_v2_beacon_open_plain_bound),
         cmocka_unit_test(test_or_v2_beacon_build_layout),
         cmocka_unit_test(test_or_v2_beacon_seal_roundtrip),
         cmocka_unit_test(test_or_v2_beacon_build_refusals),

@@ -356,7 +356,7 @@ test_or_v2_response_check_refusals(void **state)
     js = "{\"error\": \"bad\\nthing\\u00e9\"}";
     assert_int_equal(or_v2_response_check(js, strlen(js), &s, T_RESP,
                                           WINDOW, &resp, &eb), OR_EAUTH);
-    assert_string_equal(eb.msg, "peer refused: bad?thing??");
+    assert_string_equal(eb.msg, "peer refused: bad\\x0athing\xc3\xa9");
     js = "{\"error\": 5}";
     assert_int_equal(or_v2_response_check(js, strlen(js), &s, T_RESP,
                                           WINDOW, &resp, &eb), OR_EAUTH);

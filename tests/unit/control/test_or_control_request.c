@@ -10,6 +10,9 @@
 
 #include "or_control_request.h"
 #include "or_limits.h"
+/* openredctl's own bounds: it cannot include or_limits.h, so its header
+ * is checked against the daemon's here, where both are visible */
+#include "../../../src/ctl/or_ctl.h"
 
 static or_err_t
 parse(const char *line, const char **command, char *err)
@@ -87,6 +90,16 @@ test_or_control_request_parse_bounds(void **state)
     free(big);
 }
 
+/* openredctl sends no line the daemon would refuse for its length, and
+ * reads whole every reply the daemon may send */
+static void
+test_or_control_bounds_fit_openredctl(void **state)
+{
+    (void) state;
+    assert_true(OR_CTL_LINE_MAX <= OR_CONTROL_LINE_MAX);
+    assert_true(OR_CTL_REPLY_MAX >= OR_CONTROL_REPLY_MAX);
+}
+
 int
 main(void)
 {
@@ -94,6 +107,7 @@ main(void)
         cmocka_unit_test(test_or_control_request_parse_status),
         cmocka_unit_test(test_or_control_request_parse_refusals),
         cmocka_unit_test(test_or_control_request_parse_bounds),
+        cmocka_unit_test(test_or_control_bounds_fit_openredctl),
     };
 
     return cmocka_run_group_tests_name("or_control_request", tests, NULL, NULL);

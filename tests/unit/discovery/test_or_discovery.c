@@ -1,8 +1,9 @@
 /*
- * Unit tests for or_discovery.c: a datagram opened with several keys (the
- * right one found whatever its place, HMAC refusal when none fits), the
- * original's vector beacon at its own time and refused later as expired,
- * junk refused before any key, and the small helpers.
+ * Unit tests for or_discovery.c and the daemon's use of or_v2_beacon_open:
+ * a datagram opened with the keys or_discovery_key derives (the right one
+ * found whatever its place, HMAC refusal when none fits), the original's
+ * vector beacon at its own time and refused later as expired, junk refused
+ * before any key, and the small helpers.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,15 +53,19 @@ open_at(const char *dgram, size_t len, size_t nkeys, int64_t now,
     int64_t ttl, or_v2_beacon_t *b, size_t *k, or_errbuf_t *eb)
 {
     or_fernet_time_t  t = { now, ttl, 60 };
-    unsigned char     plain[OR_BEACON_PLAIN_MAX];
-    int64_t           ts;
+    or_v2_opened_t    o;
+    or_err_t          rc;
 
-    return or_discovery_open(keys + 2 - nkeys, nkeys, dgram, len, &t, plain,
-                             b, k, &ts, eb);
+    rc = or_v2_beacon_open(keys + 2 - nkeys, nkeys, dgram, len, &t, &o, eb);
+    if (rc == OR_OK) {
+        *b = o.beacon;
+        *k = o.key;
+    }
+    return rc;
 }
 
 static void
-test_or_discovery_open_vector_second_key(void **state)
+test_or_v2_beacon_open_disc_vector_second_key(void **state)
 {
     size_t          len, k = 9;
     char           *tok = or_test_read("beacon-a.token", &len);
@@ -79,7 +84,7 @@ test_or_discovery_open_vector_second_key(void **state)
 }
 
 static void
-test_or_discovery_open_vector_later_expired(void **state)
+test_or_v2_beacon_open_disc_vector_later_expired(void **state)
 {
     size_t          len, k;
     char           *tok = or_test_read("beacon-a.token", &len);
@@ -98,7 +103,7 @@ test_or_discovery_open_vector_later_expired(void **state)
 }
 
 static void
-test_or_discovery_open_private_first_key(void **state)
+test_or_v2_beacon_open_disc_private_first_key(void **state)
 {
     size_t          len, k = 9;
     char           *tok = or_test_read("beacon-b-private.token", &len);
@@ -118,7 +123,7 @@ test_or_discovery_open_private_first_key(void **state)
 }
 
 static void
-test_or_discovery_open_bad_hmac_refused(void **state)
+test_or_v2_beacon_open_disc_bad_hmac_refused(void **state)
 {
     size_t          len, k;
     char           *tok = or_test_read("beacon-a-bad-hmac.token", &len);
@@ -133,7 +138,7 @@ test_or_discovery_open_bad_hmac_refused(void **state)
 }
 
 static void
-test_or_discovery_open_junk_refused(void **state)
+test_or_v2_beacon_open_disc_junk_refused(void **state)
 {
     static const char *junk[] = { "", "x", "not a token at all",
                                   "gAAAAA==", "\x80\x00\xff" };
@@ -149,7 +154,7 @@ test_or_discovery_open_junk_refused(void **state)
 }
 
 static void
-test_or_discovery_open_sealed_now(void **state)
+test_or_v2_beacon_open_disc_sealed_now(void **state)
 {
     or_v2_beacon_t  in, out;
     char            tok[OR_BEACON_MAX];
@@ -199,30 +204,18 @@ test_or_discovery_jitter_ms_within_ten_percent(void **state)
     }
 }
 
-static void
-test_or_discovery_printable_masks(void **state)
-{
-    char out[8];
-
-    assert_string_equal(or_discovery_printable("a\nb\"c", out, sizeof(out)),
-                        "a?b?c");
-    assert_string_equal(or_discovery_printable("0123456789", out,
-                                               sizeof(out)), "0123456");
-}
-
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_or_discovery_open_vector_second_key),
-        cmocka_unit_test(test_or_discovery_open_vector_later_expired),
-        cmocka_unit_test(test_or_discovery_open_private_first_key),
-        cmocka_unit_test(test_or_discovery_open_bad_hmac_refused),
-        cmocka_unit_test(test_or_discovery_open_junk_refused),
-        cmocka_unit_test(test_or_discovery_open_sealed_now),
+        cmocka_unit_test(test_or_v2_beacon_open_disc_vector_second_key),
+        cmocka_unit_test(test_or_v2_beacon_open_disc_vector_later_expired),
+        cmocka_unit_test(test_or_v2_beacon_open_disc_private_first_key),
+        cmocka_unit_test(test_or_v2_beacon_open_disc_bad_hmac_refused),
+        cmocka_unit_test(test_or_v2_beacon_open_disc_junk_refused),
+        cmocka_unit_test(test_or_v2_beacon_open_disc_sealed_now),
         cmocka_unit_test(test_or_discovery_key_reuses_old),
         cmocka_unit_test(test_or_discovery_jitter_ms_within_ten_percent),
-        cmocka_unit_test(test_or_discovery_printable_masks),
     };
 
     alarm(30);
