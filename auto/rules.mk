@@ -87,11 +87,21 @@ objs/libopenred.so: objs/$(SO_REAL)
 	$(Q)ln -sf $(SO_REAL) objs/$(SO_NAME)
 	$(Q)ln -sf $(SO_NAME) $@
 
-objs/openred: objs/src/core/openred.o $(CORE_OBJS) objs/libopenred.a
+# --with-shared-lib (packages): the binaries need libopenred.so.0 at run
+# time. Its exported API comes from the .so; the archive after it supplies
+# only the library-internal helpers the daemon also calls (or_json_load),
+# which the version script keeps out of the .so.
+ifeq ($(OR_SHARED_LIB),YES)
+BIN_LIBOPENRED = objs/libopenred.so objs/libopenred.a
+else
+BIN_LIBOPENRED = objs/libopenred.a
+endif
+
+objs/openred: objs/src/core/openred.o $(CORE_OBJS) $(BIN_LIBOPENRED)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-objs/openredctl: $(CTL_OBJS) $(CORE_OBJS) objs/libopenred.a
+objs/openredctl: $(CTL_OBJS) $(CORE_OBJS) $(BIN_LIBOPENRED)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

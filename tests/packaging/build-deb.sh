@@ -78,7 +78,9 @@ for deb in "$tmp"/*.deb; do
 done
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 for f in usr/sbin/openred etc/openred/openred.conf etc/logrotate.d/openred \
-         lib/systemd/system/openred.service \
+         lib/systemd/system/openred.service usr/lib/tmpfiles.d/openred.conf \
+         usr/share/doc/openred/examples/openred.conf \
+         usr/share/doc/openred/README.Debian \
          usr/share/man/man8/openred.8.gz usr/share/man/man5/openred.conf.5.gz \
          usr/share/man/man1/openredctl.1.gz \
          usr/lib/$multiarch/libopenred.so.0.1.0 \
@@ -89,6 +91,27 @@ done
 [ -L "$dest/usr/lib/$multiarch/libopenred.so.0" ] || fail "no soname link"
 [ -L "$dest/usr/lib/$multiarch/libopenred.so" ] || fail "no dev link"
 tests/packaging/symbols.sh "$dest/usr/lib/$multiarch/libopenred.so.0.1.0"
+# the extracted binaries find the extracted libopenred.so.0
+export LD_LIBRARY_PATH=$dest/usr/lib/$multiarch
+
+step "openred links libopenred0 and depends on it"
+readelf -d "$dest/usr/sbin/openred" | grep -q 'NEEDED.*\[libopenred\.so\.0\]' \
+    || fail "usr/sbin/openred is not linked to libopenred.so.0"
+depends=$(dpkg-deb -f "$tmp"/openred_*.deb Depends)
+echo "   Depends: $depends"
+echo "$depends" | grep -q 'libopenred0 (>= ' \
+    || fail "openred does not depend on libopenred0"
+
+step "tmpfiles.d makes the directories the daemon needs"
+tmpf=$dest/usr/lib/tmpfiles.d/openred.conf
+for want in 'd /run/openred 0755 root root -' \
+            'd /var/log/openred 0750 root adm -' \
+            'd /var/lib/openred 0700 openred openred -'; do
+    grep -qxF "$want" "$tmpf" || fail "$tmpf lacks: $want"
+done
+cmp -s conf/openred.conf "$dest/usr/share/doc/openred/examples/openred.conf" \
+    || fail "the example config is not conf/openred.conf"
+echo "   ok"
 
 step "systemd-analyze verify openred.service"
 if command -v systemd-analyze > /dev/null; then
@@ -111,11 +134,17 @@ conf=$dest/etc/openred/openred.conf
 for want in 'pid = "/run/openred/openred.pid";' 'user = "openred";' \
             'path = "/var/log/openred/error.log";' \
             'socket = "/run/openred/control.sock";' \
-            'key = "/var/lib/openred/tech_node.pem";'; do
+            'key = "/var/lib/openred/node.pem";' \
+            'auto_connect = false;'; do
     grep -qF "$want" "$tmp/effective.conf" \
         || fail "the effective config lacks: $want"
 done
 echo "   the effective paths are the Debian ones"
+# one node, never dialling strangers (README.Debian)
+[ "$(grep -c '^    id = ' "$tmp/effective.conf")" = 1 ] \
+    || fail "the shipped config has more than one node"
+grep -q 'auto_connect = true' "$tmp/effective.conf" \
+    && fail "the shipped config auto-connects"
 
 step "run the extracted daemon in a network namespace"
 # The process model is in once the master loop is (it waits in
@@ -141,11 +170,12 @@ chmod 700 "$run/state"
 sed -e "s|^# pid = .*|pid = \"$run/openred.pid\";|" \
     -e "s|^  # path = .*|  path = \"$run/log/error.log\";|" \
     -e "s|^  # socket = .*|  socket = \"$run/control.sock\";|" \
-    -e "s|^    # key = .*|    key = \"$run/state/tech_node.pem\";|" \
-    -e "s|^    id = \"health_node\";|&  key = \"$run/state/health_node.pem\";|" \
+    -e "s|^    # key = .*|    key = \"$run/state/node.pem\";|" \
     "$conf" > "$run/openred.conf"
-grep -q "$run/state/health_node.pem" "$run/openred.conf" \
-    || fail "could not move the paths of the shipped config"
+for f in openred.pid log/error.log control.sock state/node.pem; do
+    grep -q "\"$run/$f\"" "$run/openred.conf" \
+        || fail "could not move $f of the shipped config"
+done
 
 ns=openred-pkg-$$
 ip netns add "$ns"
