@@ -121,6 +121,10 @@ if command -v systemd-analyze > /dev/null; then
         "$dest/lib/systemd/system/openred.service" > "$tmp/openred.service"
     MANPATH=$dest/usr/share/man systemd-analyze verify "$tmp/openred.service" \
         || fail "systemd-analyze verify"
+    grep -qx 'Type=notify' "$tmp/openred.service" \
+        || fail "the unit is not Type=notify"
+    readelf -d "$dest/usr/sbin/openred" | grep -q 'NEEDED.*libsystemd' \
+        || fail "usr/sbin/openred has no sd_notify (libsystemd)"
     echo "   ok"
 else
     echo "   skipped: no systemd-analyze"
