@@ -81,6 +81,9 @@ for f in usr/sbin/openred etc/openred/openred.conf etc/logrotate.d/openred \
          lib/systemd/system/openred.service usr/lib/tmpfiles.d/openred.conf \
          usr/share/doc/openred/examples/openred.conf \
          usr/share/doc/openred/README.Debian \
+         usr/share/bash-completion/completions/openred \
+         usr/share/bash-completion/completions/openredctl \
+         etc/ufw/applications.d/openred usr/lib/firewalld/services/openred.xml \
          usr/share/man/man8/openred.8.gz usr/share/man/man5/openred.conf.5.gz \
          usr/share/man/man1/openredctl.1.gz \
          usr/lib/$multiarch/libopenred.so.0.1.0 \
@@ -112,6 +115,13 @@ done
 cmp -s conf/openred.conf "$dest/usr/share/doc/openred/examples/openred.conf" \
     || fail "the example config is not conf/openred.conf"
 echo "   ok"
+
+step "bash completion and firewall profiles, as packaged"
+tests/packaging/completion.sh "$dest/usr/share/bash-completion/completions" \
+    "$dest/usr/sbin" "$dest/usr/bin" | sed 's/^/   /'
+tests/packaging/firewall.sh "$dest/etc/ufw/applications.d/openred" \
+    "$dest/usr/lib/firewalld/services/openred.xml" \
+    "$dest/etc/openred/openred.conf" | sed 's/^/   /'
 
 step "systemd-analyze verify openred.service"
 if command -v systemd-analyze > /dev/null; then
