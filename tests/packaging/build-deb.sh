@@ -176,18 +176,33 @@ if ! command -v ip > /dev/null; then
     exit 0
 fi
 
-# The shipped config, with its runtime paths moved into $tmp/run so that
-# nothing is written to the host's /run, /var/lib or /var/log.
-run=$tmp/run
-mkdir -p "$run/state" "$run/log"
-chmod 700 "$run/state"
+# The shipped config, with its runtime paths moved under $sys, a scratch
+# root whose directories only the packaged tmpfiles.d entry makes (as
+# postinst does): nothing is written to the host's /run, /var/lib or
+# /var/log, and no mkdir here stands in for a missing directory.
+sys=$tmp/sys
+mkdir -p "$sys/etc"
+printf 'root:x:0:0::/root:/bin/sh\nopenred:x:900:900::/var/lib/openred:/usr/sbin/nologin\n' \
+    > "$sys/etc/passwd"
+printf 'root:x:0:\nadm:x:4:\nopenred:x:900:\n' > "$sys/etc/group"
+systemd-tmpfiles --create --root="$sys" "$tmpf" \
+    || fail "systemd-tmpfiles --create $tmpf"
+for want in "run/openred 755 0 0" "var/log/openred 750 0 4" \
+            "var/lib/openred 700 900 900"; do
+    set -- $want
+    [ "$(stat -c '%a %u %g' "$sys/$1")" = "$2 $3 $4" ] \
+        || fail "tmpfiles made $1 as $(stat -c '%a %u %g' "$sys/$1"), not $2 $3 $4"
+done
+echo "   systemd-tmpfiles made /run/openred, /var/log/openred, /var/lib/openred"
+run=$sys/run/openred
 sed -e "s|^# pid = .*|pid = \"$run/openred.pid\";|" \
-    -e "s|^  # path = .*|  path = \"$run/log/error.log\";|" \
+    -e "s|^  # path = .*|  path = \"$sys/var/log/openred/error.log\";|" \
     -e "s|^  # socket = .*|  socket = \"$run/control.sock\";|" \
-    -e "s|^    # key = .*|    key = \"$run/state/node.pem\";|" \
-    "$conf" > "$run/openred.conf"
-for f in openred.pid log/error.log control.sock state/node.pem; do
-    grep -q "\"$run/$f\"" "$run/openred.conf" \
+    -e "s|^    # key = .*|    key = \"$sys/var/lib/openred/node.pem\";|" \
+    "$conf" > "$tmp/openred.conf"
+for f in run/openred/openred.pid var/log/openred/error.log \
+         run/openred/control.sock var/lib/openred/node.pem; do
+    grep -q "\"$sys/$f\"" "$tmp/openred.conf" \
         || fail "could not move $f of the shipped config"
 done
 
@@ -197,13 +212,13 @@ ip -n "$ns" link set lo up
 ip -n "$ns" link set lo multicast on
 ip -n "$ns" route add 224.0.0.0/4 dev lo 2>/dev/null || true
 # no openred user on a build machine: the workers keep root here
-ip netns exec "$ns" "$dest/usr/sbin/openred" -c "$run/openred.conf" \
+ip netns exec "$ns" "$dest/usr/sbin/openred" -c "$tmp/openred.conf" \
     -g 'user = "";' || fail "the extracted daemon did not start"
 i=0
 while [ ! -s "$run/openred.pid" ] && [ $i -lt 50 ]; do
     sleep 0.2; i=$((i + 1))
 done
-[ -s "$run/openred.pid" ] || fail "no pid file after 10 s ($run/log)"
+[ -s "$run/openred.pid" ] || fail "no pid file after 10 s ($sys/var/log/openred)"
 pid=$(cat "$run/openred.pid")
 kill -0 "$pid" || fail "the master ($pid) is not running"
 echo "   master $pid running"
