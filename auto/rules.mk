@@ -103,12 +103,22 @@ objs/libopenred.so: objs/$(SO_REAL)
 	$(Q)ln -sf $(SO_REAL) objs/$(SO_NAME)
 	$(Q)ln -sf $(SO_NAME) $@
 
-objs/openred: objs/src/core/openred.o $(CORE_OBJS) objs/libopenred.a
+# --with-shared-lib (packages): the binaries need libopenred.so.0 at run
+# time. Its exported API comes from the .so; the archive after it supplies
+# only the library-internal helpers the daemon also calls (or_json_load),
+# which the version script keeps out of the .so.
+ifeq ($(OR_SHARED_LIB),YES)
+BIN_LIBOPENRED = objs/libopenred.so objs/libopenred.a
+else
+BIN_LIBOPENRED = objs/libopenred.a
+endif
+
+objs/openred: objs/src/core/openred.o $(CORE_OBJS) $(BIN_LIBOPENRED)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # libopenred and src/ctl only: no daemon code, no PCRE2 (CI checks nm/ldd)
-objs/openredctl: $(CTL_OBJS) objs/libopenred.a
+objs/openredctl: $(CTL_OBJS) $(BIN_LIBOPENRED)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
 

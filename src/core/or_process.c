@@ -23,6 +23,7 @@
 #include "or_listen.h"
 #include "or_log.h"
 #include "or_module.h"
+#include "or_notify.h"
 #include "or_pid.h"
 #include "or_shm.h"
 #include "or_status.h"
@@ -549,6 +550,7 @@ stop(master_t *m, int signo)
     if (signo == SIGQUIT) {
         secs += (unsigned) or_core_main(m->cycle)->worker_shutdown_timeout;
     }
+    or_notify_stopping();
     or_log_error(m->cycle->log, OR_LOG_NOTICE, 0, "%s, stopping %zu "
                  "workers", signo == SIGQUIT ? "graceful shutdown"
                  : "fast shutdown", live_workers(m));
@@ -614,7 +616,9 @@ master_loop(master_t *m, const sigset_t *wait_mask)
         if (or_sig_reload) {
             or_sig_reload = 0;
             if (!m->stopping) {
+                or_notify_reloading();
                 reload(m);
+                or_notify_ready(0);
             }
         }
         if (m->stopping && live_workers(m) == 0) {
@@ -661,6 +665,8 @@ or_process_master(or_cycle_t *cycle)
     or_log_error(cycle->log, OR_LOG_NOTICE, 0, "openred/%s started, "
                  "master process %d", OR_VERSION, (int) m.pid);
     spawn_workers(&m);
+    /* the sockets were opened by cycle_init(), before the workers */
+    or_notify_ready(or_core_main(cycle)->daemon ? m.pid : 0);
     master_loop(&m, &wait_mask);
 
     or_log_error(m.cycle->log, OR_LOG_NOTICE, 0, "exit");

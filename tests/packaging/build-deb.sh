@@ -78,7 +78,12 @@ for deb in "$tmp"/*.deb; do
 done
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 for f in usr/sbin/openred etc/openred/openred.conf etc/logrotate.d/openred \
-         lib/systemd/system/openred.service \
+         lib/systemd/system/openred.service usr/lib/tmpfiles.d/openred.conf \
+         usr/share/doc/openred/examples/openred.conf \
+         usr/share/doc/openred/README.Debian \
+         usr/share/bash-completion/completions/openred \
+         usr/share/bash-completion/completions/openredctl \
+         etc/ufw/applications.d/openred usr/lib/firewalld/services/openred.xml \
          usr/share/man/man8/openred.8.gz usr/share/man/man5/openred.conf.5.gz \
          usr/share/man/man1/openredctl.1.gz \
          usr/lib/$multiarch/libopenred.so.0.1.0 \
@@ -89,6 +94,34 @@ done
 [ -L "$dest/usr/lib/$multiarch/libopenred.so.0" ] || fail "no soname link"
 [ -L "$dest/usr/lib/$multiarch/libopenred.so" ] || fail "no dev link"
 tests/packaging/symbols.sh "$dest/usr/lib/$multiarch/libopenred.so.0.1.0"
+# the extracted binaries find the extracted libopenred.so.0
+export LD_LIBRARY_PATH=$dest/usr/lib/$multiarch
+
+step "openred links libopenred0 and depends on it"
+readelf -d "$dest/usr/sbin/openred" | grep -q 'NEEDED.*\[libopenred\.so\.0\]' \
+    || fail "usr/sbin/openred is not linked to libopenred.so.0"
+depends=$(dpkg-deb -f "$tmp"/openred_*.deb Depends)
+echo "   Depends: $depends"
+echo "$depends" | grep -q 'libopenred0 (>= ' \
+    || fail "openred does not depend on libopenred0"
+
+step "tmpfiles.d makes the directories the daemon needs"
+tmpf=$dest/usr/lib/tmpfiles.d/openred.conf
+for want in 'd /run/openred 0755 root root -' \
+            'd /var/log/openred 0750 root adm -' \
+            'd /var/lib/openred 0700 openred openred -'; do
+    grep -qxF "$want" "$tmpf" || fail "$tmpf lacks: $want"
+done
+cmp -s conf/openred.conf "$dest/usr/share/doc/openred/examples/openred.conf" \
+    || fail "the example config is not conf/openred.conf"
+echo "   ok"
+
+step "bash completion and firewall profiles, as packaged"
+tests/packaging/completion.sh "$dest/usr/share/bash-completion/completions" \
+    "$dest/usr/sbin" "$dest/usr/bin" | sed 's/^/   /'
+tests/packaging/firewall.sh "$dest/etc/ufw/applications.d/openred" \
+    "$dest/usr/lib/firewalld/services/openred.xml" \
+    "$dest/etc/openred/openred.conf" | sed 's/^/   /'
 
 step "systemd-analyze verify openred.service"
 if command -v systemd-analyze > /dev/null; then
@@ -98,6 +131,10 @@ if command -v systemd-analyze > /dev/null; then
         "$dest/lib/systemd/system/openred.service" > "$tmp/openred.service"
     MANPATH=$dest/usr/share/man systemd-analyze verify "$tmp/openred.service" \
         || fail "systemd-analyze verify"
+    grep -qx 'Type=notify' "$tmp/openred.service" \
+        || fail "the unit is not Type=notify"
+    readelf -d "$dest/usr/sbin/openred" | grep -q 'NEEDED.*libsystemd' \
+        || fail "usr/sbin/openred has no sd_notify (libsystemd)"
     echo "   ok"
 else
     echo "   skipped: no systemd-analyze"
@@ -111,11 +148,17 @@ conf=$dest/etc/openred/openred.conf
 for want in 'pid = "/run/openred/openred.pid";' 'user = "openred";' \
             'path = "/var/log/openred/error.log";' \
             'socket = "/run/openred/control.sock";' \
-            'key = "/var/lib/openred/tech_node.pem";'; do
+            'key = "/var/lib/openred/node.pem";' \
+            'auto_connect = false;'; do
     grep -qF "$want" "$tmp/effective.conf" \
         || fail "the effective config lacks: $want"
 done
 echo "   the effective paths are the Debian ones"
+# one node, never dialling strangers (README.Debian)
+[ "$(grep -c '^    id = ' "$tmp/effective.conf")" = 1 ] \
+    || fail "the shipped config has more than one node"
+grep -q 'auto_connect = true' "$tmp/effective.conf" \
+    && fail "the shipped config auto-connects"
 
 step "run the extracted daemon in a network namespace"
 # The process model is in once the master loop is (it waits in
@@ -133,19 +176,35 @@ if ! command -v ip > /dev/null; then
     exit 0
 fi
 
-# The shipped config, with its runtime paths moved into $tmp/run so that
-# nothing is written to the host's /run, /var/lib or /var/log.
-run=$tmp/run
-mkdir -p "$run/state" "$run/log"
-chmod 700 "$run/state"
+# The shipped config, with its runtime paths moved under $sys, a scratch
+# root whose directories only the packaged tmpfiles.d entry makes (as
+# postinst does): nothing is written to the host's /run, /var/lib or
+# /var/log, and no mkdir here stands in for a missing directory.
+sys=$tmp/sys
+mkdir -p "$sys/etc"
+printf 'root:x:0:0::/root:/bin/sh\nopenred:x:900:900::/var/lib/openred:/usr/sbin/nologin\n' \
+    > "$sys/etc/passwd"
+printf 'root:x:0:\nadm:x:4:\nopenred:x:900:\n' > "$sys/etc/group"
+systemd-tmpfiles --create --root="$sys" "$tmpf" \
+    || fail "systemd-tmpfiles --create $tmpf"
+for want in "run/openred 755 0 0" "var/log/openred 750 0 4" \
+            "var/lib/openred 700 900 900"; do
+    set -- $want
+    [ "$(stat -c '%a %u %g' "$sys/$1")" = "$2 $3 $4" ] \
+        || fail "tmpfiles made $1 as $(stat -c '%a %u %g' "$sys/$1"), not $2 $3 $4"
+done
+echo "   systemd-tmpfiles made /run/openred, /var/log/openred, /var/lib/openred"
+run=$sys/run/openred
 sed -e "s|^# pid = .*|pid = \"$run/openred.pid\";|" \
-    -e "s|^  # path = .*|  path = \"$run/log/error.log\";|" \
+    -e "s|^  # path = .*|  path = \"$sys/var/log/openred/error.log\";|" \
     -e "s|^  # socket = .*|  socket = \"$run/control.sock\";|" \
-    -e "s|^    # key = .*|    key = \"$run/state/tech_node.pem\";|" \
-    -e "s|^    id = \"health_node\";|&  key = \"$run/state/health_node.pem\";|" \
-    "$conf" > "$run/openred.conf"
-grep -q "$run/state/health_node.pem" "$run/openred.conf" \
-    || fail "could not move the paths of the shipped config"
+    -e "s|^    # key = .*|    key = \"$sys/var/lib/openred/node.pem\";|" \
+    "$conf" > "$tmp/openred.conf"
+for f in run/openred/openred.pid var/log/openred/error.log \
+         run/openred/control.sock var/lib/openred/node.pem; do
+    grep -q "\"$sys/$f\"" "$tmp/openred.conf" \
+        || fail "could not move $f of the shipped config"
+done
 
 ns=openred-pkg-$$
 ip netns add "$ns"
@@ -153,13 +212,13 @@ ip -n "$ns" link set lo up
 ip -n "$ns" link set lo multicast on
 ip -n "$ns" route add 224.0.0.0/4 dev lo 2>/dev/null || true
 # no openred user on a build machine: the workers keep root here
-ip netns exec "$ns" "$dest/usr/sbin/openred" -c "$run/openred.conf" \
+ip netns exec "$ns" "$dest/usr/sbin/openred" -c "$tmp/openred.conf" \
     -g 'user = "";' || fail "the extracted daemon did not start"
 i=0
 while [ ! -s "$run/openred.pid" ] && [ $i -lt 50 ]; do
     sleep 0.2; i=$((i + 1))
 done
-[ -s "$run/openred.pid" ] || fail "no pid file after 10 s ($run/log)"
+[ -s "$run/openred.pid" ] || fail "no pid file after 10 s ($sys/var/log/openred)"
 pid=$(cat "$run/openred.pid")
 kill -0 "$pid" || fail "the master ($pid) is not running"
 echo "   master $pid running"
