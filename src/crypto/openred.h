@@ -59,6 +59,7 @@ typedef enum {
     OR_R_WRONG_PEER,        /* response source is not who we dialled */
     OR_R_LINK_MISMATCH,     /* mutual_link differs from ours */
     OR_R_PEER_ERROR,        /* the peer answered {"error": ...} */
+    OR_R_SIG_LENGTH,        /* signature is not exactly the key's size */
     OR_R_LAST
 } or_reason_t;
 
@@ -108,7 +109,11 @@ or_err_t or_pubkey_import(const char *pem, size_t len, or_pubkey_t **out,
 void or_pubkey_free(or_pubkey_t *pk);
 const char *or_pubkey_fingerprint(const or_pubkey_t *pk);
 const char *or_pubkey_pem(const or_pubkey_t *pk, size_t *len);
-/* OR_OK, or OR_EAUTH with OR_R_BAD_SIGNATURE */
+/*
+ * OR_OK, or OR_EAUTH with OR_R_BAD_SIGNATURE, or with OR_R_SIG_LENGTH for
+ * a signature that is not exactly the key's size (OpenSSL would verify one
+ * with its leading zero bytes removed: another encoding of the same one).
+ */
 or_err_t or_verify(const or_pubkey_t *pk, const void *data, size_t len,
     const unsigned char *sig, size_t siglen, or_errbuf_t *eb) OR_WUR;
 

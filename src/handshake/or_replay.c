@@ -8,25 +8,37 @@
 
 #include <string.h>
 
-/* FNV-1a over the whole signature: the slot, not a secret. */
-static uint64_t
-replay_hash(const unsigned char *sig, size_t len)
-{
-    uint64_t h = 1469598103934665603ULL;
+#include <openssl/evp.h>
 
-    for (size_t i = 0; i < len; i++) {
-        h ^= sig[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
+#include "openred.h"
 
-static void
+/*
+ * The key is SHA-256 of the signature as an integer: left-padded with
+ * zeros to OR_SIG_MAX, so that no re-encoding of one signature (leading
+ * zeros removed or added) is a different key (issue 16).
+ */
+static int
 replay_key(const unsigned char *sig, size_t len,
     unsigned char key[OR_REPLAY_KEY_LEN])
 {
-    memset(key, 0, OR_REPLAY_KEY_LEN);
-    memcpy(key, sig, len < OR_REPLAY_KEY_LEN ? len : OR_REPLAY_KEY_LEN);
+    unsigned char  padded[OR_SIG_MAX];
+
+    if (len > OR_SIG_MAX) {
+        return 0;
+    }
+    memset(padded, 0, OR_SIG_MAX - len);
+    memcpy(padded + OR_SIG_MAX - len, sig, len);
+    return EVP_Digest(padded, sizeof(padded), key, NULL, EVP_sha256(), NULL);
+}
+
+/* the first slot looked at: from the key, so it is canonical too */
+static uint64_t
+replay_hash(const unsigned char key[OR_REPLAY_KEY_LEN])
+{
+    uint64_t  h;
+
+    memcpy(&h, key, sizeof(h));
+    return h;
 }
 
 or_err_t
@@ -34,13 +46,13 @@ or_replay_check_add(or_replay_t *rc, const unsigned char *sig, size_t siglen,
     int64_t ts, int64_t now, int64_t window)
 {
     unsigned char     key[OR_REPLAY_KEY_LEN];
-    uint64_t          h = replay_hash(sig, siglen);
+    uint64_t          h;
     or_replay_slot_t *free_slot = NULL, *oldest = NULL, *s;
 
-    if (ts <= rc->floor) {
+    if (ts <= rc->floor || !replay_key(sig, siglen, key)) {
         return OR_EAUTH;
     }
-    replay_key(sig, siglen, key);
+    h = replay_hash(key);
     for (size_t i = 0; i < OR_REPLAY_PROBE; i++) {
         s = &rc->slots[(h + i) % OR_REPLAY_SLOTS];
         if (s->expires <= now) {

@@ -13,7 +13,7 @@
 #include "or_err.h"
 #include "or_limits.h"
 
-#define OR_REPLAY_KEY_LEN  32   /* bytes of a signature kept to compare */
+#define OR_REPLAY_KEY_LEN  32   /* SHA-256 of the padded signature */
 #define OR_REPLAY_ZONE     "replay"
 
 typedef struct {

@@ -48,6 +48,29 @@ test_or_replay_check_add_second_time_refused(void **state)
     free(rc);
 }
 
+/* issue 16: one signature with its leading zero removed or one added is
+ * the same integer: the same key, refused as a replay */
+static void
+test_or_replay_check_add_reencoding_refused(void **state)
+{
+    or_replay_t   *rc = cache_new();
+    unsigned char  sig[258];
+
+    (void) state;
+    memset(sig, 0, sizeof(sig));
+    sig_of(9, sig + 2);
+    sig[2] = 0x00;          /* sig + 2: 256 bytes starting with 0x00 */
+    assert_int_equal(or_replay_check_add(rc, sig + 2, 256, 1000, 1000, 300),
+                     OR_OK);
+    assert_int_equal(or_replay_check_add(rc, sig + 3, 255, 1000, 1000, 300),
+                     OR_EAUTH);
+    assert_int_equal(or_replay_check_add(rc, sig + 1, 257, 1000, 1000, 300),
+                     OR_EAUTH);
+    assert_int_equal(or_replay_check_add(rc, sig, 258, 1000, 1000, 300),
+                     OR_EAUTH);
+    free(rc);
+}
+
 static void
 test_or_replay_check_add_forgets_after_window(void **state)
 {
@@ -96,6 +119,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_or_replay_check_add_second_time_refused),
+        cmocka_unit_test(test_or_replay_check_add_reencoding_refused),
         cmocka_unit_test(test_or_replay_check_add_forgets_after_window),
         cmocka_unit_test(test_or_replay_check_add_full_raises_floor),
     };
