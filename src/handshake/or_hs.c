@@ -341,6 +341,7 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     or_v2_request_t  req;
     or_errbuf_t      eb;
     char             out[OR_HANDSHAKE_MAX], full[160];
+    unsigned char    key[OR_REPLAY_KEY_LEN];
     size_t           outlen;
     int64_t          now = (int64_t) time(NULL);
     or_err_t         rc;
@@ -357,14 +358,19 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_v2_request_clear(&req);
         return -1;
     }
+    if (or_replay_key(req.signature, req.siglen, key) != OR_OK) {
+        or_v2_request_clear(&req);
+        or_hs_conn_refuse(hc, OR_R_CRYPTO, "replay key");
+        return -1;
+    }
     or_shm_lock(hs->replay);
-    rc = or_replay_check_add(or_shm_addr(hs->replay), req.signature,
-                             req.siglen, req.timestamp, now,
-                             OR_HANDSHAKE_WINDOW);
+    rc = or_replay_check_add(or_shm_addr(hs->replay), key, req.source,
+                             req.timestamp, now, OR_HANDSHAKE_WINDOW);
     or_shm_unlock(hs->replay);
     if (rc != OR_OK) {
         or_v2_request_clear(&req);
-        or_hs_conn_refuse(hc, OR_SR_REPLAY, req.source);
+        or_hs_conn_refuse(hc, rc == OR_AGAIN ? OR_SR_BUSY : OR_SR_REPLAY,
+                          req.source);
         return -1;
     }
     if (!hs_filter_ok(hc, now)) {
