@@ -29,7 +29,7 @@ typedef enum {
     OR_R_NOMEM,             /* allocation failed */
     OR_R_CRYPTO,            /* OpenSSL itself failed */
     OR_R_IO,                /* reading or writing a file */
-    OR_R_KEY_PERMS,         /* key file readable by group or others */
+    OR_R_KEY_PERMS,         /* key file: symlink, other owner, or mode */
     OR_R_BAD_PEM,           /* not a PEM key we can parse */
     OR_R_KEY_TYPE,          /* not RSA */
     OR_R_KEY_EXPONENT,      /* e != 65537 */
@@ -81,7 +81,10 @@ or_err_t or_key_generate(or_key_t **out, or_errbuf_t *eb) OR_WUR;
 /* PKCS#8 PEM, mode 0600, temp file + rename in the same directory */
 or_err_t or_key_save(const or_key_t *key, const char *path,
     or_errbuf_t *eb) OR_WUR;
-/* refuses a file group or others can access (OR_R_KEY_PERMS) */
+/*
+ * Refuses (OR_R_KEY_PERMS) a symlink, a file owned by neither the
+ * effective uid nor root, and one group or others can access.
+ */
 or_err_t or_key_load(const char *path, or_key_t **out, or_errbuf_t *eb)
     OR_WUR;
 /*

@@ -271,7 +271,40 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
     return -1;
 }
 
-/* reads at most OR_KEY_FILE_MAX bytes of a file only we can read */
+/*
+ * A key file we trust: a regular file reached without following a symlink
+ * in its last component, owned by our effective uid or root, with no group
+ * or other bits. A worker that can write the key folder could otherwise
+ * point a key at any root-only 0600 RSA key, or another local user could
+ * hand us a key it owns (issue 16). On fd, so nothing changes in between.
+ */
+static or_err_t
+check_key_fd(int fd, const char *path, or_errbuf_t *eb)
+{
+    struct stat  st;
+    uid_t        me = geteuid();
+
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return or_errbuf_set(eb, OR_ERROR, OR_R_IO,
+                             "key file \"%s\" is not a regular file", path);
+    }
+    if (st.st_uid != me && st.st_uid != 0) {
+        return or_errbuf_set(eb, OR_ECONF, OR_R_KEY_PERMS,
+                             "key file \"%s\" is owned by uid %u, not by "
+                             "uid %u (this process) or root; run \"chown "
+                             "%u %s\"", path, (unsigned) st.st_uid,
+                             (unsigned) me, (unsigned) me, path);
+    }
+    if ((st.st_mode & 077) != 0) {
+        return or_errbuf_set(eb, OR_ECONF, OR_R_KEY_PERMS,
+                             "key file \"%s\" is accessible by group or "
+                             "others (mode %04o); run \"chmod 600 %s\"",
+                             path, (unsigned) (st.st_mode & 07777), path);
+    }
+    return OR_OK;
+}
+
+/* reads at most OR_KEY_FILE_MAX bytes; check_mode: only a trusted file */
 static or_err_t
 read_key_file(const char *path, int check_mode, char *buf, size_t *n,
     or_errbuf_t *eb)
@@ -282,19 +315,23 @@ read_key_file(const char *path, int check_mode, char *buf, size_t *n,
     int          fd;
     or_err_t     rc = OR_OK;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY
+                    | (check_mode ? O_NOFOLLOW : 0));
+    if (fd < 0 && errno == ELOOP && check_mode) {
+        return or_errbuf_set(eb, OR_ECONF, OR_R_KEY_PERMS,
+                             "key file \"%s\" is a symbolic link; keys are "
+                             "not read through links: put the key file "
+                             "itself there", path);
+    }
     if (fd < 0) {
         return or_errbuf_set(eb, OR_ERROR, OR_R_IO, "open \"%s\": %s", path,
                              strerror(errno));
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (check_mode) {
+        rc = check_key_fd(fd, path, eb);
+    } else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         rc = or_errbuf_set(eb, OR_ERROR, OR_R_IO,
                            "key file \"%s\" is not a regular file", path);
-    } else if (check_mode && (st.st_mode & 077) != 0) {
-        rc = or_errbuf_set(eb, OR_ECONF, OR_R_KEY_PERMS,
-                           "key file \"%s\" is accessible by group or others "
-                           "(mode %04o); run \"chmod 600 %s\"", path,
-                           (unsigned) (st.st_mode & 07777), path);
     }
     while (rc == OR_OK && got <= OR_KEY_FILE_MAX) {
         r = read(fd, buf + got, OR_KEY_FILE_MAX + 1 - got);
@@ -384,7 +421,8 @@ or_key_load_or_create(const char *path, or_key_t **out, int *created,
     or_key_t    *key;
     or_err_t     rc;
 
-    if (stat(path, &st) == 0 || errno != ENOENT) {
+    /* lstat: a dangling symlink is not a missing key, it is refused */
+    if (lstat(path, &st) == 0 || errno != ENOENT) {
         rc = or_key_load(path, out, eb);
         if (rc == OR_OK && created != NULL) {
             *created = 0;
