@@ -22,6 +22,7 @@
 
 #include "or_base64.h"
 #include "or_errbuf.h"
+#include "or_pubkey_shape.h"
 
 or_err_t
 or_fingerprint(const void *pem, size_t len, char *out, or_errbuf_t *eb)
@@ -461,7 +462,7 @@ or_key_load_or_create(const char *path, or_key_t **out, int *created,
  * Matching that template and the line layout, with a strict base64
  * decoder, accepts exactly the canonical encodings of the keys we accept,
  * without OpenSSL 3.0's decoder chain (~270 us) and the re-encoding.
- * Anything else goes to the full path, which only says why it is refused.
+ * Anything else is refused, and or_pubkey_shape.c says why.
  */
 #define PEM_HEAD        "-----BEGIN PUBLIC KEY-----\n"
 #define PEM_TAIL        "-----END PUBLIC KEY-----\n"
@@ -614,48 +615,6 @@ import_fast(const char *pem, size_t len, EVP_PKEY **out)
     return *out != NULL;
 }
 
-/*
- * Why a PEM the fast path did not take is refused: OpenSSL's decoders, the
- * policy checks, then the re-encoding. A PEM that passes them all would be
- * a key the template missed: refused too, so that tests catch it.
- */
-static or_err_t
-import_refusal(const char *pem, size_t len, or_errbuf_t *eb)
-{
-    BIO       *bio;
-    EVP_PKEY  *pkey;
-    char      *canon = NULL;
-    size_t     canon_len = 0;
-    or_err_t   rc;
-
-    bio = BIO_new_mem_buf(pem, (int) len);
-    if (bio == NULL) {
-        return or_errbuf_nomem(eb);
-    }
-    pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
-    BIO_free(bio);
-    if (pkey == NULL) {
-        ERR_clear_error();
-        return or_errbuf_set(eb, OR_EPROTO, OR_R_BAD_PEM,
-                             "public key is not a PUBLIC KEY PEM");
-    }
-    rc = check_rsa(pkey, eb);
-    if (rc == OR_OK) {
-        rc = public_pem(pkey, &canon, &canon_len, eb);
-    }
-    /* so that a fingerprint cannot be ground with other encodings */
-    if (rc == OR_OK && (canon_len != len || memcmp(canon, pem, len) != 0)) {
-        rc = or_errbuf_set(eb, OR_EAUTH, OR_R_KEY_NONCANONICAL,
-                           "public key PEM is not in canonical form");
-    } else if (rc == OR_OK) {
-        rc = or_errbuf_set(eb, OR_ECRYPTO, OR_R_CRYPTO, "public key passes "
-                           "the full checks but not the fast path");
-    }
-    free(canon);
-    EVP_PKEY_free(pkey);
-    return rc;
-}
-
 or_err_t
 or_pubkey_import(const char *pem, size_t len, or_pubkey_t **out,
     or_errbuf_t *eb)
@@ -669,8 +628,10 @@ or_pubkey_import(const char *pem, size_t len, or_pubkey_t **out,
                              "of %zu bytes, bound %d", len,
                              OR_PUBKEY_PEM_MAX);
     }
+    /* the reason of a refusal is found without OpenSSL's decoders:
+     * network input never reaches them (or_pubkey_shape.c) */
     if (!import_fast(pem, len, &pkey)) {
-        return import_refusal(pem, len, eb);
+        return or_pubkey_refusal(pem, len, eb);
     }
     pk = calloc(1, sizeof(*pk));
     if (pk == NULL || (pk->pem = malloc(len + 1)) == NULL) {
