@@ -329,6 +329,8 @@ struct disc_worker_s {
     struct sockaddr_in  from[DISC_BATCH];
     struct iovec     iov[DISC_BATCH];
     struct mmsghdr   msgs[DISC_BATCH];
+    int64_t          conflict_next;         /* s: next conflict log line */
+    uint64_t         conflict_held;         /* conflicts not logged since */
 };
 
 static void
@@ -452,6 +454,29 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
     ws->log_held = 0;
 }
 
+/* A beacon that would move a peer a handshake confirmed: refused by the
+ * table, counted, logged at info at most once per gap (peer-caused). */
+static void
+node_conflict(disc_worker_t *dw, size_t i, const or_peer_t *p, int64_t now)
+{
+    or_peers_node_stats_t *ns = or_peers_node_stats(dw->cycle, i);
+
+    if (ns != NULL) {
+        ns->conflicts++;
+    }
+    if (now < dw->conflict_next) {
+        dw->conflict_held++;
+        return;
+    }
+    or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "beacon refused: it would "
+                 "move confirmed peer %s (%llu other conflicts not logged in "
+                 "the last %d s), node: %s, peer: %s:%u", p->fingerprint,
+                 (unsigned long long) dw->conflict_held, DISC_LOG_GAP_S,
+                 dw->cycle->nodes[i].id, p->source, (unsigned) p->adv_port);
+    dw->conflict_next = now + DISC_LOG_GAP_S;
+    dw->conflict_held = 0;
+}
+
 /* Offers an opened beacon to node i; 1 if it listed a new peer. */
 static int
 node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
@@ -481,6 +506,10 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     }
     or_shm_unlock(z);
     if (r == OR_PEER_UPDATED) {
+        return 0;
+    }
+    if (r == OR_PEER_CONFLICT) {
+        node_conflict(dw, i, p, now);
         return 0;
     }
     if (r == OR_PEER_RESTARTED) {

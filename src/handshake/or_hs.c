@@ -6,6 +6,7 @@
  */
 #include "or_hs.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -274,11 +275,52 @@ hs_to_session(or_hs_conn_t *hc)
     return OR_OK;
 }
 
+/* The key of hc->peer answered at this address: pin the peer's endpoint
+ * in the peer directory, so an unverified beacon cannot move it (issue
+ * 16). Inbound, the port is the peer's ephemeral one: pin the ip only. */
+static void
+hs_confirm(or_hs_conn_t *hc)
+{
+    struct sockaddr_storage sa;
+    socklen_t               len = sizeof(sa);
+    char                    ip[OR_PEER_ADDR_LEN];
+    uint16_t                port = 0;
+    const void             *a;
+
+    if (getpeername(hc->c->fd, (struct sockaddr *) &sa, &len) != 0) {
+        return;
+    }
+    if (sa.ss_family == AF_INET) {
+        a = &((struct sockaddr_in *) &sa)->sin_addr;
+        port = ntohs(((struct sockaddr_in *) &sa)->sin_port);
+    } else if (sa.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &sa;
+
+        a = &in6->sin6_addr;
+        port = ntohs(in6->sin6_port);
+        /* beacons come over IPv4: a dual-stack socket's ::ffff:a.b.c.d is
+         * the same peer as a.b.c.d */
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+            a = &in6->sin6_addr.s6_addr[12];
+            sa.ss_family = AF_INET;
+        }
+    } else {
+        return;
+    }
+    if (inet_ntop(sa.ss_family, a, ip, sizeof(ip)) == NULL) {
+        return;
+    }
+    (void) or_peers_confirm(hc->hs->cycle, hc->node, hc->peer, ip,
+                            hc->direction == OR_SESSION_OUT ? port : 0,
+                            (int64_t) time(NULL));
+}
+
 static void
 hs_established(or_hs_conn_t *hc)
 {
     or_hs_t *hs = hc->hs;
 
+    hs_confirm(hc);
     or_log_error(hs_log(hs), OR_LOG_INFO, 0, "session established: %s, "
                  "node: %s, peer: %s, fingerprint: %s, mutual_link: %s",
                  hc->direction == OR_SESSION_IN ? "in" : "out", hs_node_id(hc),
