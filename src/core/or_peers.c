@@ -32,6 +32,7 @@ typedef struct {
     uint32_t               nnodes;
     uint64_t               size;    /* bytes of the zone */
     uint64_t               offset[OR_PEERS_NODES_MAX];
+    uint64_t               offset_refused[OR_PEERS_NODES_MAX];
     or_peers_node_stats_t  node[OR_PEERS_NODES_MAX];
     or_peers_sock_stats_t  sock[OR_PEERS_SOCKETS_MAX];
 } peers_zone_t;
@@ -364,8 +365,9 @@ zone_size(size_t nnodes, const or_peers_node_conf_t *conf)
 {
     size_t size = ALIGN64(sizeof(peers_zone_t));
 
+    /* each node: the peers it lists, then the ones its filter refused */
     for (size_t i = 0; i < nnodes; i++) {
-        size += or_peer_table_size(conf[i].max_peers);
+        size += 2 * or_peer_table_size(conf[i].max_peers);
     }
     return size;
 }
@@ -409,6 +411,8 @@ or_peers_zone_attach(or_cycle_t *cycle, const or_peers_node_conf_t *conf)
     or_shm_lock(z);
     for (size_t i = 0; i < cycle->nnodes; i++) {
         or_peer_table_t *t = (or_peer_table_t *) ((char *) h + off);
+        size_t           size = or_peer_table_size(conf[i].max_peers);
+        or_peer_table_t *r = (or_peer_table_t *) ((char *) t + size);
         const char      *id = cycle->nodes[i].id;
 
         /* A kept zone whose layout is the same keeps its peers. */
@@ -417,10 +421,12 @@ or_peers_zone_attach(or_cycle_t *cycle, const or_peers_node_conf_t *conf)
             || strncmp(t->node_id, id, sizeof(t->node_id) - 1) != 0)
         {
             or_peer_table_init(t, conf[i].max_peers, conf[i].expire, id);
+            or_peer_table_init(r, conf[i].max_peers, conf[i].expire, id);
             memset(&h->node[i], 0, sizeof(h->node[i]));
         }
         h->offset[i] = off;
-        off += or_peer_table_size(conf[i].max_peers);
+        h->offset_refused[i] = off + size;
+        off += 2 * size;
     }
     h->nnodes = (uint32_t) cycle->nnodes;
     h->size = or_shm_size(z);
@@ -437,6 +443,17 @@ or_peers_table(or_cycle_t *cycle, size_t node)
         return NULL;
     }
     return (or_peer_table_t *) ((char *) h + h->offset[node]);
+}
+
+or_peer_table_t *
+or_peers_refused_table(or_cycle_t *cycle, size_t node)
+{
+    peers_zone_t *h = zone_hdr(cycle);
+
+    if (h == NULL || node >= h->nnodes) {
+        return NULL;
+    }
+    return (or_peer_table_t *) ((char *) h + h->offset_refused[node]);
 }
 
 or_peers_node_stats_t *
@@ -493,9 +510,9 @@ or_peers_confirm(or_cycle_t *cycle, size_t node, const char *fp,
     return found;
 }
 
-int
-or_peers_find(or_cycle_t *cycle, size_t node, const char *fp, int64_t now,
-    or_peer_t *out)
+static int
+find_in(or_cycle_t *cycle, size_t node, int refused, const char *fp,
+    int64_t now, or_peer_t *out)
 {
     or_shm_zone_t   *z = or_peers_zone(cycle);
     or_peer_table_t *t;
@@ -505,12 +522,27 @@ or_peers_find(or_cycle_t *cycle, size_t node, const char *fp, int64_t now,
         return 0;
     }
     or_shm_lock(z);
-    t = or_peers_table(cycle, node);
+    t = refused ? or_peers_refused_table(cycle, node)
+                : or_peers_table(cycle, node);
     if (t != NULL) {
         found = or_peer_table_find(t, fp, now, out);
     }
     or_shm_unlock(z);
     return found;
+}
+
+int
+or_peers_find(or_cycle_t *cycle, size_t node, const char *fp, int64_t now,
+    or_peer_t *out)
+{
+    return find_in(cycle, node, 0, fp, now, out);
+}
+
+int
+or_peers_find_refused(or_cycle_t *cycle, size_t node, const char *fp,
+    int64_t now, or_peer_t *out)
+{
+    return find_in(cycle, node, 1, fp, now, out);
 }
 
 /* ---- control ---- */

@@ -159,6 +159,14 @@ void or_peers_zone_attach(or_cycle_t *cycle,
  * Callbacks run with the zone locked: copy, never block or call back. */
 void or_peers_each(or_cycle_t *cycle, size_t node, int64_t now,
     or_peers_each_pt cb, void *data);
+/* 1 and *out filled if node's filter refused fp's last beacon (alive at
+ * now, remembered as long as a listed peer would be), else 0. So that the
+ * handshake can refuse an inbound request from a peer the filter hid. */
+int or_peers_find_refused(or_cycle_t *cycle, size_t node, const char *fp,
+    int64_t now, or_peer_t *out);
+/* The refused peers of node (borrowed; lock the zone yourself), or NULL;
+ * discovery writes there what the node's filter refused. */
+or_peer_table_t *or_peers_refused_table(or_cycle_t *cycle, size_t node);
 /* or_peer_table_confirm on node's table, locked (the handshake worker). */
 int or_peers_confirm(or_cycle_t *cycle, size_t node, const char *fp,
     const char *ip, uint16_t port, int64_t now);

@@ -496,7 +496,14 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     if (node->filter != NULL
         && !node->filter(node, b->sector, sv, b->nservices))
     {
+        /* remembered, so that the handshake refuses it inbound too */
         ns->filtered++;
+        or_shm_lock(z);
+        t = or_peers_refused_table(dw->cycle, i);
+        if (t != NULL) {
+            (void) or_peer_table_update(t, p, now, NULL);
+        }
+        or_shm_unlock(z);
         return 0;
     }
     or_shm_lock(z);

@@ -335,25 +335,39 @@ hs_established(or_hs_conn_t *hc)
 
 /* ---- responder: one request ---- */
 
-/* In v2 the request carries no sector: the node filter can only be asked
- * about a peer we discovered (or_peers), found by its fingerprint; an
- * undiscovered peer is not filtered (docs/ARCHITECTURE.md "Handshake"). */
+/*
+ * In v2 the request carries no sector: the node filter is asked about the
+ * requester's last beacon, listed (or_peers) or refused by the filter
+ * (remembered beside, for as long), whichever came later, under the
+ * filter of now. A requester discovery never heard is accepted only with
+ * accept_undiscovered (docs/ARCHITECTURE.md "Handshake"). 0 and *why if
+ * refused.
+ */
 static int
-hs_filter_ok(or_hs_conn_t *hc, int64_t now)
+hs_filter_ok(or_hs_conn_t *hc, int64_t now, const char **why)
 {
     const or_node_t *node = hc->hs->nodes[hc->node].node;
     const char      *svc[OR_V2_SERVICES_MAX];
-    or_peer_t        p;
+    const or_peer_t *last;
+    or_peer_t        p, r;
+    int              listed, refused;
 
-    if (node->filter == NULL
-        || !or_peers_find(hc->hs->cycle, hc->node, hc->peer, now, &p))
-    {
+    listed = or_peers_find(hc->hs->cycle, hc->node, hc->peer, now, &p);
+    refused = or_peers_find_refused(hc->hs->cycle, hc->node, hc->peer, now,
+                                    &r);
+    if (!listed && !refused) {
+        *why = "undiscovered requester";
+        return hc->hs->nodes[hc->node].accept_undiscovered;
+    }
+    if (node->filter == NULL) {
         return 1;
     }
-    for (uint32_t i = 0; i < p.nservices && i < OR_V2_SERVICES_MAX; i++) {
-        svc[i] = p.services[i];
+    last = !refused || (listed && p.last_seen >= r.last_seen) ? &p : &r;
+    for (uint32_t i = 0; i < last->nservices && i < OR_V2_SERVICES_MAX; i++) {
+        svc[i] = last->services[i];
     }
-    return node->filter(node, p.sector, svc, p.nservices);
+    *why = "sector";
+    return node->filter(node, last->sector, svc, last->nservices);
 }
 
 /* The request verified with its key and the key hashes to the source, so
@@ -384,6 +398,7 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     or_errbuf_t      eb;
     char             out[OR_HANDSHAKE_MAX], full[160];
     unsigned char    key[OR_REPLAY_KEY_LEN];
+    const char      *why = "";
     size_t           outlen;
     int64_t          now = (int64_t) time(NULL);
     or_err_t         rc;
@@ -400,6 +415,12 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_v2_request_clear(&req);
         return -1;
     }
+    /* before the replay cache: a refused requester takes no slot there */
+    if (!hs_filter_ok(hc, now, &why)) {
+        or_v2_request_clear(&req);
+        or_hs_conn_refuse(hc, OR_SR_FILTERED, why);
+        return -1;
+    }
     if (or_replay_key(req.signature, req.siglen, key) != OR_OK) {
         or_v2_request_clear(&req);
         or_hs_conn_refuse(hc, OR_R_CRYPTO, "replay key");
@@ -413,10 +434,6 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_v2_request_clear(&req);
         or_hs_conn_refuse(hc, rc == OR_AGAIN ? OR_SR_BUSY : OR_SR_REPLAY,
                           req.source);
-        return -1;
-    }
-    if (!hs_filter_ok(hc, now)) {
-        or_hs_conn_refuse(hc, OR_SR_FILTERED, "sector");
         return -1;
     }
     rc = or_v2_response_build(n->key, &req, now, out, sizeof(out), &outlen,

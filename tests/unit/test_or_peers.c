@@ -394,6 +394,45 @@ test_or_peers_json_conflicts(void **state)
     or_cycle_free(c);
 }
 
+/* what a node's filter refused is remembered beside its peers, per node,
+ * for as long as a listed peer (the handshake refuses it inbound) */
+static void
+test_or_peers_find_refused_beside_listed(void **state)
+{
+    or_cycle_t           *c = or_cycle_new("/tmp", "x.conf", NULL);
+    or_node_t             nodes[2];
+    or_peers_node_conf_t  conf[2] = { { 8, 60 }, { 4, 30 } };
+    or_peer_t             p = peer(5), out;
+
+    (void) state;
+    assert_non_null(c);
+    memset(nodes, 0, sizeof(nodes));
+    nodes[0].id = "a";
+    nodes[1].id = "b";
+    c->nodes = nodes;
+    c->nnodes = 2;
+    assert_int_equal(or_peers_zone_add(c, conf), OR_OK);
+    assert_int_equal(or_shm_map(c, NULL), OR_OK);
+    or_peers_zone_attach(c, conf);
+    assert_non_null(or_peers_refused_table(c, 1));
+    assert_ptr_not_equal(or_peers_refused_table(c, 1), or_peers_table(c, 1));
+    (void) or_peer_table_update(or_peers_refused_table(c, 1), &p, 1000,
+                                NULL);
+    assert_true(or_peers_find_refused(c, 1, p.fingerprint, 1030, &out));
+    assert_string_equal(out.sector, p.sector);
+    assert_false(or_peers_find(c, 1, p.fingerprint, 1030, NULL));
+    assert_false(or_peers_find_refused(c, 0, p.fingerprint, 1030, NULL));
+    assert_false(or_peers_find_refused(c, 1, p.fingerprint, 1031, NULL));
+    /* the other node's tables are untouched by node 1's */
+    (void) or_peer_table_update(or_peers_table(c, 0), &p, 1000, NULL);
+    assert_true(or_peers_find(c, 0, p.fingerprint, 1000, NULL));
+    assert_true(or_peers_find_refused(c, 1, p.fingerprint, 1000, NULL));
+    c->nodes = NULL;
+    c->nnodes = 0;
+    or_shm_cycle_free(c);
+    or_cycle_free(c);
+}
+
 int
 main(void)
 {
@@ -410,6 +449,7 @@ main(void)
         cmocka_unit_test(test_or_peer_table_confirmed_not_moved_by_beacon),
         cmocka_unit_test(test_or_peer_table_confirm_inbound_pins_ip),
         cmocka_unit_test(test_or_peers_json_conflicts),
+        cmocka_unit_test(test_or_peers_find_refused_beside_listed),
     };
 
     alarm(20);
