@@ -125,6 +125,11 @@ test_or_core_keys_load_refuses_symlink(void **state)
     f->cycle->nodes[0].key = NULL;
     assert_int_equal(or_core_keys_load(f->cycle, 1), OR_ERROR);
     assert_null(f->cycle->nodes[0].key);
+    /* dangling: -t must not take it for a key still to be made */
+    assert_int_equal(unlink(real), 0);
+    assert_int_equal(or_core_keys_load(f->cycle, 0), OR_ERROR);
+    assert_int_equal(or_core_keys_load(f->cycle, 1), OR_ERROR);
+    assert_int_not_equal(access(real, F_OK), 0);
 }
 
 static void
