@@ -3,7 +3,7 @@
 # into objs/fuzz/obj/: the gcc objects carry no coverage instrumentation.
 
 FUZZ_PARSERS  = conf beacon beacon_plain request response json_reader \
-                base64 control
+                base64 control pubkey
 FUZZ_BINS     = $(FUZZ_PARSERS:%=objs/fuzz/fuzz_%)
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
                 -Wno-unused-parameter $(FUZZ_FLAGS)
@@ -27,6 +27,7 @@ FUZZ_MAX_LEN_response     = 16500
 FUZZ_MAX_LEN_json_reader  = 16500
 FUZZ_MAX_LEN_base64       = 4096
 FUZZ_MAX_LEN_control      = 4200
+FUZZ_MAX_LEN_pubkey       = 1100
 
 # UBSan stops at its first report, as ASan and LeakSanitizer do. libFuzzer
 # checks leaks after each input; fuzz_conf does it itself (libconfig 1.5

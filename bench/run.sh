@@ -156,7 +156,7 @@ cpu_ticks() {
 
 [ "$(id -u)" = 0 ] || die "needs root (ip netns)"
 for f in "$OPENRED" "$CTL" "$B/or_loadgen" "$B/or_bench_prep" \
-         "$B/or_bench_crypto"; do
+         "$B/or_bench_crypto" "$B/or_bench_refuse"; do
     [ -x "$f" ] || die "$f missing: make bench-build"
 done
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -219,6 +219,15 @@ row 1f "sign / (sign + verify of a never-seen key)" "$FLOOR_R" "x" "" \
 row 1g "sign/s of 2 processes at once / 1 process" "$TWO" "x" "" "$TWO" \
     "info: how 2 cores scale" "" \
     "both cores busy; x row 1c is the ceiling of row 3.2 before the load generator takes its share"
+log "row 1h: CPU per refused request, by kind"
+"$B/or_bench_refuse" 0.3 "$RUNS" > "$T/refuse" || die "or_bench_refuse"
+WORST=$(kv "$T/refuse" refuse_worst)
+KINDS=$(sed -n 's/^refuse_\([a-z0-9_]*\)=\(.*\)/\1 \2/p' "$T/refuse" \
+        | grep -v '^worst ' | tr '\n' ',' | sed 's/,$//; s/,/, /g')
+row 1h "refused request CPU, worst kind / one verify" "$WORST" "x" "" \
+    "$WORST" "<= 3 verifies" \
+    "$(calc "'yes' if $WORST <= 3 else 'no'")" \
+    "or_v2_request_check of bound requests, each kind / one or_verify of the same round: $KINDS"
 
 # ---- 4. beacons in-process ----
 

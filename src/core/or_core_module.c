@@ -249,9 +249,12 @@ or_core_keys_load(or_cycle_t *cycle, int create)
         or_core_node_conf_t *nc = or_core_node(node);
         or_errbuf_t          eb;
         or_key_t            *key = NULL;
+        struct stat          st;
         int                  created = 0;
 
-        if (access(nc->key, F_OK) != 0
+        /* lstat: a dangling symlink is a key refused, not one missing,
+         * for -t as at start */
+        if (lstat(nc->key, &st) != 0
             && (errno == ENOENT || errno == ENOTDIR))
         {
             if (key_folder(cycle, node, nc->key, create) != OR_OK) {

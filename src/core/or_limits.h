@@ -14,6 +14,7 @@
 #define OR_SESSION_PROBE        64      /* index buckets looked at per key */
 #define OR_REPLAY_SLOTS         65536   /* accepted signatures remembered */
 #define OR_REPLAY_PROBE         32      /* slots looked at per signature */
+#define OR_REPLAY_FLOORS        65536   /* requesters with a floor at once */
 #define OR_EVENTS_MAX           512     /* watch events kept in the ring */
 #define OR_EVENT_TEXT_MAX       4096    /* bytes of a message kept per event */
 #define OR_CONN_OUT_MAX         262144  /* bytes queued to a slow peer */

@@ -32,6 +32,7 @@ typedef struct {
     uint32_t               nnodes;
     uint64_t               size;    /* bytes of the zone */
     uint64_t               offset[OR_PEERS_NODES_MAX];
+    uint64_t               offset_refused[OR_PEERS_NODES_MAX];
     or_peers_node_stats_t  node[OR_PEERS_NODES_MAX];
     or_peers_sock_stats_t  sock[OR_PEERS_SOCKETS_MAX];
 } peers_zone_t;
@@ -152,16 +153,35 @@ stalest(const or_peer_table_t *t)
     return s;
 }
 
+/* A sender with no source address (a host with no address on the
+ * multicast route) leaves 0.0.0.0: then only the advertised one helps. */
+static const char *
+dial_ip(const or_peer_t *p)
+{
+    return strcmp(p->source, "0.0.0.0") != 0 ? p->source : p->adv_ip;
+}
+
+/* the beacon p comes from the endpoint a handshake confirmed for c */
+static int
+at_confirmed(const or_peer_t *c, const or_peer_t *p)
+{
+    return strcmp(dial_ip(p), c->confirmed_ip) == 0
+           && (c->confirmed_port == 0 || c->confirmed_port == p->adv_port);
+}
+
 static void
 refresh(or_peer_t *dst, const or_peer_t *src, int64_t now)
 {
-    int64_t   first = dst->first_seen;
-    uint64_t  beacons = dst->beacons;
+    or_peer_t  kept = *dst;
 
     *dst = *src;
-    dst->first_seen = first;
+    dst->first_seen = kept.first_seen;
     dst->last_seen = now;
-    dst->beacons = beacons + 1;
+    dst->beacons = kept.beacons + 1;
+    dst->confirmed = kept.confirmed;
+    memcpy(dst->confirmed_ip, kept.confirmed_ip, sizeof(dst->confirmed_ip));
+    dst->confirmed_port = kept.confirmed_port;
+    dst->conflicts = kept.conflicts;
 }
 
 or_peer_update_t
@@ -177,8 +197,16 @@ or_peer_table_update(or_peer_table_t *t, const or_peer_t *p, int64_t now,
         or_peer_t *old = &en[ix[i]];
 
         if (alive(t, old, now)) {
-            int restarted = old->node_hash[0] != '\0'
-                            && strcmp(old->node_hash, p->node_hash) != 0;
+            int restarted;
+
+            /* unverified: never moves an endpoint a handshake confirmed,
+             * nor refreshes it (so a gone peer still expires) */
+            if (old->confirmed && !at_confirmed(old, p)) {
+                old->conflicts++;
+                return OR_PEER_CONFLICT;
+            }
+            restarted = old->node_hash[0] != '\0'
+                        && strcmp(old->node_hash, p->node_hash) != 0;
 
             refresh(old, p, now);
             return restarted ? OR_PEER_RESTARTED : OR_PEER_UPDATED;
@@ -198,9 +226,46 @@ or_peer_table_update(or_peer_table_t *t, const or_peer_t *p, int64_t now,
     en[t->count].first_seen = now;
     en[t->count].last_seen = now;
     en[t->count].beacons = 1;
+    en[t->count].confirmed = 0;     /* only a handshake confirms */
+    en[t->count].confirmed_ip[0] = '\0';
+    en[t->count].confirmed_port = 0;
+    en[t->count].conflicts = 0;
     ix[probe(t, p->fingerprint)] = (int32_t) t->count;
     t->count++;
     return r;
+}
+
+int
+or_peer_table_confirm(or_peer_table_t *t, const char *fp, const char *ip,
+    uint16_t port, int64_t now)
+{
+    const int32_t *ix = index_of(t);
+    or_peer_t     *e;
+    size_t         i;
+
+    if (fp == NULL || strlen(fp) != OR_FP_LEN || ip == NULL) {
+        return 0;
+    }
+    i = probe(t, fp);
+    if (ix[i] < 0 || !alive(t, &entries(t)[ix[i]], now)) {
+        return 0;
+    }
+    e = &entries(t)[ix[i]];
+    /* an inbound handshake from the ip already pinned with its port
+     * keeps the port */
+    if (port == 0 && e->confirmed && strcmp(e->confirmed_ip, ip) == 0) {
+        port = e->confirmed_port;
+    }
+    if (strcmp(dial_ip(e), ip) != 0) {
+        snprintf(e->source, sizeof(e->source), "%s", ip);
+    }
+    if (port != 0) {
+        e->adv_port = port;
+    }
+    e->confirmed = 1;
+    snprintf(e->confirmed_ip, sizeof(e->confirmed_ip), "%s", ip);
+    e->confirmed_port = port;
+    return 1;
 }
 
 size_t
@@ -266,14 +331,6 @@ or_peer_table_each(const or_peer_table_t *t, int64_t now,
     }
 }
 
-/* A sender with no source address (a host with no address on the
- * multicast route) leaves 0.0.0.0: then only the advertised one helps. */
-static const char *
-dial_ip(const or_peer_t *p)
-{
-    return strcmp(p->source, "0.0.0.0") != 0 ? p->source : p->adv_ip;
-}
-
 or_err_t
 or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
     socklen_t *len)
@@ -308,8 +365,9 @@ zone_size(size_t nnodes, const or_peers_node_conf_t *conf)
 {
     size_t size = ALIGN64(sizeof(peers_zone_t));
 
+    /* each node: the peers it lists, then the ones its filter refused */
     for (size_t i = 0; i < nnodes; i++) {
-        size += or_peer_table_size(conf[i].max_peers);
+        size += 2 * or_peer_table_size(conf[i].max_peers);
     }
     return size;
 }
@@ -353,6 +411,8 @@ or_peers_zone_attach(or_cycle_t *cycle, const or_peers_node_conf_t *conf)
     or_shm_lock(z);
     for (size_t i = 0; i < cycle->nnodes; i++) {
         or_peer_table_t *t = (or_peer_table_t *) ((char *) h + off);
+        size_t           size = or_peer_table_size(conf[i].max_peers);
+        or_peer_table_t *r = (or_peer_table_t *) ((char *) t + size);
         const char      *id = cycle->nodes[i].id;
 
         /* A kept zone whose layout is the same keeps its peers. */
@@ -361,10 +421,12 @@ or_peers_zone_attach(or_cycle_t *cycle, const or_peers_node_conf_t *conf)
             || strncmp(t->node_id, id, sizeof(t->node_id) - 1) != 0)
         {
             or_peer_table_init(t, conf[i].max_peers, conf[i].expire, id);
+            or_peer_table_init(r, conf[i].max_peers, conf[i].expire, id);
             memset(&h->node[i], 0, sizeof(h->node[i]));
         }
         h->offset[i] = off;
-        off += or_peer_table_size(conf[i].max_peers);
+        h->offset_refused[i] = off + size;
+        off += 2 * size;
     }
     h->nnodes = (uint32_t) cycle->nnodes;
     h->size = or_shm_size(z);
@@ -381,6 +443,17 @@ or_peers_table(or_cycle_t *cycle, size_t node)
         return NULL;
     }
     return (or_peer_table_t *) ((char *) h + h->offset[node]);
+}
+
+or_peer_table_t *
+or_peers_refused_table(or_cycle_t *cycle, size_t node)
+{
+    peers_zone_t *h = zone_hdr(cycle);
+
+    if (h == NULL || node >= h->nnodes) {
+        return NULL;
+    }
+    return (or_peer_table_t *) ((char *) h + h->offset_refused[node]);
 }
 
 or_peers_node_stats_t *
@@ -418,8 +491,8 @@ or_peers_each(or_cycle_t *cycle, size_t node, int64_t now,
 }
 
 int
-or_peers_find(or_cycle_t *cycle, size_t node, const char *fp, int64_t now,
-    or_peer_t *out)
+or_peers_confirm(or_cycle_t *cycle, size_t node, const char *fp,
+    const char *ip, uint16_t port, int64_t now)
 {
     or_shm_zone_t   *z = or_peers_zone(cycle);
     or_peer_table_t *t;
@@ -431,10 +504,45 @@ or_peers_find(or_cycle_t *cycle, size_t node, const char *fp, int64_t now,
     or_shm_lock(z);
     t = or_peers_table(cycle, node);
     if (t != NULL) {
+        found = or_peer_table_confirm(t, fp, ip, port, now);
+    }
+    or_shm_unlock(z);
+    return found;
+}
+
+static int
+find_in(or_cycle_t *cycle, size_t node, int refused, const char *fp,
+    int64_t now, or_peer_t *out)
+{
+    or_shm_zone_t   *z = or_peers_zone(cycle);
+    or_peer_table_t *t;
+    int              found = 0;
+
+    if (z == NULL || or_shm_addr(z) == NULL) {
+        return 0;
+    }
+    or_shm_lock(z);
+    t = refused ? or_peers_refused_table(cycle, node)
+                : or_peers_table(cycle, node);
+    if (t != NULL) {
         found = or_peer_table_find(t, fp, now, out);
     }
     or_shm_unlock(z);
     return found;
+}
+
+int
+or_peers_find(or_cycle_t *cycle, size_t node, const char *fp, int64_t now,
+    or_peer_t *out)
+{
+    return find_in(cycle, node, 0, fp, now, out);
+}
+
+int
+or_peers_find_refused(or_cycle_t *cycle, size_t node, const char *fp,
+    int64_t now, or_peer_t *out)
+{
+    return find_in(cycle, node, 1, fp, now, out);
 }
 
 /* ---- control ---- */
@@ -471,6 +579,15 @@ peer_json(const or_peer_t *p, void *data)
                   (json_int_t) p->last_seen, "beacons",
                   (json_int_t) p->beacons, "activity_level",
                   (json_int_t) p->activity_level, "protocol", "2.0");
+    if (o != NULL
+        && (json_object_set_new(o, "confirmed",
+                                json_boolean(p->confirmed)) != 0
+            || json_object_set_new(o, "conflicts", json_integer(
+                                   (json_int_t) p->conflicts)) != 0))
+    {
+        json_decref(o);
+        return 1;
+    }
     return o == NULL || json_array_append_new(pj->a, o) != 0;
 }
 
@@ -480,14 +597,15 @@ node_stats_json(or_cycle_t *cycle, size_t i, int64_t now)
     or_peers_node_stats_t *ns = or_peers_node_stats(cycle, i);
     or_peer_table_t       *t = or_peers_table(cycle, i);
 
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "node",
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "node",
                      cycle->nodes[i].id, "peers", (json_int_t)
                      (t ? or_peer_table_count(t, now) : 0), "sent",
                      (json_int_t) ns->sent, "send_failed",
                      (json_int_t) ns->send_failed, "listed",
                      (json_int_t) ns->listed, "lost", (json_int_t) ns->lost,
                      "evicted", (json_int_t) ns->evicted, "filtered",
-                     (json_int_t) ns->filtered);
+                     (json_int_t) ns->filtered, "conflicts",
+                     (json_int_t) ns->conflicts);
 }
 
 static json_t *

@@ -41,6 +41,13 @@ typedef struct {
     uint64_t  beacons;                        /* beacons counted */
     char      node_hash[OR_NODE_HASH_LEN + 1];  /* changes when the peer
                                                    restarts */
+    /* Kept by the table, not taken from beacons: a completed handshake
+     * pinned the endpoint, and beacons from any other one cannot move
+     * the entry (a spoofed beacon would send auto-connect elsewhere). */
+    int32_t   confirmed;                      /* 1: pinned */
+    char      confirmed_ip[OR_PEER_ADDR_LEN];
+    uint16_t  confirmed_port;                 /* 0: any port of that ip */
+    uint64_t  conflicts;                      /* beacons the pin refused */
 } or_peer_t;
 
 /* The dial address: beacon source address with the advertised port
@@ -65,8 +72,10 @@ typedef enum {
     OR_PEER_UPDATED = 0,        /* known, refreshed */
     OR_PEER_NEW,                /* added to a table with room */
     OR_PEER_NEW_EVICTED,        /* added; the stalest entry made room */
-    OR_PEER_RESTARTED           /* known, but its node_hash changed: the
+    OR_PEER_RESTARTED,          /* known, but its node_hash changed: the
                                    peer restarted and lists no one yet */
+    OR_PEER_CONFLICT            /* confirmed elsewhere: nothing changed but
+                                   the entry's conflicts counter */
 } or_peer_update_t;
 
 /* Adds or refreshes p (its fingerprint, sector, services, endpoint and
@@ -75,6 +84,15 @@ typedef enum {
  * expired counts as new again. */
 or_peer_update_t or_peer_table_update(or_peer_table_t *t, const or_peer_t *p,
     int64_t now, or_peer_t *evicted);
+/*
+ * A handshake with fp completed with a peer at ip (text) and port (the one
+ * we dialled; 0 for an inbound one, whose listening port we do not learn):
+ * pins the live entry's endpoint there (and points it there if it pointed
+ * elsewhere). Beacons from another endpoint then count as conflicts until
+ * the entry expires. 1 if fp was listed.
+ */
+int or_peer_table_confirm(or_peer_table_t *t, const char *fp,
+    const char *ip, uint16_t port, int64_t now);
 /* Removes the entries not heard for expire s; calls lost (may be NULL)
  * for each before it goes. Returns how many went. */
 size_t or_peer_table_expire(or_peer_table_t *t, int64_t now,
@@ -108,6 +126,8 @@ typedef struct {
     uint64_t  lost;                   /* peers expired */
     uint64_t  evicted;                /* stalest entries dropped when full */
     uint64_t  filtered;               /* beacons the node filter refused */
+    uint64_t  conflicts;              /* beacons that would move a
+                                         confirmed peer */
 } or_peers_node_stats_t;
 
 /* ---- the zone (all nodes of a cycle) ---- */
@@ -139,6 +159,17 @@ void or_peers_zone_attach(or_cycle_t *cycle,
  * Callbacks run with the zone locked: copy, never block or call back. */
 void or_peers_each(or_cycle_t *cycle, size_t node, int64_t now,
     or_peers_each_pt cb, void *data);
+/* 1 and *out filled if node's filter refused fp's last beacon (alive at
+ * now, remembered as long as a listed peer would be), else 0. So that the
+ * handshake can refuse an inbound request from a peer the filter hid. */
+int or_peers_find_refused(or_cycle_t *cycle, size_t node, const char *fp,
+    int64_t now, or_peer_t *out);
+/* The refused peers of node (borrowed; lock the zone yourself), or NULL;
+ * discovery writes there what the node's filter refused. */
+or_peer_table_t *or_peers_refused_table(or_cycle_t *cycle, size_t node);
+/* or_peer_table_confirm on node's table, locked (the handshake worker). */
+int or_peers_confirm(or_cycle_t *cycle, size_t node, const char *fp,
+    const char *ip, uint16_t port, int64_t now);
 /* 1 and *out filled if node lists fp (alive at now), else 0. */
 int or_peers_find(or_cycle_t *cycle, size_t node, const char *fp,
     int64_t now, or_peer_t *out);

@@ -29,7 +29,7 @@ typedef enum {
     OR_R_NOMEM,             /* allocation failed */
     OR_R_CRYPTO,            /* OpenSSL itself failed */
     OR_R_IO,                /* reading or writing a file */
-    OR_R_KEY_PERMS,         /* key file readable by group or others */
+    OR_R_KEY_PERMS,         /* key file: symlink, other owner, or mode */
     OR_R_BAD_PEM,           /* not a PEM key we can parse */
     OR_R_KEY_TYPE,          /* not RSA */
     OR_R_KEY_EXPONENT,      /* e != 65537 */
@@ -59,6 +59,7 @@ typedef enum {
     OR_R_WRONG_PEER,        /* response source is not who we dialled */
     OR_R_LINK_MISMATCH,     /* mutual_link differs from ours */
     OR_R_PEER_ERROR,        /* the peer answered {"error": ...} */
+    OR_R_SIG_LENGTH,        /* signature is not exactly the key's size */
     OR_R_LAST
 } or_reason_t;
 
@@ -96,7 +97,10 @@ or_err_t or_key_generate(or_key_t **out, or_errbuf_t *eb) OR_WUR;
 /* PKCS#8 PEM, mode 0600, temp file + rename in the same directory */
 or_err_t or_key_save(const or_key_t *key, const char *path,
     or_errbuf_t *eb) OR_WUR;
-/* refuses a file group or others can access (OR_R_KEY_PERMS) */
+/*
+ * Refuses (OR_R_KEY_PERMS) a symlink, a file owned by neither the
+ * effective uid nor root, and one group or others can access.
+ */
 or_err_t or_key_load(const char *path, or_key_t **out, or_errbuf_t *eb)
     OR_WUR;
 /*
@@ -124,7 +128,11 @@ or_err_t or_pubkey_import(const char *pem, size_t len, or_pubkey_t **out,
 void or_pubkey_free(or_pubkey_t *pk);
 const char *or_pubkey_fingerprint(const or_pubkey_t *pk);
 const char *or_pubkey_pem(const or_pubkey_t *pk, size_t *len);
-/* OR_OK, or OR_EAUTH with OR_R_BAD_SIGNATURE */
+/*
+ * OR_OK, or OR_EAUTH with OR_R_BAD_SIGNATURE, or with OR_R_SIG_LENGTH for
+ * a signature that is not exactly the key's size (OpenSSL would verify one
+ * with its leading zero bytes removed: another encoding of the same one).
+ */
 or_err_t or_verify(const or_pubkey_t *pk, const void *data, size_t len,
     const unsigned char *sig, size_t siglen, or_errbuf_t *eb) OR_WUR;
 

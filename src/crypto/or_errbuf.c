@@ -41,6 +41,7 @@ static const char *const reason_names[OR_R_LAST] = {
     [OR_R_WRONG_PEER]       = "wrong_peer",
     [OR_R_LINK_MISMATCH]    = "mutual_link_mismatch",
     [OR_R_PEER_ERROR]       = "peer_error",
+    [OR_R_SIG_LENGTH]       = "signature_length",
 };
 
 const char *

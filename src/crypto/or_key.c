@@ -22,6 +22,7 @@
 
 #include "or_base64.h"
 #include "or_errbuf.h"
+#include "or_pubkey_shape.h"
 
 or_err_t
 or_fingerprint(const void *pem, size_t len, char *out, or_errbuf_t *eb)
@@ -271,7 +272,40 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
     return -1;
 }
 
-/* reads at most OR_KEY_FILE_MAX bytes of a file only we can read */
+/*
+ * A key file we trust: a regular file reached without following a symlink
+ * in its last component, owned by our effective uid or root, with no group
+ * or other bits. A worker that can write the key folder could otherwise
+ * point a key at any root-only 0600 RSA key, or another local user could
+ * hand us a key it owns (issue 16). On fd, so nothing changes in between.
+ */
+static or_err_t
+check_key_fd(int fd, const char *path, or_errbuf_t *eb)
+{
+    struct stat  st;
+    uid_t        me = geteuid();
+
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return or_errbuf_set(eb, OR_ERROR, OR_R_IO,
+                             "key file \"%s\" is not a regular file", path);
+    }
+    if (st.st_uid != me && st.st_uid != 0) {
+        return or_errbuf_set(eb, OR_ECONF, OR_R_KEY_PERMS,
+                             "key file \"%s\" is owned by uid %u, not by "
+                             "uid %u (this process) or root; run \"chown "
+                             "%u %s\"", path, (unsigned) st.st_uid,
+                             (unsigned) me, (unsigned) me, path);
+    }
+    if ((st.st_mode & 077) != 0) {
+        return or_errbuf_set(eb, OR_ECONF, OR_R_KEY_PERMS,
+                             "key file \"%s\" is accessible by group or "
+                             "others (mode %04o); run \"chmod 600 %s\"",
+                             path, (unsigned) (st.st_mode & 07777), path);
+    }
+    return OR_OK;
+}
+
+/* reads at most OR_KEY_FILE_MAX bytes; check_mode: only a trusted file */
 static or_err_t
 read_key_file(const char *path, int check_mode, char *buf, size_t *n,
     or_errbuf_t *eb)
@@ -282,19 +316,23 @@ read_key_file(const char *path, int check_mode, char *buf, size_t *n,
     int          fd;
     or_err_t     rc = OR_OK;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY
+                    | (check_mode ? O_NOFOLLOW : 0));
+    if (fd < 0 && errno == ELOOP && check_mode) {
+        return or_errbuf_set(eb, OR_ECONF, OR_R_KEY_PERMS,
+                             "key file \"%s\" is a symbolic link; keys are "
+                             "not read through links: put the key file "
+                             "itself there", path);
+    }
     if (fd < 0) {
         return or_errbuf_set(eb, OR_ERROR, OR_R_IO, "open \"%s\": %s", path,
                              strerror(errno));
     }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (check_mode) {
+        rc = check_key_fd(fd, path, eb);
+    } else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         rc = or_errbuf_set(eb, OR_ERROR, OR_R_IO,
                            "key file \"%s\" is not a regular file", path);
-    } else if (check_mode && (st.st_mode & 077) != 0) {
-        rc = or_errbuf_set(eb, OR_ECONF, OR_R_KEY_PERMS,
-                           "key file \"%s\" is accessible by group or others "
-                           "(mode %04o); run \"chmod 600 %s\"", path,
-                           (unsigned) (st.st_mode & 07777), path);
     }
     while (rc == OR_OK && got <= OR_KEY_FILE_MAX) {
         r = read(fd, buf + got, OR_KEY_FILE_MAX + 1 - got);
@@ -384,7 +422,8 @@ or_key_load_or_create(const char *path, or_key_t **out, int *created,
     or_key_t    *key;
     or_err_t     rc;
 
-    if (stat(path, &st) == 0 || errno != ENOENT) {
+    /* lstat: a dangling symlink is not a missing key, it is refused */
+    if (lstat(path, &st) == 0 || errno != ENOENT) {
         rc = or_key_load(path, out, eb);
         if (rc == OR_OK && created != NULL) {
             *created = 0;
@@ -423,7 +462,7 @@ or_key_load_or_create(const char *path, or_key_t **out, int *created,
  * Matching that template and the line layout, with a strict base64
  * decoder, accepts exactly the canonical encodings of the keys we accept,
  * without OpenSSL 3.0's decoder chain (~270 us) and the re-encoding.
- * Anything else goes to the full path, which only says why it is refused.
+ * Anything else is refused, and or_pubkey_shape.c says why.
  */
 #define PEM_HEAD        "-----BEGIN PUBLIC KEY-----\n"
 #define PEM_TAIL        "-----END PUBLIC KEY-----\n"
@@ -576,48 +615,6 @@ import_fast(const char *pem, size_t len, EVP_PKEY **out)
     return *out != NULL;
 }
 
-/*
- * Why a PEM the fast path did not take is refused: OpenSSL's decoders, the
- * policy checks, then the re-encoding. A PEM that passes them all would be
- * a key the template missed: refused too, so that tests catch it.
- */
-static or_err_t
-import_refusal(const char *pem, size_t len, or_errbuf_t *eb)
-{
-    BIO       *bio;
-    EVP_PKEY  *pkey;
-    char      *canon = NULL;
-    size_t     canon_len = 0;
-    or_err_t   rc;
-
-    bio = BIO_new_mem_buf(pem, (int) len);
-    if (bio == NULL) {
-        return or_errbuf_nomem(eb);
-    }
-    pkey = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
-    BIO_free(bio);
-    if (pkey == NULL) {
-        ERR_clear_error();
-        return or_errbuf_set(eb, OR_EPROTO, OR_R_BAD_PEM,
-                             "public key is not a PUBLIC KEY PEM");
-    }
-    rc = check_rsa(pkey, eb);
-    if (rc == OR_OK) {
-        rc = public_pem(pkey, &canon, &canon_len, eb);
-    }
-    /* so that a fingerprint cannot be ground with other encodings */
-    if (rc == OR_OK && (canon_len != len || memcmp(canon, pem, len) != 0)) {
-        rc = or_errbuf_set(eb, OR_EAUTH, OR_R_KEY_NONCANONICAL,
-                           "public key PEM is not in canonical form");
-    } else if (rc == OR_OK) {
-        rc = or_errbuf_set(eb, OR_ECRYPTO, OR_R_CRYPTO, "public key passes "
-                           "the full checks but not the fast path");
-    }
-    free(canon);
-    EVP_PKEY_free(pkey);
-    return rc;
-}
-
 or_err_t
 or_pubkey_import(const char *pem, size_t len, or_pubkey_t **out,
     or_errbuf_t *eb)
@@ -631,8 +628,10 @@ or_pubkey_import(const char *pem, size_t len, or_pubkey_t **out,
                              "of %zu bytes, bound %d", len,
                              OR_PUBKEY_PEM_MAX);
     }
+    /* the reason of a refusal is found without OpenSSL's decoders:
+     * network input never reaches them (or_pubkey_shape.c) */
     if (!import_fast(pem, len, &pkey)) {
-        return import_refusal(pem, len, eb);
+        return or_pubkey_refusal(pem, len, eb);
     }
     pk = calloc(1, sizeof(*pk));
     if (pk == NULL || (pk->pem = malloc(len + 1)) == NULL) {

@@ -62,8 +62,17 @@ or_verify(const or_pubkey_t *pk, const void *data, size_t len,
     EVP_MD_CTX    *md;
     EVP_PKEY_CTX  *pctx = NULL;
     or_err_t       rc;
-    int            ok;
+    int            ok, size;
 
+    /* RSA-PSS is checked on the integer: OpenSSL accepts a signature with
+     * its leading 0x00 bytes stripped, a second encoding of one signature
+     * that a cache keyed on the bytes has never seen (issue 16). */
+    size = EVP_PKEY_get_size(pk->pkey);
+    if (size <= 0 || siglen != (size_t) size) {
+        return or_errbuf_set(eb, OR_EAUTH, OR_R_SIG_LENGTH, "signature of "
+                             "%zu bytes, the key's size is %d bytes", siglen,
+                             size);
+    }
     md = EVP_MD_CTX_new();
     if (md == NULL) {
         return or_errbuf_nomem(eb);

@@ -250,8 +250,9 @@ check_key_sig(const json_t *root, const char *fp, const char *data,
     }
     /*
      * The binding check needs only SHA-256 of the bytes sent, so it comes
-     * before the key import: ~5 us for a canonical key, but ~350 us in
-     * OpenSSL 3.0's decoders to name why any other PEM is refused.
+     * before the key import. The import never runs OpenSSL's decoders:
+     * a canonical key takes the template path, anything else is named by
+     * a byte-level check (or_pubkey_shape.c), at most ~0.4 verifies.
      */
     if (strcmp(got, fp) != 0) {
         return or_errbuf_set(eb, OR_EAUTH, OR_R_KEY_NOT_BOUND,

@@ -15,8 +15,9 @@
 #include "or_err.h"
 #include "or_peers.h"
 
-typedef struct or_log_s   or_log_t;
-typedef struct or_node_s  or_node_t;
+typedef struct or_cycle_s  or_cycle_t;
+typedef struct or_log_s    or_log_t;
+typedef struct or_node_s   or_node_t;
 
 /* Opens a UDP socket bound to port, joined to group on interface ("" =
  * the kernel's choice), sending there with ttl, loopback on (siblings on
@@ -42,6 +43,26 @@ or_err_t or_discovery_key(const char *passphrase, or_fernet_t *const *old,
 /* The peer-table entry for an opened beacon heard from `from`. */
 void or_discovery_peer(or_peer_t *p, const or_v2_beacon_t *b,
     const struct sockaddr_in *from);
+
+#define OR_DISCOVERY_LOG_GAP_S  10  /* s: peer trouble, one line per gap */
+
+/* A rate-limited log line: the next time one may be written, and how
+ * many were held back since the last. */
+typedef struct {
+    int64_t   next;         /* s, wall clock */
+    uint64_t  held;
+} or_discovery_gap_t;
+
+/*
+ * Offers an opened beacon (b, as entry p) to node (index) of cycle: what
+ * the node's filter refuses is counted and remembered beside its peers
+ * (the handshake refuses it inbound); else it is listed or refreshed,
+ * unless it would move a peer a handshake confirmed (counted, logged
+ * through gap). 1 if it listed a new or restarted peer (answer early).
+ */
+int or_discovery_hear(or_cycle_t *cycle, size_t node,
+    const or_v2_beacon_t *b, const or_peer_t *p, int64_t now,
+    or_discovery_gap_t *gap);
 
 /* s, wall clock with the fraction (the beacon's "timestamp"). */
 double or_discovery_wall_now(void);

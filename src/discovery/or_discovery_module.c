@@ -129,7 +129,7 @@ or_module_t or_discovery_module = {
 #define DISC_SWEEP_MS        1000       /* expiry sweep */
 #define DISC_BATCH           16         /* datagrams per recvmmsg() */
 #define DISC_READ_BUDGET     256        /* datagrams per readiness */
-#define DISC_LOG_GAP_S       10         /* peer trouble: one line per gap */
+#define DISC_LOG_GAP_S       OR_DISCOVERY_LOG_GAP_S
 #define DISC_REPLY_PEERS_MAX 2000       /* peers in one control reply */
 /* ---- config: the sockets and keys a cycle needs ---- */
 
@@ -329,6 +329,7 @@ struct disc_worker_s {
     struct sockaddr_in  from[DISC_BATCH];
     struct iovec     iov[DISC_BATCH];
     struct mmsghdr   msgs[DISC_BATCH];
+    or_discovery_gap_t  conflicts;          /* their log lines, limited */
 };
 
 static void
@@ -452,54 +453,6 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
     ws->log_held = 0;
 }
 
-/* Offers an opened beacon to node i; 1 if it listed a new peer. */
-static int
-node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
-    const or_peer_t *p, int64_t now)
-{
-    or_node_t              *node = &dw->cycle->nodes[i];
-    or_peers_node_stats_t  *ns = or_peers_node_stats(dw->cycle, i);
-    or_shm_zone_t          *z = or_peers_zone(dw->cycle);
-    or_peer_table_t        *t;
-    const char             *sv[OR_V2_SERVICES_MAX];
-    or_peer_update_t        r = OR_PEER_UPDATED;
-    char                    sector[OR_PRINTABLE_MAX(OR_V2_SECTOR_LEN_MAX)];
-
-    for (size_t k = 0; k < b->nservices; k++) {
-        sv[k] = b->services[k];
-    }
-    if (node->filter != NULL
-        && !node->filter(node, b->sector, sv, b->nservices))
-    {
-        ns->filtered++;
-        return 0;
-    }
-    or_shm_lock(z);
-    t = or_peers_table(dw->cycle, i);
-    if (t != NULL) {
-        r = or_peer_table_update(t, p, now, NULL);
-    }
-    or_shm_unlock(z);
-    if (r == OR_PEER_UPDATED) {
-        return 0;
-    }
-    if (r == OR_PEER_RESTARTED) {
-        /* it lists no one yet: answer early rather than at our interval */
-        or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer restarted: %s, "
-                     "node: %s, peer: %s:%u", p->fingerprint, node->id,
-                     p->source, (unsigned) p->adv_port);
-        return 1;
-    }
-    ns->listed++;
-    ns->evicted += r == OR_PEER_NEW_EVICTED;
-    or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer discovered: %s, "
-                 "sector \"%s\", node: %s, peer: %s:%u", p->fingerprint,
-                 or_printable(b->sector, strlen(b->sector), sector,
-                              sizeof(sector), OR_PRINTABLE_QUOTED),
-                 node->id, p->source, (unsigned) p->adv_port);
-    return 1;
-}
-
 static void
 dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
     const struct sockaddr_in *from, int64_t now)
@@ -536,7 +489,8 @@ dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
             refuse(ws, from, OR_R_EXPIRED, now);
             continue;
         }
-        fresh |= node_hears(dw, i, b, &p, now);
+        fresh |= or_discovery_hear(dw->cycle, i, b, &p, now,
+                                   &dw->conflicts);
     }
     if (fresh) {
         early_schedule(ws);

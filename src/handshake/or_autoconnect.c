@@ -5,6 +5,7 @@
  */
 #include "or_autoconnect.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,9 @@ typedef struct {
 struct or_autoconnect_s {
     or_hs_t       *hs;        /* borrowed */
     ac_backoff_t   backoff[OR_BACKOFF_SLOTS];
+    /* per node: the rank, among the peers that may be dialled, where the
+     * next round starts, so that every round does not favour the same */
+    size_t         start[OR_PEERS_NODES_MAX];
 };
 
 or_err_t
@@ -104,23 +108,33 @@ or_autoconnect_dial_done(or_hs_t *hs, size_t node, const char *peer,
     b->not_before = (int64_t) time(NULL) + b->delay;
 }
 
-/* Never itself or a sibling, never a peer in backoff, being dialled or
- * already in a session with this node (either direction). */
+static int
+auto_own(or_autoconnect_t *ac, const char *peer)
+{
+    for (size_t i = 0; i < ac->hs->nnodes; i++) {
+        if (strcmp(ac->hs->nodes[i].fp, peer) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+auto_backed_off(or_autoconnect_t *ac, size_t node, const char *peer,
+    int64_t now)
+{
+    ac_backoff_t *b = backoff_slot(ac, node, peer, 0);
+
+    return b != NULL && b->not_before > now;
+}
+
+/* Not being dialled, not in a session with this node (either way). */
 static int
 auto_may_dial(or_autoconnect_t *ac, size_t node, const char *peer)
 {
     or_session_table_t *t = or_shm_addr(ac->hs->sessions);
-    ac_backoff_t       *b = backoff_slot(ac, node, peer, 0);
     int                 have;
 
-    for (size_t i = 0; i < ac->hs->nnodes; i++) {
-        if (strcmp(ac->hs->nodes[i].fp, peer) == 0) {
-            return 0;
-        }
-    }
-    if (b != NULL && b->not_before > (int64_t) time(NULL)) {
-        return 0;
-    }
     if (or_hs_dialling(ac->hs, node, peer)) {
         return 0;
     }
@@ -130,31 +144,66 @@ auto_may_dial(or_autoconnect_t *ac, size_t node, const char *peer)
     return !have;
 }
 
-#define OR_AUTO_CANDIDATES  32
-
 typedef struct {
-    const or_node_t  *node;
-    size_t            n;
-    or_peer_t         p[OR_AUTO_CANDIDATES];
-} ac_candidates_t;
+    or_autoconnect_t  *ac;
+    size_t             node;
+    int64_t            now;
+    size_t             rank;    /* eligible peers met so far this pass */
+    size_t             from;    /* keep ranks in [from, to) */
+    size_t             to;
+    size_t             last;    /* rank of the last one kept + 1 */
+    or_peer_t         *out;
+    size_t             n, max;
+} ac_pick_t;
 
-/* Runs with the peers zone locked: copy only. */
+/* Runs with the peers zone locked: local checks and a copy only. The
+ * checks come before the cut at max, so no number of backed-off (forged)
+ * peers ahead of a peer in the table keeps it out (issue 16). */
 static int
 auto_collect(const or_peer_t *p, void *data)
 {
-    ac_candidates_t   *c = data;
+    ac_pick_t         *c = data;
+    const or_node_t   *node = c->ac->hs->nodes[c->node].node;
     const char        *svc[OR_V2_SERVICES_MAX];
 
     for (uint32_t i = 0; i < p->nservices && i < OR_V2_SERVICES_MAX; i++) {
         svc[i] = p->services[i];
     }
-    if (c->node->filter != NULL
-        && !c->node->filter(c->node, p->sector, svc, p->nservices))
+    if ((node->filter != NULL
+         && !node->filter(node, p->sector, svc, p->nservices))
+        || auto_own(c->ac, p->fingerprint)
+        || auto_backed_off(c->ac, c->node, p->fingerprint, c->now))
     {
         return 0;
     }
-    c->p[c->n++] = *p;
-    return c->n == OR_AUTO_CANDIDATES;
+    if (c->rank >= c->from && c->rank < c->to && c->n < c->max) {
+        c->out[c->n++] = *p;
+        c->last = c->rank + 1;
+    }
+    c->rank++;
+    return 0;
+}
+
+size_t
+or_autoconnect_pick(or_autoconnect_t *ac, size_t node,
+    const or_peer_table_t *t, int64_t now, or_peer_t *out, size_t max)
+{
+    ac_pick_t  c = { ac, node, now, 0, 0, SIZE_MAX, 0, out, 0, max };
+    size_t    *start = &ac->start[node < OR_PEERS_NODES_MAX ? node : 0];
+    size_t     total;
+
+    /* from the rotating start to the end, then from the top to it */
+    c.from = *start;
+    or_peer_table_each(t, now, auto_collect, &c);
+    total = c.rank;
+    if (c.n < max && c.from > 0) {
+        c.rank = 0;
+        c.from = 0;
+        c.to = *start;
+        or_peer_table_each(t, now, auto_collect, &c);
+    }
+    *start = total == 0 ? 0 : c.last % total;
+    return c.n;
 }
 
 static size_t
@@ -174,24 +223,28 @@ static void
 auto_node(or_autoconnect_t *ac, size_t node)
 {
     or_cycle_t              *cycle = ac->hs->cycle;
-    ac_candidates_t         *c = malloc(sizeof(*c));
+    or_shm_zone_t           *z = or_peers_zone(cycle);
+    or_peer_t               *p = malloc(OR_AUTO_CANDIDATES * sizeof(*p));
     struct sockaddr_storage  sa;
     socklen_t                salen;
-    size_t                   held = auto_held(ac, node);
+    size_t                   held = auto_held(ac, node), n = 0;
     size_t                   max = ac->hs->nodes[node].max_connections;
 
-    if (c == NULL || held >= max) {
-        free(c);
+    if (p == NULL || z == NULL || or_shm_addr(z) == NULL || held >= max) {
+        free(p);
         return;
     }
-    c->node = &cycle->nodes[node];
-    c->n = 0;
-    or_peers_each(cycle, node, (int64_t) time(NULL), auto_collect, c);
-    for (size_t i = 0; i < c->n && held < max; i++) {
-        const char *fp = c->p[i].fingerprint;
+    or_shm_lock(z);
+    if (or_peers_table(cycle, node) != NULL) {
+        n = or_autoconnect_pick(ac, node, or_peers_table(cycle, node),
+                                (int64_t) time(NULL), p, OR_AUTO_CANDIDATES);
+    }
+    or_shm_unlock(z);
+    for (size_t i = 0; i < n && held < max; i++) {
+        const char *fp = p[i].fingerprint;
 
         if (!auto_may_dial(ac, node, fp)
-            || or_peer_dial_addr(&c->p[i], &sa, &salen) != OR_OK)
+            || or_peer_dial_addr(&p[i], &sa, &salen) != OR_OK)
         {
             continue;
         }
@@ -203,7 +256,7 @@ auto_node(or_autoconnect_t *ac, size_t node)
             or_autoconnect_dial_done(ac->hs, node, fp, 0, ac);
         }
     }
-    free(c);
+    free(p);
 }
 
 void

@@ -7,8 +7,12 @@
 #define OR_AUTOCONNECT_H_INCLUDED
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "or_err.h"
+#include "or_peers.h"
+
+#define OR_AUTO_CANDIDATES  32      /* peers looked at per node per round */
 
 typedef struct or_hs_s           or_hs_t;
 typedef struct or_autoconnect_s  or_autoconnect_t;
@@ -20,6 +24,16 @@ void or_autoconnect_free(or_autoconnect_t *ac);
 
 /* One round: every node with auto_connect dials what it is missing. */
 void or_autoconnect_round(or_autoconnect_t *ac);
+
+/*
+ * The peers of node (index) one round may dial, into out[max]: live in t,
+ * passing the node's filter, never one of our nodes, never one in
+ * backoff. Those are skipped before the cut at max, and each round starts
+ * where the last one stopped, so no number of peers ahead of one in the
+ * table keeps it from being dialled. Call with t's zone locked.
+ */
+size_t or_autoconnect_pick(or_autoconnect_t *ac, size_t node,
+    const or_peer_table_t *t, int64_t now, or_peer_t *out, size_t max);
 
 /* or_hs_dial_done_pt, data = ac: a failed dial backs off, a good one
  * clears the backoff. */

@@ -43,6 +43,7 @@ typedef struct {
     int64_t  max_inbound;              /* inbound connections */
     int64_t  handshake_timeout;        /* s */
     int64_t  handshake_max_size;       /* bytes of one request/response */
+    int      accept_undiscovered;      /* requesters discovery never heard */
 } or_handshake_conf_t;
 
 #define HM(f)  offsetof(or_handshake_main_conf_t, f)
@@ -63,6 +64,8 @@ static const or_setting_t handshake_settings[] = {
       "10", H(handshake_timeout), 1, 300, 0, NULL },
     { NULL, "handshake_max_size", OR_CONF_T_INT, OR_SCOPE_NODE,
       "16384", H(handshake_max_size), 1024, 65536, 0, NULL },
+    { NULL, "accept_undiscovered", OR_CONF_T_BOOL, OR_SCOPE_NODE,
+      "true", H(accept_undiscovered), 0, 1, 0, NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -220,6 +223,7 @@ hs_nodes_init(or_cycle_t *cycle, hs_worker_t *hw)
         n->max_inbound = (size_t) hc->max_inbound;
         n->auto_connect = hc->auto_connect;
         n->max_connections = (size_t) hc->max_connections;
+        n->accept_undiscovered = hc->accept_undiscovered;
     }
     return OR_OK;
 }

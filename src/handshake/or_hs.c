@@ -6,6 +6,7 @@
  */
 #include "or_hs.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -275,11 +276,52 @@ hs_to_session(or_hs_conn_t *hc)
     return OR_OK;
 }
 
+/* The key of hc->peer answered at this address: pin the peer's endpoint
+ * in the peer directory, so an unverified beacon cannot move it (issue
+ * 16). Inbound, the port is the peer's ephemeral one: pin the ip only. */
+static void
+hs_confirm(or_hs_conn_t *hc)
+{
+    struct sockaddr_storage sa;
+    socklen_t               len = sizeof(sa);
+    char                    ip[OR_PEER_ADDR_LEN];
+    uint16_t                port = 0;
+    const void             *a;
+
+    if (getpeername(hc->c->fd, (struct sockaddr *) &sa, &len) != 0) {
+        return;
+    }
+    if (sa.ss_family == AF_INET) {
+        a = &((struct sockaddr_in *) &sa)->sin_addr;
+        port = ntohs(((struct sockaddr_in *) &sa)->sin_port);
+    } else if (sa.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) &sa;
+
+        a = &in6->sin6_addr;
+        port = ntohs(in6->sin6_port);
+        /* beacons come over IPv4: a dual-stack socket's ::ffff:a.b.c.d is
+         * the same peer as a.b.c.d */
+        if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+            a = &in6->sin6_addr.s6_addr[12];
+            sa.ss_family = AF_INET;
+        }
+    } else {
+        return;
+    }
+    if (inet_ntop(sa.ss_family, a, ip, sizeof(ip)) == NULL) {
+        return;
+    }
+    (void) or_peers_confirm(hc->hs->cycle, hc->node, hc->peer, ip,
+                            hc->direction == OR_SESSION_OUT ? port : 0,
+                            (int64_t) time(NULL));
+}
+
 static void
 hs_established(or_hs_conn_t *hc)
 {
     or_hs_t *hs = hc->hs;
 
+    hs_confirm(hc);
     or_log_error(hs_log(hs), OR_LOG_INFO, 0, "session established: %s, "
                  "node: %s, peer: %s, fingerprint: %s, mutual_link: %s",
                  hc->direction == OR_SESSION_IN ? "in" : "out", hs_node_id(hc),
@@ -294,25 +336,39 @@ hs_established(or_hs_conn_t *hc)
 
 /* ---- responder: one request ---- */
 
-/* In v2 the request carries no sector: the node filter can only be asked
- * about a peer we discovered (or_peers), found by its fingerprint; an
- * undiscovered peer is not filtered (docs/ARCHITECTURE.md "Handshake"). */
+/*
+ * In v2 the request carries no sector: the node filter is asked about the
+ * requester's last beacon, listed (or_peers) or refused by the filter
+ * (remembered beside, for as long), whichever came later, under the
+ * filter of now. A requester discovery never heard is accepted only with
+ * accept_undiscovered (docs/ARCHITECTURE.md "Handshake"). 0 and *why if
+ * refused.
+ */
 static int
-hs_filter_ok(or_hs_conn_t *hc, int64_t now)
+hs_filter_ok(or_hs_conn_t *hc, int64_t now, const char **why)
 {
     const or_node_t *node = hc->hs->nodes[hc->node].node;
     const char      *svc[OR_V2_SERVICES_MAX];
-    or_peer_t        p;
+    const or_peer_t *last;
+    or_peer_t        p, r;
+    int              listed, refused;
 
-    if (node->filter == NULL
-        || !or_peers_find(hc->hs->cycle, hc->node, hc->peer, now, &p))
-    {
+    listed = or_peers_find(hc->hs->cycle, hc->node, hc->peer, now, &p);
+    refused = or_peers_find_refused(hc->hs->cycle, hc->node, hc->peer, now,
+                                    &r);
+    if (!listed && !refused) {
+        *why = "undiscovered requester";
+        return hc->hs->nodes[hc->node].accept_undiscovered;
+    }
+    if (node->filter == NULL) {
         return 1;
     }
-    for (uint32_t i = 0; i < p.nservices && i < OR_V2_SERVICES_MAX; i++) {
-        svc[i] = p.services[i];
+    last = !refused || (listed && p.last_seen >= r.last_seen) ? &p : &r;
+    for (uint32_t i = 0; i < last->nservices && i < OR_V2_SERVICES_MAX; i++) {
+        svc[i] = last->services[i];
     }
-    return node->filter(node, p.sector, svc, p.nservices);
+    *why = "sector";
+    return node->filter(node, last->sector, svc, last->nservices);
 }
 
 /* The request verified with its key and the key hashes to the source, so
@@ -342,6 +398,8 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     or_v2_request_t  req;
     or_errbuf_t      eb;
     char             out[OR_HANDSHAKE_MAX], full[160];
+    unsigned char    key[OR_REPLAY_KEY_LEN];
+    const char      *why = "";
     size_t           outlen;
     int64_t          now = (int64_t) time(NULL);
     or_err_t         rc;
@@ -358,19 +416,25 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_v2_request_clear(&req);
         return -1;
     }
+    /* before the replay cache: a refused requester takes no slot there */
+    if (!hs_filter_ok(hc, now, &why)) {
+        or_v2_request_clear(&req);
+        or_hs_conn_refuse(hc, OR_SR_FILTERED, why);
+        return -1;
+    }
+    if (or_replay_key(req.signature, req.siglen, key) != OR_OK) {
+        or_v2_request_clear(&req);
+        or_hs_conn_refuse(hc, OR_R_CRYPTO, "replay key");
+        return -1;
+    }
     or_shm_lock(hs->replay);
-    rc = or_replay_check_add(or_shm_addr(hs->replay), req.signature,
-                             req.siglen, req.timestamp, now,
-                             OR_HANDSHAKE_WINDOW);
+    rc = or_replay_check_add(or_shm_addr(hs->replay), key, req.source,
+                             req.timestamp, now, OR_HANDSHAKE_WINDOW);
     or_shm_unlock(hs->replay);
     if (rc != OR_OK) {
         or_v2_request_clear(&req);
-        or_hs_conn_refuse(hc, OR_SR_REPLAY, req.source);
-        return -1;
-    }
-    if (!hs_filter_ok(hc, now)) {
-        or_v2_request_clear(&req);
-        or_hs_conn_refuse(hc, OR_SR_FILTERED, "sector");
+        or_hs_conn_refuse(hc, rc == OR_AGAIN ? OR_SR_BUSY : OR_SR_REPLAY,
+                          req.source);
         return -1;
     }
     rc = or_v2_response_build(n->key, &req, now, out, sizeof(out), &outlen,

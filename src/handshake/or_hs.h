@@ -38,6 +38,8 @@ typedef struct {
     size_t            inbound;       /* this worker: pending + sessions */
     int               auto_connect;
     size_t            max_connections;   /* sessions + dials, auto-connect */
+    int               accept_undiscovered;   /* 0: refuse requesters
+                                                discovery never heard */
 } or_hs_node_t;
 
 /* Told when an outbound dial ends: ok, or why not (auto-connect backoff). */

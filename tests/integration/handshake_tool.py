@@ -4,7 +4,9 @@
 Speaks PROTOCOL-v2.md "Handshake over TCP" as the original does, and breaks
 it on purpose: `attack HOST PORT TARGET CASE` sends one request and prints
 what came back; `respond PORT CASE` answers one dial with a bad response;
-`bench HOST PORT TARGET N` prints the median handshake time in ms.
+`bench HOST PORT TARGET N` prints the median handshake time in ms;
+`request HOST PORT TARGET KEYFILE` sends one valid request signed with
+the key in KEYFILE (a node's own) and prints what came back.
 """
 import base64
 import hashlib
@@ -200,6 +202,11 @@ if __name__ == "__main__":
         respond(*args)
     elif cmd == "bench":
         bench(*args)
+    elif cmd == "request":
+        key = serialization.load_pem_private_key(open(args[3], "rb").read(),
+                                                 None)
+        print(exchange(args[0], int(args[1]),
+                       [json.dumps(request(key, args[2])).encode()]))
     elif cmd == "fp":
         print(fp(serialization.load_pem_private_key(
             open(args[0], "rb").read(), None)))

@@ -109,6 +109,29 @@ test_or_core_keys_load_refuses_world_readable(void **state)
     assert_null(f->cycle->nodes[0].key);
 }
 
+/* issue 16: start and -t refuse a key that is a symlink to a good key */
+static void
+test_or_core_keys_load_refuses_symlink(void **state)
+{
+    fixture_t *f = *state;
+    char       real[160];
+
+    snprintf(real, sizeof(real), "%s/real.pem", f->dir);
+    assert_int_equal(or_core_keys_load(f->cycle, 1), OR_OK);    /* made */
+    assert_int_equal(rename(f->key, real), 0);
+    assert_int_equal(symlink(real, f->key), 0);
+    assert_int_equal(or_core_keys_load(f->cycle, 0), OR_ERROR);
+    or_key_free(f->cycle->nodes[0].key);
+    f->cycle->nodes[0].key = NULL;
+    assert_int_equal(or_core_keys_load(f->cycle, 1), OR_ERROR);
+    assert_null(f->cycle->nodes[0].key);
+    /* dangling: -t must not take it for a key still to be made */
+    assert_int_equal(unlink(real), 0);
+    assert_int_equal(or_core_keys_load(f->cycle, 0), OR_ERROR);
+    assert_int_equal(or_core_keys_load(f->cycle, 1), OR_ERROR);
+    assert_int_not_equal(access(real, F_OK), 0);
+}
+
 static void
 test_or_core_keys_load_refuses_corrupt(void **state)
 {
@@ -169,6 +192,8 @@ main(void)
             test_or_core_keys_load_check_does_not_create, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_or_core_keys_load_refuses_world_readable, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_or_core_keys_load_refuses_symlink, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_or_core_keys_load_refuses_corrupt, setup, teardown),
         cmocka_unit_test_setup_teardown(

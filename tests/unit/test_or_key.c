@@ -92,6 +92,91 @@ test_or_key_load_world_readable(void **state)
     unlink(path);
 }
 
+/* issue 16: a key file that is a symlink (here to a valid 0600 key) is
+ * refused, by its own message; the fingerprint tool may still follow it */
+static void
+test_or_key_load_symlink_refused(void **state)
+{
+    char         path[64], link[80], want[300];
+    or_key_t    *key = NULL;
+    or_errbuf_t  eb;
+
+    (void) state;
+    assert_int_equal(or_test_copy("node-a.key.pem", 0600, path), 0);
+    snprintf(link, sizeof(link), "%s.link", path);
+    assert_int_equal(symlink(path, link), 0);
+    assert_int_equal(or_key_load(link, &key, &eb), OR_ECONF);
+    assert_int_equal(eb.reason, OR_R_KEY_PERMS);
+    snprintf(want, sizeof(want), "key file \"%s\" is a symbolic link; keys "
+             "are not read through links: put the key file itself there",
+             link);
+    assert_string_equal(eb.msg, want);
+    assert_null(key);
+    /* load_or_create must not take a dangling link for a missing key */
+    unlink(path);
+    assert_int_equal(or_key_load_or_create(link, &key, NULL, &eb), OR_ECONF);
+    assert_int_equal(eb.reason, OR_R_KEY_PERMS);
+    assert_int_equal(access(path, F_OK), -1);
+    unlink(link);
+}
+
+/* issue 16: a 0600 key owned by another unprivileged uid is refused */
+static void
+test_or_key_load_other_owner_refused(void **state)
+{
+    char         path[64], want[300];
+    or_key_t    *key = NULL;
+    or_errbuf_t  eb;
+
+    (void) state;
+    if (geteuid() != 0) {
+        /* chown to another uid needs root: this test cannot run here */
+        fail_msg("test_or_key_load_other_owner_refused needs root");
+    }
+    assert_int_equal(or_test_copy("node-a.key.pem", 0600, path), 0);
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    assert_int_equal(or_key_load(path, &key, &eb), OR_ECONF);
+    assert_int_equal(eb.reason, OR_R_KEY_PERMS);
+    snprintf(want, sizeof(want), "key file \"%s\" is owned by uid 65534, "
+             "not by uid 0 (this process) or root; run \"chown 0 %s\"",
+             path, path);
+    assert_string_equal(eb.msg, want);
+    assert_null(key);
+    /* owned by root again: accepted */
+    assert_int_equal(chown(path, 0, 0), 0);
+    assert_int_equal(or_key_load(path, &key, &eb), OR_OK);
+    or_key_free(key);
+    unlink(path);
+}
+
+/* modes: 0640 refused, 0600 and 0400 accepted */
+static void
+test_or_key_load_mode_bounds(void **state)
+{
+    static const struct { mode_t mode; or_err_t rc; } cases[] = {
+        { 0640, OR_ECONF }, { 0604, OR_ECONF }, { 0610, OR_ECONF },
+        { 0600, OR_OK }, { 0400, OR_OK },
+    };
+    char         path[64];
+    or_key_t    *key;
+    or_errbuf_t  eb;
+
+    (void) state;
+    assert_int_equal(or_test_copy("node-a.key.pem", 0600, path), 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        key = NULL;
+        assert_int_equal(chmod(path, cases[i].mode), 0);
+        assert_int_equal(or_key_load(path, &key, &eb), cases[i].rc);
+        if (cases[i].rc == OR_OK) {
+            assert_string_equal(or_key_fingerprint(key), "08aca75be7a88fef");
+            or_key_free(key);
+        } else {
+            assert_int_equal(eb.reason, OR_R_KEY_PERMS);
+        }
+    }
+    unlink(path);
+}
+
 static void
 test_or_key_load_missing_and_garbage(void **state)
 {
@@ -582,6 +667,9 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_or_key_load_vectors),
         cmocka_unit_test(test_or_key_load_world_readable),
+        cmocka_unit_test(test_or_key_load_symlink_refused),
+        cmocka_unit_test(test_or_key_load_other_owner_refused),
+        cmocka_unit_test(test_or_key_load_mode_bounds),
         cmocka_unit_test(test_or_key_load_missing_and_garbage),
         cmocka_unit_test(test_or_key_save_roundtrip),
         cmocka_unit_test(test_or_key_save_unwritable_dir),

@@ -14,6 +14,8 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "or_cycle.h"
 #include "or_peers.h"
 #include "or_shm.h"
@@ -249,6 +251,188 @@ test_or_peers_zone_attach_keeps_same_layout(void **state)
     or_cycle_free(c);
 }
 
+/* issue 16: once a handshake confirmed a peer at 10.0.0.2:9001, a beacon
+ * from another endpoint neither moves it nor changes its sector nor keeps
+ * it alive; it is counted. Beacons from the confirmed endpoint refresh it;
+ * an unconfirmed peer still moves with its beacons. */
+static void
+test_or_peer_table_confirmed_not_moved_by_beacon(void **state)
+{
+    or_peer_table_t *t = table_new(8, 60);
+    or_peer_t        p = peer(1), spoof, out;
+
+    (void) state;
+    strcpy(p.source, "10.0.0.2");
+    p.adv_port = 9001;
+    strcpy(p.sector, "tech");
+    assert_int_equal(or_peer_table_update(t, &p, 1000, NULL), OR_PEER_NEW);
+    spoof = p;
+    strcpy(spoof.source, "10.0.0.66");
+    spoof.adv_port = 6666;
+    strcpy(spoof.sector, "evil");
+    /* not confirmed: the beacon moves it (v2 has nothing better) */
+    assert_int_equal(or_peer_table_update(t, &spoof, 1001, NULL),
+                     OR_PEER_UPDATED);
+    assert_int_equal(or_peer_table_update(t, &p, 1002, NULL),
+                     OR_PEER_UPDATED);
+    /* we dialled 10.0.0.2:9001 and the key answered */
+    assert_true(or_peer_table_confirm(t, p.fingerprint, "10.0.0.2", 9001,
+                                      1002));
+    assert_int_equal(or_peer_table_update(t, &spoof, 1003, NULL),
+                     OR_PEER_CONFLICT);
+    spoof = p;
+    spoof.adv_port = 6666;      /* same ip, another port */
+    assert_int_equal(or_peer_table_update(t, &spoof, 1004, NULL),
+                     OR_PEER_CONFLICT);
+    assert_true(or_peer_table_find(t, p.fingerprint, 1004, &out));
+    assert_string_equal(out.source, "10.0.0.2");
+    assert_int_equal(out.adv_port, 9001);
+    assert_string_equal(out.sector, "tech");
+    assert_int_equal(out.last_seen, 1002);
+    assert_int_equal(out.conflicts, 2);
+    assert_int_equal(out.confirmed, 1);
+    /* the real peer's beacon refreshes it and keeps the pin */
+    strcpy(p.sector, "health");
+    assert_int_equal(or_peer_table_update(t, &p, 1010, NULL),
+                     OR_PEER_UPDATED);
+    assert_true(or_peer_table_find(t, p.fingerprint, 1010, &out));
+    assert_int_equal(out.last_seen, 1010);
+    assert_string_equal(out.sector, "health");
+    assert_int_equal(out.confirmed, 1);
+    assert_int_equal(out.conflicts, 2);
+    /* spoofed beacons alone do not keep a gone peer: it expires at
+     * last_seen + expire, and then the next beacon is a new peer */
+    spoof = p;
+    strcpy(spoof.source, "10.0.0.66");
+    assert_int_equal(or_peer_table_update(t, &spoof, 1070, NULL),
+                     OR_PEER_CONFLICT);
+    assert_false(or_peer_table_find(t, p.fingerprint, 1071, NULL));
+    assert_int_equal(or_peer_table_update(t, &spoof, 1071, NULL),
+                     OR_PEER_NEW);
+    assert_true(or_peer_table_find(t, p.fingerprint, 1071, &out));
+    assert_int_equal(out.confirmed, 0);
+    assert_int_equal(out.conflicts, 0);
+    free(t);
+}
+
+/* an inbound handshake pins the ip only (its port is ephemeral), and
+ * points an entry a spoofed beacon moved back to the ip the key answered
+ * from; an unknown fingerprint is not listed by confirming */
+static void
+test_or_peer_table_confirm_inbound_pins_ip(void **state)
+{
+    or_peer_table_t *t = table_new(8, 60);
+    or_peer_t        p = peer(2), out;
+
+    (void) state;
+    strcpy(p.source, "10.0.0.66");      /* moved by a spoofed beacon */
+    p.adv_port = 6666;
+    assert_int_equal(or_peer_table_update(t, &p, 1000, NULL), OR_PEER_NEW);
+    assert_true(or_peer_table_confirm(t, p.fingerprint, "10.0.0.3", 0,
+                                      1001));
+    assert_true(or_peer_table_find(t, p.fingerprint, 1001, &out));
+    assert_string_equal(out.source, "10.0.0.3");
+    assert_int_equal(out.confirmed_port, 0);
+    assert_int_equal(or_peer_table_update(t, &p, 1002, NULL),
+                     OR_PEER_CONFLICT);
+    strcpy(p.source, "10.0.0.3");
+    p.adv_port = 9003;                  /* any port of the pinned ip */
+    assert_int_equal(or_peer_table_update(t, &p, 1003, NULL),
+                     OR_PEER_UPDATED);
+    /* a later outbound handshake pins the port too; an inbound one after
+     * it keeps that port */
+    assert_true(or_peer_table_confirm(t, p.fingerprint, "10.0.0.3", 9003,
+                                      1004));
+    assert_true(or_peer_table_confirm(t, p.fingerprint, "10.0.0.3", 0,
+                                      1005));
+    assert_true(or_peer_table_find(t, p.fingerprint, 1005, &out));
+    assert_int_equal(out.confirmed_port, 9003);
+    assert_false(or_peer_table_confirm(t, peer(9).fingerprint, "10.0.0.9",
+                                       9009, 1005));
+    assert_false(or_peer_table_find(t, peer(9).fingerprint, 1005, NULL));
+    free(t);
+}
+
+/* the JSON of `openredctl peers` carries confirmed and conflicts */
+static void
+test_or_peers_json_conflicts(void **state)
+{
+    or_cycle_t           *c = or_cycle_new("/tmp", "x.conf", NULL);
+    or_node_t             nodes[1];
+    or_peers_node_conf_t  conf[1] = { { 8, 60 } };
+    or_peer_t             p = peer(4), spoof;
+    json_t               *reply, *e;
+    char                  err[64];
+
+    (void) state;
+    assert_non_null(c);
+    memset(nodes, 0, sizeof(nodes));
+    nodes[0].id = "a";
+    c->nodes = nodes;
+    c->nnodes = 1;
+    assert_int_equal(or_peers_zone_add(c, conf), OR_OK);
+    assert_int_equal(or_shm_map(c, NULL), OR_OK);
+    or_peers_zone_attach(c, conf);
+    (void) or_peer_table_update(or_peers_table(c, 0), &p, 1000, NULL);
+    assert_true(or_peers_confirm(c, 0, p.fingerprint, p.source, p.adv_port,
+                                 1000));
+    spoof = p;
+    strcpy(spoof.source, "10.9.9.9");
+    assert_int_equal(or_peer_table_update(or_peers_table(c, 0), &spoof,
+                                          1001, NULL), OR_PEER_CONFLICT);
+    assert_int_equal(or_peers_json(c, NULL, 0, 10, 1001, &reply, err,
+                                   sizeof(err)), OR_OK);
+    e = json_array_get(json_object_get(reply, "peers"), 0);
+    assert_true(json_is_true(json_object_get(e, "confirmed")));
+    assert_int_equal(json_integer_value(json_object_get(e, "conflicts")), 1);
+    assert_non_null(json_object_get(json_array_get(json_object_get(reply,
+                                    "nodes"), 0), "conflicts"));
+    json_decref(reply);
+    c->nodes = NULL;
+    c->nnodes = 0;
+    or_shm_cycle_free(c);
+    or_cycle_free(c);
+}
+
+/* what a node's filter refused is remembered beside its peers, per node,
+ * for as long as a listed peer (the handshake refuses it inbound) */
+static void
+test_or_peers_find_refused_beside_listed(void **state)
+{
+    or_cycle_t           *c = or_cycle_new("/tmp", "x.conf", NULL);
+    or_node_t             nodes[2];
+    or_peers_node_conf_t  conf[2] = { { 8, 60 }, { 4, 30 } };
+    or_peer_t             p = peer(5), out;
+
+    (void) state;
+    assert_non_null(c);
+    memset(nodes, 0, sizeof(nodes));
+    nodes[0].id = "a";
+    nodes[1].id = "b";
+    c->nodes = nodes;
+    c->nnodes = 2;
+    assert_int_equal(or_peers_zone_add(c, conf), OR_OK);
+    assert_int_equal(or_shm_map(c, NULL), OR_OK);
+    or_peers_zone_attach(c, conf);
+    assert_non_null(or_peers_refused_table(c, 1));
+    assert_ptr_not_equal(or_peers_refused_table(c, 1), or_peers_table(c, 1));
+    (void) or_peer_table_update(or_peers_refused_table(c, 1), &p, 1000,
+                                NULL);
+    assert_true(or_peers_find_refused(c, 1, p.fingerprint, 1030, &out));
+    assert_string_equal(out.sector, p.sector);
+    assert_false(or_peers_find(c, 1, p.fingerprint, 1030, NULL));
+    assert_false(or_peers_find_refused(c, 0, p.fingerprint, 1030, NULL));
+    assert_false(or_peers_find_refused(c, 1, p.fingerprint, 1031, NULL));
+    /* the other node's tables are untouched by node 1's */
+    (void) or_peer_table_update(or_peers_table(c, 0), &p, 1000, NULL);
+    assert_true(or_peers_find(c, 0, p.fingerprint, 1000, NULL));
+    assert_true(or_peers_find_refused(c, 1, p.fingerprint, 1000, NULL));
+    c->nodes = NULL;
+    c->nnodes = 0;
+    or_shm_cycle_free(c);
+    or_cycle_free(c);
+}
+
 int
 main(void)
 {
@@ -262,6 +446,10 @@ main(void)
         cmocka_unit_test(test_or_peer_table_each_skips_expired),
         cmocka_unit_test(test_or_peer_dial_addr_source_with_advertised_port),
         cmocka_unit_test(test_or_peers_zone_attach_keeps_same_layout),
+        cmocka_unit_test(test_or_peer_table_confirmed_not_moved_by_beacon),
+        cmocka_unit_test(test_or_peer_table_confirm_inbound_pins_ip),
+        cmocka_unit_test(test_or_peers_json_conflicts),
+        cmocka_unit_test(test_or_peers_find_refused_beside_listed),
     };
 
     alarm(20);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include <jansson.h>
@@ -78,6 +79,66 @@ test_or_sign_small_buffer(void **state)
     assert_int_equal(n, 7);
 }
 
+/* signs data until the signature starts with 0x00 (1 in 256 on average;
+ * 4000 tries miss with probability e^-15.6); 0 if none came */
+static int
+sign_leading_zero(const char *data, unsigned char *sig, size_t *n)
+{
+    for (int i = 0; i < 4000; i++) {
+        assert_int_equal(or_sign(gen_key, data, strlen(data), sig,
+                                 OR_SIG_MAX, n, NULL), OR_OK);
+        if (sig[0] == 0x00) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* issue 16: OpenSSL verifies the 255-byte form of a signature whose first
+ * byte is 0x00; it must be refused before any verify, by its own reason */
+static void
+test_or_verify_leading_zero_stripped_refused(void **state)
+{
+    unsigned char  sig[OR_SIG_MAX + 1];
+    const char    *data = "08aca75be7a88fef:d94956da64d2be34:1764000000";
+    size_t         n = 0;
+    or_pubkey_t   *pk = gen_pub();
+    or_errbuf_t    eb;
+
+    (void) state;
+    assert_true(sign_leading_zero(data, sig, &n));
+    assert_int_equal(n, 256);
+    assert_int_equal(or_verify(pk, data, strlen(data), sig, n, NULL), OR_OK);
+    assert_int_equal(or_verify(pk, data, strlen(data), sig + 1, n - 1, &eb),
+                     OR_EAUTH);
+    assert_int_equal(eb.reason, OR_R_SIG_LENGTH);
+    or_pubkey_free(pk);
+}
+
+/* the key's size is 256 bytes: 255 and 257 refused as signature_length,
+ * 256 verified */
+static void
+test_or_verify_length_bounds(void **state)
+{
+    unsigned char  sig[OR_SIG_MAX + 1];
+    const char    *data = "a:b:1";
+    size_t         n = 0;
+    or_pubkey_t   *pk = gen_pub();
+    or_errbuf_t    eb;
+
+    (void) state;
+    assert_int_equal(or_sign(gen_key, data, 5, sig + 1, OR_SIG_MAX, &n,
+                             NULL), OR_OK);
+    assert_int_equal(n, 256);
+    sig[0] = 0x00;      /* 257 bytes: the same integer with a zero added */
+    assert_int_equal(or_verify(pk, data, 5, sig, n + 1, &eb), OR_EAUTH);
+    assert_int_equal(eb.reason, OR_R_SIG_LENGTH);
+    assert_int_equal(or_verify(pk, data, 5, sig + 1, n - 1, &eb), OR_EAUTH);
+    assert_int_equal(eb.reason, OR_R_SIG_LENGTH);
+    assert_int_equal(or_verify(pk, data, 5, sig + 1, n, NULL), OR_OK);
+    or_pubkey_free(pk);
+}
+
 /* the signature of handshake-request.json, made by the original */
 static void
 vector_sig(const char *file, unsigned char *sig, size_t *n)
@@ -126,6 +187,8 @@ main(void)
         cmocka_unit_test(test_or_sign_roundtrip),
         cmocka_unit_test(test_or_sign_small_buffer),
         cmocka_unit_test(test_or_verify_vector),
+        cmocka_unit_test(test_or_verify_leading_zero_stripped_refused),
+        cmocka_unit_test(test_or_verify_length_bounds),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

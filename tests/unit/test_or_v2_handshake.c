@@ -5,7 +5,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "openred.h"
+#include "or_base64.h"
 #include "or_test_vectors.h"
 
 #define FP_A        "08aca75be7a88fef"
@@ -209,7 +212,7 @@ test_or_v2_request_check_malformed(void **state)
     expect_patched("public_key", "\"aGVsbG8=\"", OR_EAUTH,
                    OR_R_KEY_NOT_BOUND);
     expect_patched("public_key", "7", OR_EPROTO, OR_R_JSON_SHAPE);
-    expect_patched("signature", "\"AAAA\"", OR_EAUTH, OR_R_BAD_SIGNATURE);
+    expect_patched("signature", "\"AAAA\"", OR_EAUTH, OR_R_SIG_LENGTH);
     expect_patched("signature", "\"A\"", OR_EPROTO, OR_R_BAD_BASE64);
 
     js = or_test_read("handshake-request.json", &len);
@@ -455,6 +458,92 @@ test_or_v2_request_build_refusals(void **state)
     assert_int_equal(eb.reason, OR_R_BUF_SMALL);
 }
 
+/*
+ * Issue 16: js with its signature's leading 0x00 removed, so that the
+ * signature is one byte short; 0 if its signature does not start with 0x00.
+ * out must hold OR_HANDSHAKE_MAX bytes.
+ */
+static int
+strip_sig_zero(const char *js, size_t len, char *out, size_t *outlen)
+{
+    unsigned char  sig[OR_SIG_MAX];
+    char           b64[OR_BASE64_LEN(OR_SIG_MAX) + 1];
+    json_t        *root;
+    const char    *s;
+    char          *dump;
+    size_t         n, m;
+
+    root = json_loadb(js, len, 0, NULL);
+    assert_non_null(root);
+    s = json_string_value(json_object_get(root, "signature"));
+    assert_int_equal(or_base64_decode(OR_BASE64_STD, s, strlen(s), sig,
+                                      sizeof(sig), &n, NULL), OR_OK);
+    if (sig[0] != 0x00) {
+        json_decref(root);
+        return 0;
+    }
+    assert_int_equal(or_base64_encode(OR_BASE64_STD, sig + 1, n - 1, b64,
+                                      sizeof(b64), &m, NULL), OR_OK);
+    json_object_set_new(root, "signature", json_string(b64));
+    dump = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    *outlen = strlen(dump);
+    assert_true(*outlen < OR_HANDSHAKE_MAX);
+    memcpy(out, dump, *outlen);
+    free(dump);
+    return 1;
+}
+
+/* a request and a response whose signature lost its leading zero byte:
+ * OpenSSL would verify both; refused as signature_length (4000 tries miss
+ * a leading zero with probability e^-15.6) */
+static void
+test_or_v2_check_short_signature_refused(void **state)
+{
+    char              rq[OR_HANDSHAKE_MAX], rs[OR_HANDSHAKE_MAX];
+    char              bad[OR_HANDSHAKE_MAX];
+    size_t            nq = 0, ns = 0, nb = 0;
+    const char       *fa = or_key_fingerprint(keys.gen);
+    const char       *fb = or_key_fingerprint(keys.b);
+    or_v2_request_t   req;
+    or_v2_response_t  resp;
+    or_v2_sent_t      s;
+    or_errbuf_t       eb;
+    int               i, found = 0;
+
+    (void) state;
+    for (i = 0; i < 4000 && !found; i++) {
+        assert_int_equal(or_v2_request_build(keys.gen, fb, T_REQ + i, rq,
+                                             sizeof(rq), &nq, NULL), OR_OK);
+        found = strip_sig_zero(rq, nq, bad, &nb);
+    }
+    assert_true(found);
+    assert_int_equal(or_v2_request_check(bad, nb, fb, T_REQ + i - 1, WINDOW,
+                                         &req, &eb), OR_EAUTH);
+    assert_int_equal(eb.reason, OR_R_SIG_LENGTH);
+    assert_int_equal(or_v2_request_check(rq, nq, fb, T_REQ + i - 1, WINDOW,
+                                         &req, NULL), OR_OK);
+    assert_int_equal(req.siglen, 256);
+    /* the response side: b answers gen's request */
+    snprintf(s.ours, sizeof(s.ours), "%s", fa);
+    snprintf(s.dialled, sizeof(s.dialled), "%s", fb);
+    s.timestamp = req.timestamp;
+    for (i = 0, found = 0; i < 4000 && !found; i++) {
+        assert_int_equal(or_v2_response_build(keys.b, &req, T_RESP + i, rs,
+                                              sizeof(rs), &ns, NULL, NULL),
+                         OR_OK);
+        found = strip_sig_zero(rs, ns, bad, &nb);
+    }
+    assert_true(found);
+    assert_int_equal(or_v2_response_check(bad, nb, &s, T_RESP + i - 1,
+                                          WINDOW, &resp, &eb), OR_EAUTH);
+    assert_int_equal(eb.reason, OR_R_SIG_LENGTH);
+    assert_int_equal(or_v2_response_check(rs, ns, &s, T_RESP + i - 1,
+                                          WINDOW, &resp, NULL), OR_OK);
+    or_v2_response_clear(&resp);
+    or_v2_request_clear(&req);
+}
+
 int
 main(void)
 {
@@ -468,6 +557,7 @@ main(void)
         cmocka_unit_test(test_or_v2_request_build_roundtrip),
         cmocka_unit_test(test_or_v2_response_build_layout),
         cmocka_unit_test(test_or_v2_request_build_refusals),
+        cmocka_unit_test(test_or_v2_check_short_signature_refused),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

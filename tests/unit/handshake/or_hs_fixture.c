@@ -217,6 +217,7 @@ hsf_new(const int *keys, size_t n, size_t max_sessions)
         hn->timeout_ms = 10000;
         hn->max_size = 16384;
         hn->max_inbound = 256;
+        hn->accept_undiscovered = 1;    /* the setting's default */
         hn->max_connections = 3;
     }
     assert_int_equal(or_hs_listen(&f->hs), OR_OK);
