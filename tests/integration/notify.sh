@@ -61,6 +61,9 @@ expect 10 '^RELOADING=1 ' 2
 expect 10 '^READY=1$' 3
 grep -q "reload failed" "$LOG" || fail "the broken reload did not fail"
 sed -i '$d' "$CONF"
+# the listener asks the control socket after each READY=1: wait for its
+# third answer rather than count at once (it comes after the READY line)
+expect 10 '^ctl ok$' 3
 [ "$(count 'ctl ok')" = 3 ] || { cat "$NLOG" >&2; fail "ctl after READY=1"; }
 
 kill -QUIT "$OR_STARTED_MASTER"
