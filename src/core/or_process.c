@@ -19,6 +19,7 @@
 #include "or_auto_config.h"
 #include "or_core_module.h"
 #include "or_cycle.h"
+#include "or_evring.h"
 #include "or_listen.h"
 #include "or_log.h"
 #include "or_module.h"
@@ -216,7 +217,9 @@ cycle_init(or_cycle_t *cycle, or_cycle_t *old)
             goto failed;
         }
     }
+    /* The core's zones: any module may publish events or read status. */
     if (or_status_zone_add(cycle) != OR_OK
+        || or_evring_zone_add(cycle) != OR_OK
         || or_shm_map(cycle, old) != OR_OK)
     {
         or_log_error(cycle->log, OR_LOG_ERR, errno, "mapping shared memory "

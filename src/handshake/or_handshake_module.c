@@ -1,8 +1,8 @@
 /*
  * Handshake and sessions: the v2 3-phase handshake as responder (every
  * worker) and initiator (worker 0: `connect`, auto-connect), and the
- * control commands sessions, connect, send and watch. The connections
- * themselves live in src/core/or_handshake.c.
+ * control commands sessions, connect and send. The connections live in
+ * or_hs.c; events go to the core's ring (or_evring.h).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -75,14 +75,11 @@ static or_err_t cmd_connect(or_cycle_t *cycle, json_t *request,
     json_t **reply, char *err, size_t errlen);
 static or_err_t cmd_send(or_cycle_t *cycle, json_t *request,
     json_t **reply, char *err, size_t errlen);
-static or_err_t cmd_watch(or_cycle_t *cycle, json_t *request,
-    json_t **reply, char *err, size_t errlen);
 
 static const or_ctl_command_t handshake_commands[] = {
     { "sessions", cmd_sessions },
     { "connect", cmd_connect },
     { "send", cmd_send },
-    { "watch", cmd_watch },
     { NULL, NULL }
 };
 
@@ -133,7 +130,6 @@ hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
                      "they exit", max);
     }
     if (or_session_zone_add(cycle, max) != OR_OK
-        || or_evring_zone_add(cycle) != OR_OK
         || or_shm_zone_add(cycle, OR_REPLAY_ZONE, sizeof(or_replay_t), NULL)
            == NULL)
     {
@@ -625,84 +621,5 @@ cmd_send(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     }
     *reply = json_pack("{s:s, s:s, s:i}", "node", s.node, "peer", s.peer,
                        "worker", (int) s.worker);
-    return *reply ? OR_OK : OR_ENOMEM;
-}
-
-static json_t *
-event_json(const or_evt_t *ev)
-{
-    json_t       *o, *p = NULL;
-    json_error_t  jerr;
-
-    o = json_pack("{s:I, s:I, s:s, s:s, s:s}", "seq", (json_int_t) ev->seq,
-                  "time", (json_int_t) ev->time, "type",
-                  or_evt_type_name(ev->type), "node", ev->node, "peer",
-                  ev->peer);
-    if (o == NULL) {
-        return NULL;
-    }
-    switch (ev->type) {
-    case OR_EVT_SESSION_ESTABLISHED:
-        json_object_set_new(o, "direction", json_string(ev->detail));
-        json_object_set_new(o, "address", json_stringn(ev->text,
-                                                       ev->textlen));
-        break;
-    case OR_EVT_MESSAGE:
-        json_object_set_new(o, "direction", json_string(ev->detail));
-        if (!ev->truncated) {
-            p = json_loadb(ev->text, ev->textlen, 0, &jerr);
-        }
-        json_object_set_new(o, "payload", p ? p
-                            : json_stringn(ev->text, ev->textlen));
-        json_object_set_new(o, "truncated", json_boolean(ev->truncated));
-        break;
-    default:
-        json_object_set_new(o, "reason", json_string(ev->detail));
-        break;
-    }
-    return o;
-}
-
-#define HS_WATCH_BATCH  64
-
-static or_err_t
-cmd_watch(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
-    size_t errlen)
-{
-    json_t   *since_j = json_object_get(request, "since");
-    uint64_t  since = 0, missed = 0, last = 0;
-    size_t    n = 0;
-    or_evt_t *evs = malloc(sizeof(or_evt_t) * HS_WATCH_BATCH);
-    json_t   *a = json_array();
-
-    if (json_is_integer(since_j) && json_integer_value(since_j) >= 0) {
-        since = (uint64_t) json_integer_value(since_j);
-    }
-    if (evs == NULL || a == NULL
-        || or_evring_fetch(cycle, since, evs, HS_WATCH_BATCH, &n, &missed,
-                           &last) != OR_OK)
-    {
-        free(evs);
-        json_decref(a);
-        snprintf(err, errlen, "no event ring");
-        return OR_ERROR;
-    }
-    /* No "since": start from now, as a new subscriber. */
-    if (since_j == NULL) {
-        n = 0;
-        missed = 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        json_array_append_new(a, event_json(&evs[i]));
-    }
-    /* "last": what to pass as "since" next time (a batch may stop short) */
-    if (n > 0) {
-        last = evs[n - 1].seq;
-    } else if (since_j != NULL && since < last) {
-        last = since;
-    }
-    free(evs);
-    *reply = json_pack("{s:o, s:I, s:I}", "events", a, "last", (json_int_t)
-                       last, "missed", (json_int_t) missed);
     return *reply ? OR_OK : OR_ENOMEM;
 }

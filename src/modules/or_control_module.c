@@ -1,7 +1,9 @@
 /*
  * Control socket: a Unix stream socket bound by the master and served by
  * worker 0, newline-delimited JSON requests and replies (openredctl talks
- * to it). Commands come from every module's `commands` table.
+ * to it). Commands come from every module's `commands` table; this one
+ * offers the core's: status (with every module's status hook) and watch
+ * (the core's event ring).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -23,6 +25,7 @@
 #include "or_core_module.h"
 #include "or_control_request.h"
 #include "or_cycle.h"
+#include "or_evring.h"
 #include "or_limits.h"
 #include "or_log.h"
 #include "or_module.h"
@@ -77,9 +80,12 @@ static or_err_t control_init_worker(or_cycle_t *cycle, or_worker_t *w);
 static void control_exit_worker(or_cycle_t *cycle, or_worker_t *w);
 static or_err_t control_status(or_cycle_t *cycle, json_t *request,
     json_t **reply, char *err, size_t errlen);
+static or_err_t control_watch(or_cycle_t *cycle, json_t *request,
+    json_t **reply, char *err, size_t errlen);
 
 static const or_ctl_command_t control_commands[] = {
     { "status", control_status },
+    { "watch", control_watch },
     { NULL, NULL }
 };
 
@@ -623,4 +629,85 @@ control_status(or_cycle_t *cycle, json_t *request, json_t **reply,
     }
     *reply = r;
     return OR_OK;
+}
+
+/* ---- the watch command: the core's event ring ---- */
+
+#define CONTROL_WATCH_BATCH  64     /* events in one reply */
+
+static json_t *
+event_json(const or_evt_t *ev)
+{
+    json_t       *o, *p = NULL;
+    json_error_t  jerr;
+
+    o = json_pack("{s:I, s:I, s:s, s:s, s:s}", "seq", (json_int_t) ev->seq,
+                  "time", (json_int_t) ev->time, "type",
+                  or_evt_type_name(ev->type), "node", ev->node, "peer",
+                  ev->peer);
+    if (o == NULL) {
+        return NULL;
+    }
+    switch (ev->type) {
+    case OR_EVT_SESSION_ESTABLISHED:
+        json_object_set_new(o, "direction", json_string(ev->detail));
+        json_object_set_new(o, "address", json_stringn(ev->text,
+                                                       ev->textlen));
+        break;
+    case OR_EVT_MESSAGE:
+        json_object_set_new(o, "direction", json_string(ev->detail));
+        if (!ev->truncated) {
+            p = json_loadb(ev->text, ev->textlen, 0, &jerr);
+        }
+        json_object_set_new(o, "payload", p ? p
+                            : json_stringn(ev->text, ev->textlen));
+        json_object_set_new(o, "truncated", json_boolean(ev->truncated));
+        break;
+    default:
+        json_object_set_new(o, "reason", json_string(ev->detail));
+        break;
+    }
+    return o;
+}
+
+static or_err_t
+control_watch(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
+    size_t errlen)
+{
+    json_t   *since_j = json_object_get(request, "since");
+    uint64_t  since = 0, missed = 0, last = 0;
+    size_t    n = 0;
+    or_evt_t *evs = malloc(sizeof(or_evt_t) * CONTROL_WATCH_BATCH);
+    json_t   *a = json_array();
+
+    if (json_is_integer(since_j) && json_integer_value(since_j) >= 0) {
+        since = (uint64_t) json_integer_value(since_j);
+    }
+    if (evs == NULL || a == NULL
+        || or_evring_fetch(cycle, since, evs, CONTROL_WATCH_BATCH, &n,
+                           &missed, &last) != OR_OK)
+    {
+        free(evs);
+        json_decref(a);
+        snprintf(err, errlen, "no event ring");
+        return OR_ERROR;
+    }
+    /* No "since": start from now, as a new subscriber. */
+    if (since_j == NULL) {
+        n = 0;
+        missed = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(a, event_json(&evs[i]));
+    }
+    /* "last": what to pass as "since" next time (a batch may stop short) */
+    if (n > 0) {
+        last = evs[n - 1].seq;
+    } else if (since_j != NULL && since < last) {
+        last = since;
+    }
+    free(evs);
+    *reply = json_pack("{s:o, s:I, s:I}", "events", a, "last", (json_int_t)
+                       last, "missed", (json_int_t) missed);
+    return *reply ? OR_OK : OR_ENOMEM;
 }
