@@ -22,6 +22,7 @@
 #include "or_core_module.h"
 #include "or_cycle.h"
 #include "or_discovery.h"
+#include "or_evring.h"
 #include "or_limits.h"
 #include "or_log.h"
 #include "or_module.h"
@@ -452,6 +453,71 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
     ws->log_held = 0;
 }
 
+/* peer_discovered / peer_lost in the core's event ring (openredctl
+ * watch): the node, the peer's fingerprint, and as fields its dial
+ * address and sector; reason says why a peer was lost. */
+static void
+publish_peer(or_cycle_t *cycle, or_evt_type_t type, size_t node,
+    const or_peer_t *p, const char *reason)
+{
+    char    addr[OR_PEER_ADDR_LEN + 8];
+    json_t *o;
+    char   *text = NULL;
+
+    snprintf(addr, sizeof(addr), "%s:%u", or_peer_dial_ip(p),
+             (unsigned) p->adv_port);
+    o = json_pack("{s:s, s:s}", "address", addr, "sector", p->sector);
+    if (o != NULL) {
+        text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+    }
+    or_evring_publish(cycle, type, cycle->nodes[node].id, p->fingerprint,
+                      reason, text, text ? strlen(text) : 0);
+    free(text);
+}
+
+static void
+lost_expired(or_cycle_t *cycle, size_t node, const or_peer_t *p,
+    int64_t now)
+{
+    char reason[64];
+
+    or_peers_node_stats(cycle, node)->lost++;
+    snprintf(reason, sizeof(reason), "expired: not heard for %lld s",
+             (long long) (now - p->last_seen));
+    or_log_error(cycle->log, OR_LOG_INFO, 0, "peer lost: %s, %s, node: %s, "
+                 "peer: %s:%u", p->fingerprint,
+                 reason + sizeof("expired:"),   /* "not heard for N s" */
+                 cycle->nodes[node].id, p->source, (unsigned) p->adv_port);
+    publish_peer(cycle, OR_EVT_PEER_LOST, node, p, reason);
+}
+
+/* What an update took out of the table (its entry was copied under the
+ * lock): lost, by expiry or to make room. */
+static void
+node_removed(disc_worker_t *dw, size_t i, or_peer_update_t r,
+    const or_peer_t *removed, int64_t now)
+{
+    or_peers_node_stats_t *ns = or_peers_node_stats(dw->cycle, i);
+    char                   reason[64];
+
+    if (r == OR_PEER_NEW_EXPIRED) {
+        lost_expired(dw->cycle, i, removed, now);
+        return;
+    }
+    if (r != OR_PEER_NEW_EVICTED) {
+        return;
+    }
+    ns->evicted++;
+    snprintf(reason, sizeof(reason), "evicted: table full (max_peers %lld)",
+             (long long) disc_node(&dw->cycle->nodes[i])->max_peers);
+    or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer lost: %s, %s, node: "
+                 "%s, peer: %s:%u", removed->fingerprint, reason,
+                 dw->cycle->nodes[i].id, removed->source,
+                 (unsigned) removed->adv_port);
+    publish_peer(dw->cycle, OR_EVT_PEER_LOST, i, removed, reason);
+}
+
 /* Offers an opened beacon to node i; 1 if it listed a new peer. */
 static int
 node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
@@ -463,6 +529,7 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     or_peer_table_t        *t;
     const char             *sv[OR_V2_SERVICES_MAX];
     or_peer_update_t        r = OR_PEER_UPDATED;
+    or_peer_t               removed;
     char                    sector[OR_V2_SECTOR_LEN_MAX + 1];
 
     for (size_t k = 0; k < b->nservices; k++) {
@@ -477,7 +544,7 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     or_shm_lock(z);
     t = or_peers_table(dw->cycle, i);
     if (t != NULL) {
-        r = or_peer_table_update(t, p, now, NULL);
+        r = or_peer_table_update(t, p, now, &removed);
     }
     or_shm_unlock(z);
     if (r == OR_PEER_UPDATED) {
@@ -490,12 +557,13 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
                      p->source, (unsigned) p->adv_port);
         return 1;
     }
+    node_removed(dw, i, r, &removed, now);
     ns->listed++;
-    ns->evicted += r == OR_PEER_NEW_EVICTED;
     or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer discovered: %s, "
                  "sector \"%s\", node: %s, peer: %s:%u", p->fingerprint,
                  or_discovery_printable(b->sector, sector, sizeof(sector)),
                  node->id, p->source, (unsigned) p->adv_port);
+    publish_peer(dw->cycle, OR_EVT_PEER_DISCOVERED, i, p, NULL);
     return 1;
 }
 
@@ -585,19 +653,17 @@ sock_read(or_event_loop_t *loop, int fd, unsigned events, void *data)
 typedef struct {
     or_cycle_t  *cycle;
     size_t       node;
+    int64_t      now;           /* s, wall clock */
 } lost_ctx_t;
 
+/* Runs with the peers zone locked; the event ring's lock is taken inside
+ * it (always in that order: the ring's lock is a leaf). */
 static void
 peer_lost(const or_peer_t *p, void *data)
 {
     lost_ctx_t *lc = data;
 
-    or_peers_node_stats(lc->cycle, lc->node)->lost++;
-    or_log_error(lc->cycle->log, OR_LOG_INFO, 0, "peer lost: %s, not heard "
-                 "for %lld s, node: %s, peer: %s:%u", p->fingerprint,
-                 (long long) ((int64_t) time(NULL) - p->last_seen),
-                 lc->cycle->nodes[lc->node].id, p->source,
-                 (unsigned) p->adv_port);
+    lost_expired(lc->cycle, lc->node, p, lc->now);
 }
 
 static void
@@ -608,7 +674,7 @@ sweep_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
     int64_t        now = (int64_t) time(NULL);
 
     for (size_t i = 0; i < dw->cycle->nnodes; i++) {
-        lost_ctx_t lc = { dw->cycle, i };
+        lost_ctx_t lc = { dw->cycle, i, now };
 
         or_shm_lock(z);
         if (or_peers_table(dw->cycle, i) != NULL) {

@@ -649,6 +649,18 @@ event_json(const or_evt_t *ev)
         return NULL;
     }
     switch (ev->type) {
+    case OR_EVT_PEER_DISCOVERED:
+    case OR_EVT_PEER_LOST:
+        /* text holds the fields (address, sector) as a JSON object */
+        p = json_loadb(ev->text, ev->textlen, 0, &jerr);
+        if (json_is_object(p)) {
+            json_object_update(o, p);
+        }
+        json_decref(p);
+        if (ev->type == OR_EVT_PEER_LOST) {
+            json_object_set_new(o, "reason", json_string(ev->detail));
+        }
+        break;
     case OR_EVT_SESSION_ESTABLISHED:
         json_object_set_new(o, "direction", json_string(ev->detail));
         json_object_set_new(o, "address", json_stringn(ev->text,
