@@ -565,3 +565,29 @@ failed:
     json_decref(socks);
     return OR_ERROR;
 }
+
+json_t *
+or_peers_stats_json(or_cycle_t *cycle, size_t nsocks, int64_t now)
+{
+    or_shm_zone_t *z = or_peers_zone(cycle);
+    json_t        *nodes, *socks;
+
+    if (z == NULL || zone_hdr(cycle) == NULL) {
+        return NULL;
+    }
+    nodes = json_array();
+    socks = json_array();
+    or_shm_lock(z);
+    for (size_t i = 0; nodes != NULL && i < cycle->nnodes; i++) {
+        json_array_append_new(nodes, node_stats_json(cycle, i, now));
+    }
+    for (size_t s = 0; socks != NULL && s < nsocks
+                       && s < OR_PEERS_SOCKETS_MAX; s++)
+    {
+        json_array_append_new(socks, sock_stats_json(or_peers_sock_stats(
+                                                     cycle, s)));
+    }
+    or_shm_unlock(z);
+    /* "o" steals both; a NULL one makes json_pack fail and free the other */
+    return json_pack("{s:o, s:o}", "nodes", nodes, "sockets", socks);
+}

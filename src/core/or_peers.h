@@ -166,4 +166,9 @@ __attribute__((warn_unused_result))
 or_err_t or_peers_json(or_cycle_t *cycle, const char *node, size_t nsocks,
     size_t max, int64_t now, json_t **reply, char *err, size_t errlen);
 
+/* For `status`: {"nodes": [per node counters], "sockets": [nsocks socket
+ * counters]}, the same objects as or_peers_json() gives; a new value, or
+ * NULL (no zone, out of memory). */
+json_t *or_peers_stats_json(or_cycle_t *cycle, size_t nsocks, int64_t now);
+
 #endif /* OR_PEERS_H_INCLUDED */

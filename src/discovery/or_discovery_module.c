@@ -94,6 +94,8 @@ static void disc_exit_worker(or_cycle_t *cycle, or_worker_t *w);
 static or_err_t cmd_peers(or_cycle_t *cycle, json_t *request,
     json_t **reply, char *err, size_t errlen);
 
+static or_err_t disc_status(or_cycle_t *cycle, json_t *status);
+
 static const or_ctl_command_t discovery_commands[] = {
     { "peers", cmd_peers },
     { NULL, NULL }
@@ -111,6 +113,7 @@ or_module_t or_discovery_module = {
     .init_worker = disc_init_worker,
     .exit_worker = disc_exit_worker,
     .commands = discovery_commands,
+    .status = disc_status,
 };
 
 #define disc_main(cycle)                                                      \
@@ -863,4 +866,21 @@ cmd_peers(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     return or_peers_json(cycle, node, disc_main(cycle)->nsocks,
                          DISC_REPLY_PEERS_MAX, (int64_t) time(NULL), reply,
                          err, errlen);
+}
+
+/* The status hook: the counters `peers --stats` shows, per node (beacons
+ * sent, peers listed, lost, evicted, filtered) and per socket (datagrams
+ * read, opened, refused by reason), as "discovery". */
+static or_err_t
+disc_status(or_cycle_t *cycle, json_t *status)
+{
+    json_t *d = or_peers_stats_json(cycle, disc_main(cycle)->nsocks,
+                                    (int64_t) time(NULL));
+
+    if (d == NULL) {
+        /* no table laid out yet: nothing to report */
+        return or_peers_table(cycle, 0) == NULL ? OR_OK : OR_ENOMEM;
+    }
+    return json_object_set_new(status, "discovery", d) == 0
+           ? OR_OK : OR_ENOMEM;
 }

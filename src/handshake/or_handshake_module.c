@@ -76,6 +76,8 @@ static or_err_t cmd_connect(or_cycle_t *cycle, json_t *request,
 static or_err_t cmd_send(or_cycle_t *cycle, json_t *request,
     json_t **reply, char *err, size_t errlen);
 
+static or_err_t hs_status(or_cycle_t *cycle, json_t *status);
+
 static const or_ctl_command_t handshake_commands[] = {
     { "sessions", cmd_sessions },
     { "connect", cmd_connect },
@@ -92,6 +94,7 @@ or_module_t or_handshake_module = {
     .init_worker = hs_init_worker,
     .exit_worker = hs_exit_worker,
     .commands = handshake_commands,
+    .status = hs_status,
 };
 
 #define hs_main(cycle)                                                        \
@@ -402,6 +405,20 @@ fp_valid(const char *fp)
     return 1;
 }
 
+/* Drops the slots of workers that died without closing them; the caller
+ * holds the zone lock. */
+static void
+sessions_purge_dead(or_session_table_t *t)
+{
+    for (uint32_t i = 0; i < t->top; i++) {
+        or_session_t *s = &t->slots[i];
+
+        if (s->id != 0 && kill(s->pid, 0) == -1 && errno == ESRCH) {
+            or_session_purge_pid(t, s->pid);
+        }
+    }
+}
+
 /* A copy of the live slots; slots of dead workers are dropped first. */
 static or_session_t *
 sessions_copy(or_cycle_t *cycle, size_t *n)
@@ -416,14 +433,12 @@ sessions_copy(or_cycle_t *cycle, size_t *n)
         return NULL;
     }
     or_shm_lock(zone);
+    sessions_purge_dead(t);
     cap = t->used;
     out = malloc(sizeof(or_session_t) * (cap ? cap : 1));
     for (uint32_t i = 0; out != NULL && i < t->top; i++) {
         or_session_t *s = &t->slots[i];
 
-        if (s->id != 0 && kill(s->pid, 0) == -1 && errno == ESRCH) {
-            or_session_purge_pid(t, s->pid);
-        }
         if (s->id != 0 && *n < cap) {
             out[(*n)++] = *s;
         }
@@ -456,6 +471,46 @@ refusals(or_cycle_t *cycle)
         json_object_set_new(o, or_core_node(&cycle->nodes[i])->id, r);
     }
     return o;
+}
+
+/* The status hook: per node, sessions by direction ("sessions") and
+ * handshakes accepted and refused by reason ("handshakes"), so that
+ * `openredctl status` needs no copy of the session table. */
+static or_err_t
+hs_status(or_cycle_t *cycle, json_t *status)
+{
+    or_shm_zone_t      *zone = or_session_zone(cycle);
+    or_session_table_t *t = zone ? or_shm_addr(zone) : NULL;
+    json_t             *counts = json_object(), *c;
+    const char         *id;
+
+    if (t == NULL || counts == NULL) {
+        json_decref(counts);
+        return t == NULL ? OR_ERROR : OR_ENOMEM;
+    }
+    or_shm_lock(zone);
+    sessions_purge_dead(t);
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        id = or_core_node(&cycle->nodes[i])->id;
+        c = json_pack("{s:I, s:I}", "inbound", (json_int_t)
+                      or_session_count(t, id, OR_SESSION_IN), "outbound",
+                      (json_int_t) or_session_count(t, id, OR_SESSION_OUT));
+        if (json_object_set_new(counts, id, c) != 0) {
+            break;
+        }
+    }
+    or_shm_unlock(zone);
+    if (json_object_size(counts) != cycle->nnodes) {
+        json_decref(counts);
+        return OR_ENOMEM;
+    }
+    /* json_object_set_new() takes the value even when it fails */
+    if (json_object_set_new(status, "sessions", counts) != 0
+        || json_object_set_new(status, "handshakes", refusals(cycle)) != 0)
+    {
+        return OR_ENOMEM;
+    }
+    return OR_OK;
 }
 
 static or_err_t

@@ -609,6 +609,7 @@ control_status(or_cycle_t *cycle, json_t *request, json_t **reply,
 {
     or_status_t *st = malloc(sizeof(*st));
     json_t      *r;
+    const char  *failed = "?";
 
     if (st == NULL || or_status_read(cycle, st) != OR_OK) {
         snprintf(err, errlen, "%s", st ? "no status zone" : "out of memory");
@@ -626,6 +627,12 @@ control_status(or_cycle_t *cycle, json_t *request, json_t **reply,
     if (r == NULL) {
         snprintf(err, errlen, "out of memory");
         return OR_ENOMEM;
+    }
+    /* each module adds its own section: the core knows none of them */
+    if (or_module_status(or_modules, cycle, r, &failed) != OR_OK) {
+        snprintf(err, errlen, "status of module \"%s\" failed", failed);
+        json_decref(r);
+        return OR_ERROR;
     }
     *reply = r;
     return OR_OK;
