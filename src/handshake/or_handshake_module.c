@@ -66,6 +66,7 @@ static const or_setting_t handshake_settings[] = {
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
+static or_err_t hs_postconf(or_cycle_t *cycle, or_conf_report_t *rep);
 static or_err_t hs_init_master(or_cycle_t *cycle, or_cycle_t *old);
 static or_err_t hs_init_worker(or_cycle_t *cycle, or_worker_t *w);
 static void hs_exit_worker(or_cycle_t *cycle, or_worker_t *w);
@@ -90,6 +91,7 @@ or_module_t or_handshake_module = {
     .settings = handshake_settings,
     .main_conf_size = sizeof(or_handshake_main_conf_t),
     .node_conf_size = sizeof(or_handshake_conf_t),
+    .postconf = hs_postconf,
     .init_master = hs_init_master,
     .init_worker = hs_init_worker,
     .exit_worker = hs_exit_worker,
@@ -113,6 +115,23 @@ struct hs_worker_s {
     or_timer_t         auto_timer;    /* worker 0 with auto_connect */
     or_autoconnect_t  *autoconnect;   /* owned */
 };
+
+/* ---- config ---- */
+
+/* Auto-connect dials the peers discovery lists: without discovery it
+ * would silently dial no one, so the setting is refused. */
+static or_err_t
+hs_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
+{
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        if (hs_node(&cycle->nodes[i])->auto_connect) {
+            (void) or_conf_needs_module(rep, &cycle->nodes[i], NULL,
+                                        "auto_connect", "auto_connect",
+                                        "discovery");
+        }
+    }
+    return OR_OK;
+}
 
 /* ---- master: identity keys and zones ---- */
 

@@ -91,6 +91,25 @@ test_or_conf_load_example_config(void **state)
     unload(l);
     return;
 #endif
+#if !OR_HAVE_DISCOVERY_MODULE
+    /* it sets discovery, and auto_connect and a filter that need it */
+    assert_int_equal(l->rc, OR_ECONF);
+    assert_non_null(strstr(l->report.text, "conf/openred.conf:29: setting "
+                           "\"discovery\": belongs to the discovery module, "
+                           "which is not compiled in"));
+#if OR_HAVE_HANDSHAKE_MODULE
+    assert_non_null(strstr(l->report.text, "conf/openred.conf:47: setting "
+                           "\"auto_connect\": needs the discovery module, "
+                           "which this build leaves out "
+                           "(--without-discovery_module)\n"));
+#endif
+    assert_non_null(strstr(l->report.text, "conf/openred.conf:52: setting "
+                           "\"filter\": needs the discovery module, which "
+                           "this build leaves out "
+                           "(--without-discovery_module)\n"));
+    unload(l);
+    return;
+#endif
     if (l->rc != OR_OK) {
         fail_msg("%s", l->report.text);
     }
