@@ -91,18 +91,32 @@ test_or_conf_load_example_config(void **state)
     unload(l);
     return;
 #endif
+#if !OR_HAVE_HANDSHAKE_MODULE
+    assert_int_equal(l->rc, OR_ECONF);
+    assert_non_null(strstr(l->report.text, "conf/openred.conf:47: setting "
+                           "\"auto_connect\": belongs to the handshake "
+                           "module, which is not compiled in"));
+    unload(l);
+    return;
+#endif
+#if !OR_HAVE_CONTROL_MODULE
+    assert_int_equal(l->rc, OR_ECONF);
+    assert_non_null(strstr(l->report.text, "conf/openred.conf:20: setting "
+                           "\"control\": belongs to the control module, "
+                           "which is not compiled in"));
+    unload(l);
+    return;
+#endif
 #if !OR_HAVE_DISCOVERY_MODULE
     /* it sets discovery, and auto_connect and a filter that need it */
     assert_int_equal(l->rc, OR_ECONF);
     assert_non_null(strstr(l->report.text, "conf/openred.conf:29: setting "
                            "\"discovery\": belongs to the discovery module, "
                            "which is not compiled in"));
-#if OR_HAVE_HANDSHAKE_MODULE
     assert_non_null(strstr(l->report.text, "conf/openred.conf:47: setting "
                            "\"auto_connect\": needs the discovery module, "
                            "which this build leaves out "
                            "(--without-discovery_module)\n"));
-#endif
     assert_non_null(strstr(l->report.text, "conf/openred.conf:52: setting "
                            "\"filter\": needs the discovery module, which "
                            "this build leaves out "
