@@ -305,6 +305,7 @@ typedef struct {
     or_timer_t       beacon;                /* next periodic beacon */
     or_v2_beacon_t   b;                     /* timestamp set per send */
     int              send_failing;          /* logged once until it works */
+    or_log_ctx_t     log;                   /* the node, for its lines */
 } disc_wnode_t;
 
 typedef struct {
@@ -367,9 +368,8 @@ beacon_send(disc_wnode_t *wn)
     st->send_failed++;
     if (!wn->send_failing) {
         wn->send_failing = 1;
-        or_log_error(cycle->log, OR_LOG_WARN, errno, "sending a beacon "
-                     "failed (counted until one goes out), node: %s",
-                     cycle->nodes[wn->index].id);
+        or_log_ctx_error(&wn->log, OR_LOG_WARN, errno, "sending a beacon "
+                         "failed (counted until one goes out)");
     }
 }
 
@@ -384,8 +384,8 @@ beacon_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
         && or_timer_add(loop, t, or_discovery_jitter_ms(dc->interval),
                         beacon_tick, wn) != OR_OK)
     {
-        or_log_error(wn->dw->cycle->log, OR_LOG_ERR, ENOMEM, "beacon timer "
-                     "stopped, node: %s", wn->dw->cycle->nodes[wn->index].id);
+        or_log_ctx_error(&wn->log, OR_LOG_ERR, ENOMEM, "beacon timer "
+                         "stopped");
     }
 }
 
@@ -437,7 +437,7 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
 {
     or_peers_sock_stats_t *ss = or_peers_sock_stats(ws->dw->cycle,
                                                     ws->index);
-    char                   ip[INET_ADDRSTRLEN];
+    char                   ip[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN + 8];
 
     if (ss != NULL) {
         ss->refused[r < OR_R_LAST ? r : OR_R_NONE]++;
@@ -447,13 +447,25 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
         return;
     }
     inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
-    or_log_error(ws->dw->cycle->log, OR_LOG_INFO, 0, "beacon refused: %s "
-                 "(%llu other refusals not logged in the last %d s), "
-                 "peer: %s:%u", or_reason_name(r),
-                 (unsigned long long) ws->log_held, DISC_LOG_GAP_S, ip,
-                 (unsigned) ntohs(from->sin_port));
+    snprintf(addr, sizeof(addr), "%s:%u", ip,
+             (unsigned) ntohs(from->sin_port));
+    or_log_ctx_error(&OR_LOG_CTX(ws->dw->cycle->log, NULL, addr),
+                     OR_LOG_INFO, 0, "beacon refused: %s (%llu other "
+                     "refusals not logged in the last %d s)",
+                     or_reason_name(r), (unsigned long long) ws->log_held,
+                     DISC_LOG_GAP_S);
     ws->log_next = now + DISC_LOG_GAP_S;
     ws->log_held = 0;
+}
+
+/* The context of a line about peer p of node: its beacon's source
+ * address with the advertised port; addr holds the text. */
+static or_log_ctx_t
+peer_log(or_cycle_t *cycle, size_t node, const or_peer_t *p, char *addr,
+    size_t len)
+{
+    snprintf(addr, len, "%s:%u", p->source, (unsigned) p->adv_port);
+    return OR_LOG_CTX(cycle->log, cycle->nodes[node].id, addr);
 }
 
 /* peer_discovered / peer_lost in the core's event ring (openredctl
@@ -483,15 +495,14 @@ static void
 lost_expired(or_cycle_t *cycle, size_t node, const or_peer_t *p,
     int64_t now)
 {
-    char reason[64];
+    char         reason[64], addr[OR_PEER_ADDR_LEN + 8];
+    or_log_ctx_t lc = peer_log(cycle, node, p, addr, sizeof(addr));
 
     or_peers_node_stats(cycle, node)->lost++;
     snprintf(reason, sizeof(reason), "expired: not heard for %lld s",
              (long long) (now - p->last_seen));
-    or_log_error(cycle->log, OR_LOG_INFO, 0, "peer lost: %s, %s, node: %s, "
-                 "peer: %s:%u", p->fingerprint,
-                 reason + sizeof("expired:"),   /* "not heard for N s" */
-                 cycle->nodes[node].id, p->source, (unsigned) p->adv_port);
+    or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer lost: %s, %s", p->fingerprint,
+                     reason + sizeof("expired:"));  /* "not heard for N s" */
     publish_peer(cycle, OR_EVT_PEER_LOST, node, p, reason);
 }
 
@@ -502,7 +513,8 @@ node_removed(disc_worker_t *dw, size_t i, or_peer_update_t r,
     const or_peer_t *removed, int64_t now)
 {
     or_peers_node_stats_t *ns = or_peers_node_stats(dw->cycle, i);
-    char                   reason[64];
+    char                   reason[64], addr[OR_PEER_ADDR_LEN + 8];
+    or_log_ctx_t           lc;
 
     if (r == OR_PEER_NEW_EXPIRED) {
         lost_expired(dw->cycle, i, removed, now);
@@ -514,10 +526,9 @@ node_removed(disc_worker_t *dw, size_t i, or_peer_update_t r,
     ns->evicted++;
     snprintf(reason, sizeof(reason), "evicted: table full (max_peers %lld)",
              (long long) disc_node(&dw->cycle->nodes[i])->max_peers);
-    or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer lost: %s, %s, node: "
-                 "%s, peer: %s:%u", removed->fingerprint, reason,
-                 dw->cycle->nodes[i].id, removed->source,
-                 (unsigned) removed->adv_port);
+    lc = peer_log(dw->cycle, i, removed, addr, sizeof(addr));
+    or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer lost: %s, %s",
+                     removed->fingerprint, reason);
     publish_peer(dw->cycle, OR_EVT_PEER_LOST, i, removed, reason);
 }
 
@@ -533,7 +544,9 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     const char             *sv[OR_V2_SERVICES_MAX];
     or_peer_update_t        r = OR_PEER_UPDATED;
     or_peer_t               removed;
+    or_log_ctx_t            lc;
     char                    sector[OR_V2_SECTOR_LEN_MAX + 1];
+    char                    addr[OR_PEER_ADDR_LEN + 8];
 
     for (size_t k = 0; k < b->nservices; k++) {
         sv[k] = b->services[k];
@@ -553,19 +566,19 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     if (r == OR_PEER_UPDATED) {
         return 0;
     }
+    lc = peer_log(dw->cycle, i, p, addr, sizeof(addr));
     if (r == OR_PEER_RESTARTED) {
         /* it lists no one yet: answer early rather than at our interval */
-        or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer restarted: %s, "
-                     "node: %s, peer: %s:%u", p->fingerprint, node->id,
-                     p->source, (unsigned) p->adv_port);
+        or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer restarted: %s",
+                         p->fingerprint);
         return 1;
     }
     node_removed(dw, i, r, &removed, now);
     ns->listed++;
-    or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer discovered: %s, "
-                 "sector \"%s\", node: %s, peer: %s:%u", p->fingerprint,
-                 or_discovery_printable(b->sector, sector, sizeof(sector)),
-                 node->id, p->source, (unsigned) p->adv_port);
+    or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer discovered: %s, sector "
+                     "\"%s\"", p->fingerprint,
+                     or_discovery_printable(b->sector, sector,
+                                            sizeof(sector)));
     publish_peer(dw->cycle, OR_EVT_PEER_DISCOVERED, i, p, NULL);
     return 1;
 }
@@ -771,6 +784,7 @@ worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
     for (size_t i = 0; i < cycle->nnodes; i++) {
         dw->nodes[i].dw = dw;
         dw->nodes[i].index = i;
+        dw->nodes[i].log = OR_LOG_CTX(cycle->log, cycle->nodes[i].id, NULL);
         if (or_discovery_beacon_init(&cycle->nodes[i], &dw->nodes[i].b)
             != OR_OK
             || or_timer_add(w->loop, &dw->nodes[i].beacon, 0, beacon_tick,

@@ -286,10 +286,11 @@ hs_close_stale(or_cycle_t *cycle)
             && or_handoff_send(s[i].pid, OR_HANDOFF_CLOSE, s[i].id, why,
                                strlen(why)) != OR_OK)
         {
-            or_log_error(cycle->log, OR_LOG_NOTICE, errno, "asking worker "
-                         "%d to close session %llu (%s) failed, node: %s",
-                         (int) s[i].pid, (unsigned long long) s[i].id, why,
-                         s[i].node);
+            or_log_ctx_error(&OR_LOG_CTX(cycle->log, s[i].node, NULL),
+                             OR_LOG_NOTICE, errno, "asking worker %d to "
+                             "close session %llu (%s) failed",
+                             (int) s[i].pid, (unsigned long long) s[i].id,
+                             why);
         }
     }
     free(s);

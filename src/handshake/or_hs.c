@@ -127,17 +127,18 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
         /* A flood of half-open connections must not starve valid peers:
          * refused at once, before any buffer is allocated. */
         or_hs_count(hs, (size_t) (n - hs->nodes), OR_SR_LIMIT);
-        or_log_error(hs_log(hs), OR_LOG_INFO, 0, "handshake refused: limit "
-                     "(%zu pending, %zu inbound), node: %s, peer: %s",
-                     hs->pending, n->inbound, n->id, addr);
+        or_log_ctx_error(&OR_LOG_CTX(hs_log(hs), n->id, addr), OR_LOG_INFO,
+                         0, "handshake refused: limit (%zu pending, %zu "
+                         "inbound)", hs->pending, n->inbound);
         close(cfd);
         return;
     }
     if (or_hs_conn_new(hs, (size_t) (n - hs->nodes), cfd, OR_SESSION_IN,
                        &hc) != OR_OK)
     {
-        or_log_error(hs_log(hs), OR_LOG_NOTICE, ENOMEM, "handshake refused: "
-                     "out of memory, node: %s, peer: %s", n->id, addr);
+        or_log_ctx_error(&OR_LOG_CTX(hs_log(hs), n->id, addr),
+                         OR_LOG_NOTICE, ENOMEM, "handshake refused: out of "
+                         "memory");
         return;
     }
     snprintf(hc->c->peer, sizeof(hc->c->peer), "%s", addr);
@@ -174,10 +175,10 @@ hs_replace(or_hs_conn_t *hc, const or_session_t *old)
 {
     or_hs_t *hs = hc->hs;
 
-    or_log_error(hs_log(hs), OR_LOG_NOTICE, 0, "session replaced by a new "
-                 "%s handshake, node: %s, fingerprint: %s, old worker: %u",
-                 hc->direction == OR_SESSION_IN ? "inbound" : "outbound",
-                 hs_node_id(hc), hc->peer, old->worker);
+    or_log_ctx_error(&hc->log, OR_LOG_NOTICE, 0, "session replaced by a "
+                     "new %s handshake, fingerprint: %s, old worker: %u",
+                     hc->direction == OR_SESSION_IN ? "inbound" : "outbound",
+                     hc->peer, old->worker);
     if (old->pid == getpid()) {
         if (or_hs_close_session(hs, old->id, "replaced") != OR_OK) {
             /* already gone */
@@ -279,10 +280,10 @@ hs_established(or_hs_conn_t *hc)
 {
     or_hs_t *hs = hc->hs;
 
-    or_log_error(hs_log(hs), OR_LOG_INFO, 0, "session established: %s, "
-                 "node: %s, peer: %s, fingerprint: %s, mutual_link: %s",
-                 hc->direction == OR_SESSION_IN ? "in" : "out", hs_node_id(hc),
-                 hc->c->peer, hc->peer, hc->link);
+    or_log_ctx_error(&hc->log, OR_LOG_INFO, 0, "session established: %s, "
+                     "fingerprint: %s, mutual_link: %s",
+                     hc->direction == OR_SESSION_IN ? "in" : "out", hc->peer,
+                     hc->link);
     or_evring_publish(hs->cycle, OR_EVT_SESSION_ESTABLISHED, hs_node_id(hc),
                       hc->peer, hc->direction == OR_SESSION_IN ? "in" : "out",
                       hc->c->peer, strlen(hc->c->peer));

@@ -39,16 +39,15 @@ or_hs_conn_close(or_hs_conn_t *hc, or_log_level_t level, const char *reason)
     int           was_session = hc->state == OR_HS_SESSION;
 
     if (reason != NULL && was_session) {
-        or_log_error(hs->cycle->log, level, 0, "session closed: %s, node: %s, "
-                     "peer: %s, fingerprint: %s, bytes in: %llu", reason,
-                     n->id, hc->c->peer, hc->peer, (unsigned long long)
-                     hc->c->bytes_in);
+        or_log_ctx_error(&hc->log, level, 0, "session closed: %s, "
+                         "fingerprint: %s, bytes in: %llu", reason, hc->peer,
+                         (unsigned long long) hc->c->bytes_in);
         or_evring_publish(hs->cycle, OR_EVT_SESSION_CLOSED, n->id, hc->peer,
                           reason, NULL, 0);
     } else if (reason != NULL) {
-        or_log_error(hs->cycle->log, level, 0, "handshake %s: %s, node: %s, "
-                     "peer: %s", hc->direction == OR_SESSION_IN ? "refused"
-                     : "failed", reason, n->id, hc->c->peer);
+        or_log_ctx_error(&hc->log, level, 0, "handshake %s: %s",
+                         hc->direction == OR_SESSION_IN ? "refused"
+                         : "failed", reason);
     }
     if (!was_session && hc->direction == OR_SESSION_OUT) {
         or_evring_publish(hs->cycle, OR_EVT_HANDSHAKE_FAILED, n->id,
@@ -130,6 +129,8 @@ or_hs_conn_new(or_hs_t *hs, size_t node, int fd, int direction,
     hc->hs = hs;
     hc->node = node;
     hc->direction = direction;
+    /* c->peer is filled in once accept() or the dial knows it */
+    hc->log = OR_LOG_CTX(hs->cycle->log, n->id, hc->c->peer);
     hc->slot = -1;
     hc->next = hs->conns;
     hc->prevp = &hs->conns;
