@@ -37,6 +37,19 @@ void or_cycle_free(or_cycle_t *cycle);
     ((cycle)->main_conf[(module).index])
 #define or_node_conf(node, module)  ((node)->conf[(module).index])
 
+/* Everything a loaded cycle needs before its workers fork: listening
+ * sockets (reused from old when unchanged), each module's init_master,
+ * the core's shm zones (status, events) and every zone mapped, the log
+ * file. old is the running cycle on reload (errors go to its log), NULL
+ * at start (errors go to stderr: the log file opens last). On failure
+ * what was made is undone and old is untouched. */
+__attribute__((warn_unused_result))
+or_err_t or_cycle_init(or_cycle_t *cycle, or_cycle_t *old);
+
+/* Undoes or_cycle_init() (each module's exit_master, the sockets next
+ * does not share) and frees the cycle; it must not be running. */
+void or_cycle_drop(or_cycle_t *cycle, or_cycle_t *next);
+
 /* A path from the config, resolved against the prefix; caller frees. */
 char *or_cycle_path(const or_cycle_t *cycle, const char *path);
 
