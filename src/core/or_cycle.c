@@ -54,6 +54,7 @@ or_cycle_free(or_cycle_t *cycle)
     if (cycle == NULL) {
         return;
     }
+    or_shm_cycle_free(cycle);
     or_conf_free(cycle);
     or_log_free(cycle->log);
     free(cycle->prefix);
@@ -147,6 +148,5 @@ or_cycle_drop(or_cycle_t *cycle, or_cycle_t *next)
 {
     exit_modules(cycle, or_module_count());
     or_listen_close(cycle, next);
-    or_shm_cycle_free(cycle);
     or_cycle_free(cycle);
 }

@@ -12,6 +12,8 @@
 #include "or_conf.h"
 #include "or_log.h"
 
+typedef struct or_shm_zone_s or_shm_zone_t;
+
 struct or_cycle_s {
     char        *prefix;        /* ends with '/'; relative paths hang here */
     char        *conf_file;     /* as given with -c */
@@ -22,7 +24,8 @@ struct or_cycle_s {
     or_log_t    *log;           /* owned; stderr until the file opens */
     time_t       started;       /* wall clock, for status */
     unsigned     generation;    /* 0 at start, +1 per successful reload */
-    void        *runtime;       /* process model state (or_process.c) */
+    or_shm_zone_t *shm_zones;   /* declared zones, owned (or_shm.c); freed
+                                   and unmapped by or_cycle_free() */
 };
 
 /* The running cycle; the only global besides signal flags. */
@@ -30,6 +33,8 @@ extern or_cycle_t *or_cycle;
 
 or_cycle_t *or_cycle_new(const char *prefix, const char *conf_file,
     const char *directives);
+/* Frees everything the cycle owns: its config, its shm zones (unmapping
+ * those it still owns), its log. Accepts NULL. */
 void or_cycle_free(or_cycle_t *cycle);
 
 /* Borrowed; valid while the cycle lives. */

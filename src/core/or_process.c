@@ -134,7 +134,6 @@ or_process_signal(or_cycle_t *cycle, const char *name)
     pid_t       pid;
     or_err_t    rc;
 
-    or_shm_cycle_free(cycle);
     if (signo == 0) {
         or_log_error(cycle->log, OR_LOG_ERR, 0, "invalid signal \"%s\": "
                      "expected stop, quit, reopen or reload", name);
@@ -169,10 +168,7 @@ or_process_signal(or_cycle_t *cycle, const char *name)
 or_err_t
 or_process_check(or_cycle_t *cycle)
 {
-    or_err_t rc = or_core_keys_load(cycle, 0);
-
-    or_shm_cycle_free(cycle);
-    return rc;
+    return or_core_keys_load(cycle, 0);
 }
 
 /* ---- workers ---- */
@@ -371,7 +367,6 @@ reload(master_t *m)
 
 failed:
     or_conf_report_free(&report);
-    or_shm_cycle_free(cycle);
     or_cycle_free(cycle);
 }
 
@@ -541,7 +536,6 @@ or_process_master(or_cycle_t *cycle)
     return OR_OK;
 
 failed:
-    or_shm_cycle_free(cycle);
     or_cycle_free(cycle);
     return OR_ERROR;
 }

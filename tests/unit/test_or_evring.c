@@ -76,7 +76,6 @@ test_or_evring_publish_fetch(void **state)
     assert_memory_equal(out[0].text, text, strlen(text));
     assert_string_equal(out[1].detail, "evicted: table full (max_peers 1)");
     assert_int_equal(out[1].textlen, 0);
-    or_shm_cycle_free(c);
     or_cycle_free(c);
 }
 

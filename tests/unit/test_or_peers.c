@@ -314,7 +314,6 @@ test_or_peers_zone_attach_keeps_same_layout(void **state)
     assert_false(or_peers_find(c, 1, p.fingerprint, 1000, NULL));
     c->nodes = NULL;
     c->nnodes = 0;
-    or_shm_cycle_free(c);
     or_cycle_free(c);
 }
 
