@@ -135,6 +135,11 @@ or_cycle_init(or_cycle_t *cycle, or_cycle_t *old)
                      core->error_log_path);
         goto failed;
     }
+    if (!OR_LOG_HAVE_DEBUG && core->error_log_level == OR_LOG_DEBUG) {
+        or_log_error(cycle->log, OR_LOG_NOTICE, 0, "error_log level "
+                     "\"debug\": this build has no debug lines (configure "
+                     "--with-debug); the log shows info and above");
+    }
     return OR_OK;
 
 failed:

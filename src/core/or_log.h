@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "or_auto_config.h"
 #include "or_err.h"
 
 typedef enum {
@@ -64,6 +65,32 @@ size_t or_log_node_peer(const or_log_ctx_t *ctx, char *buf, size_t len);
 
 void or_log_ctx_error(const or_log_ctx_t *ctx, or_log_level_t level,
     int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Debug lines exist only in a build configured --with-debug (OR_DEBUG):
+ * elsewhere the call is still type-checked but compiled out, so the hot
+ * paths (accept, handshake steps, beacons) pay nothing. They show with
+ * error_log level "debug".
+ */
+#if OR_DEBUG
+#define OR_LOG_HAVE_DEBUG  1
+#else
+#define OR_LOG_HAVE_DEBUG  0
+#endif
+
+#define or_log_debug(log, err, ...)                                           \
+    do {                                                                      \
+        if (OR_LOG_HAVE_DEBUG) {                                              \
+            or_log_error((log), OR_LOG_DEBUG, (err), __VA_ARGS__);            \
+        }                                                                     \
+    } while (0)
+
+#define or_log_ctx_debug(ctx, err, ...)                                       \
+    do {                                                                      \
+        if (OR_LOG_HAVE_DEBUG) {                                              \
+            or_log_ctx_error((ctx), OR_LOG_DEBUG, (err), __VA_ARGS__);        \
+        }                                                                     \
+    } while (0)
 
 /* "info" -> OR_LOG_INFO; -1 if unknown. */
 int or_log_level_parse(const char *name);

@@ -583,6 +583,28 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     return 1;
 }
 
+/* The debug line of an opened beacon (compiled out without --with-debug,
+ * address formatting included). */
+static void
+beacon_debug(disc_wsock_t *ws, const struct sockaddr_in *from,
+    const or_v2_beacon_t *b, size_t len)
+{
+    char ip[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN + 8];
+    char sector[OR_V2_SECTOR_LEN_MAX + 1];
+
+    if (!OR_LOG_HAVE_DEBUG) {
+        return;
+    }
+    inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
+    snprintf(addr, sizeof(addr), "%s:%u", ip,
+             (unsigned) ntohs(from->sin_port));
+    or_log_ctx_debug(&OR_LOG_CTX(ws->dw->cycle->log, NULL, addr), 0,
+                     "beacon received: %s, sector \"%s\", %zu bytes, "
+                     "socket %zu", b->fingerprint,
+                     or_discovery_printable(b->sector, sector,
+                                            sizeof(sector)), len, ws->index);
+}
+
 static void
 dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
     const struct sockaddr_in *from, int64_t now)
@@ -605,6 +627,7 @@ dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
         return;
     }
     ss->opened++;
+    beacon_debug(ws, from, &b, len);
     or_discovery_peer(&p, &b, from);
     for (size_t i = 0; i < dw->cycle->nnodes; i++) {
         if (mc->node_sock[i] != ws->index || mc->node_key[i] != ws->kmap[k]) {

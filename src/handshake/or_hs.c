@@ -48,6 +48,23 @@ hs_node_id(or_hs_conn_t *hc)
     return hc->hs->nodes[hc->node].id;
 }
 
+/* Every step of a handshake goes through here, for its debug line. */
+static void
+hs_state(or_hs_conn_t *hc, or_hs_state_t state)
+{
+    static const char *const names[] = {
+        "accepted", "connecting", "sent", "session"
+    };
+
+    /* an outbound connection starts in state 0 too, but accepted nothing */
+    or_log_ctx_debug(&hc->log, 0, "handshake state: %s -> %s (%s)",
+                     hc->state == OR_HS_ACCEPTED
+                     && hc->direction == OR_SESSION_OUT ? "new"
+                     : names[hc->state], names[state],
+                     hc->direction == OR_SESSION_IN ? "in" : "out");
+    hc->state = (int) state;
+}
+
 void
 or_hs_count(or_hs_t *hs, size_t node, int reason)
 {
@@ -123,6 +140,9 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
         return;
     }
     or_conn_addr_text(&sa, addr, sizeof(addr));
+    or_log_ctx_debug(&OR_LOG_CTX(hs_log(hs), n->id, addr), 0, "accept: fd "
+                     "%d, %zu pending, %zu inbound", cfd, hs->pending,
+                     n->inbound);
     if (hs->pending >= hs->max_pending || n->inbound >= n->max_inbound) {
         /* A flood of half-open connections must not starve valid peers:
          * refused at once, before any buffer is allocated. */
@@ -268,7 +288,7 @@ hs_to_session(or_hs_conn_t *hc)
     or_json_reader_free(hc->reader);
     hc->reader = r;
     hc->scanned = 0;
-    hc->state = OR_HS_SESSION;
+    hs_state(hc, OR_HS_SESSION);
     hc->hs->pending--;
     hc->counted_pending = 0;
     or_timer_del(hc->c->loop, &hc->c->deadline);
@@ -452,7 +472,7 @@ or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
     or_conn_addr_text(sa, hc->c->peer, sizeof(hc->c->peer));
     snprintf(hc->sent.dialled, sizeof(hc->sent.dialled), "%s", peer);
     snprintf(hc->sent.ours, sizeof(hc->sent.ours), "%s", n->fp);
-    hc->state = OR_HS_CONNECTING;
+    hs_state(hc, OR_HS_CONNECTING);
     if (or_conn_start(hc->c, OR_EV_WRITE, hs_event, hc) != OR_OK
         || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
     {
@@ -489,7 +509,7 @@ hs_connected(or_hs_conn_t *hc)
         return;
     }
     hc->sent.timestamp = now;
-    hc->state = OR_HS_SENT;
+    hs_state(hc, OR_HS_SENT);
     if (or_event_mod(hc->c->loop, hc->c->fd, OR_EV_READ) != OR_OK
         || or_conn_send(hc->c, out, len) != OR_OK)
     {

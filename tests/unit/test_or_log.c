@@ -1,7 +1,8 @@
 /*
  * Unit tests for or_log.c: the line format (level, pid, message, errno,
  * then the context a handler appends), the default node/peer handler,
- * the level filter, and one line however long the parts.
+ * the level filter, one line however long the parts, and debug lines
+ * only in a build configured --with-debug.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,6 +147,31 @@ test_or_log_level_filter(void **state)
     unlink(path);
 }
 
+/* or_log_debug writes at level debug in a --with-debug build, and is
+ * compiled out (nothing written, even at level debug) in any other. */
+static void
+test_or_log_debug_only_with_debug_build(void **state)
+{
+    char          path[64];
+    or_log_t     *log = log_tmp(path, sizeof(path), OR_LOG_DEBUG);
+    or_log_ctx_t  lc = OR_LOG_CTX(log, "a", NULL);
+
+    or_log_debug(log, 0, "d %d", 1);
+    or_log_ctx_debug(&lc, 0, "e");
+#if OR_DEBUG
+    assert_int_equal(OR_LOG_HAVE_DEBUG, 1);
+    assert_string_equal(body(path), "d 1\ne, node: a\n");
+#else
+    assert_int_equal(OR_LOG_HAVE_DEBUG, 0);
+    assert_string_equal(body(path), "");
+#endif
+    or_log_set_level(log, OR_LOG_INFO);
+    or_log_debug(log, 0, "never at info");
+    assert_null(strstr(body(path), "never"));
+    or_log_free(log);
+    unlink(path);
+}
+
 int
 main(void)
 {
@@ -155,6 +181,7 @@ main(void)
         cmocka_unit_test(test_or_log_custom_handler),
         cmocka_unit_test(test_or_log_long_line_stays_one),
         cmocka_unit_test(test_or_log_level_filter),
+        cmocka_unit_test(test_or_log_debug_only_with_debug_build),
     };
 
     return cmocka_run_group_tests_name("or_log", tests, NULL, NULL);
