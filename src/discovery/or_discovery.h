@@ -13,6 +13,7 @@
 #include "openred.h"
 #include "or_err.h"
 #include "or_peers.h"
+#include "or_rand.h"
 
 typedef struct or_log_s   or_log_t;
 typedef struct or_node_s  or_node_t;
@@ -57,11 +58,9 @@ void or_discovery_peer(or_peer_t *p, const or_v2_beacon_t *b,
 
 /* s, wall clock with the fraction (the beacon's "timestamp"). */
 double or_discovery_wall_now(void);
-/* Uniform in 0 .. n - 1 (n > 0), from the OpenSSL RNG. */
-uint64_t or_discovery_random(uint64_t n);
-/* interval s +- 10 %, in ms: beacons of nodes started together drift
- * apart instead of bursting at once. */
-uint64_t or_discovery_jitter_ms(int64_t interval);
+/* interval s +- 10 %, in ms, from the worker's generator r: beacons of
+ * nodes started together drift apart instead of bursting at once. */
+uint64_t or_discovery_jitter_ms(or_rand_t *r, int64_t interval);
 /* Copies peer text for a log line: non-printables and '"' become '?'. */
 const char *or_discovery_printable(const char *in, char *out, size_t cap);
 

@@ -381,7 +381,8 @@ beacon_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 
     beacon_send(wn);
     if (!wn->dw->quitting
-        && or_timer_add(loop, t, or_discovery_jitter_ms(dc->interval),
+        && or_timer_add(loop, t, or_discovery_jitter_ms(&wn->dw->w->rand,
+                                                        dc->interval),
                         beacon_tick, wn) != OR_OK)
     {
         or_log_ctx_error(&wn->log, OR_LOG_ERR, ENOMEM, "beacon timer "
@@ -421,7 +422,8 @@ early_schedule(disc_wsock_t *ws)
         return;
     }
     if (or_timer_add(loop, &ws->early, DISC_EARLY_MIN_MS
-                     + or_discovery_random(DISC_EARLY_SPAN_MS + 1),
+                     + or_rand_below(&ws->dw->w->rand,
+                                     DISC_EARLY_SPAN_MS + 1),
                      early_tick, ws) != OR_OK)
     {
         return;     /* no early beacon: the periodic one still goes */

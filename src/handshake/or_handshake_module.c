@@ -388,7 +388,8 @@ auto_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 
     or_autoconnect_round(hw->autoconnect);
     if (or_timer_add(loop, t, HS_AUTO_INTERVAL_MS
-                     + (uint64_t) (random() % 1000), auto_tick, hw)
+                     + or_rand_below(&hw->hs.worker->rand, 1000), auto_tick,
+                     hw)
         != OR_OK)
     {
         or_log_error(cycle->log, OR_LOG_ERR, ENOMEM, "auto-connect timer "
