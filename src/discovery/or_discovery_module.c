@@ -746,10 +746,13 @@ disc_quit(or_worker_t *w, void *data)
     }
     for (size_t s = 0; s < disc_main(dw->cycle)->nsocks; s++) {
         or_timer_del(w->loop, &dw->socks[s].early);
+        /* the master holds the socket too: only DEL stops our reads */
         if (dw->socks[s].fd != -1
             && or_event_del(w->loop, dw->socks[s].fd) != OR_OK)
         {
-            continue;       /* closed by the master's exit: nothing left */
+            or_log_error(dw->cycle->log, OR_LOG_ERR, errno, "epoll_ctl(DEL) "
+                         "of discovery socket %zu failed; beacons may still "
+                         "be read until this worker exits", s);
         }
     }
 }

@@ -364,10 +364,8 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
     or_hs_close_all(&hw->hs, "worker exiting");
     or_timer_del(w->loop, &hw->auto_timer);
     if (hw->handoff_fd >= 0) {
-        if (or_event_del(w->loop, hw->handoff_fd) != OR_OK) {
-            /* the slot is released anyway */
-        }
-        close(hw->handoff_fd);
+        /* bound by this worker, never shared: its close is its DEL */
+        or_event_close(w->loop, hw->handoff_fd);
     }
     or_autoconnect_free(hw->autoconnect);
     free(hw->dgram);

@@ -112,7 +112,11 @@ hs_accept_pause(or_hs_t *hs, int err)
                      hs_accept_resume, hs) != OR_OK
         && or_hs_listen(hs) != OR_OK)
     {
-        /* logged by or_hs_listen(); nothing left to retry with */
+        /* no timer to resume with and no listening either: say that this
+         * worker is deaf from now on (the others still accept) */
+        or_log_error(hs_log(hs), OR_LOG_CRIT, 0, "worker #%u accepts no "
+                     "more handshakes until it is restarted",
+                     hs->worker->index);
     }
 }
 
@@ -201,7 +205,9 @@ hs_replace(or_hs_conn_t *hc, const or_session_t *old)
                      hc->peer, old->worker);
     if (old->pid == getpid()) {
         if (or_hs_close_session(hs, old->id, "replaced") != OR_OK) {
-            /* already gone */
+            /* it closed between the table lookup and now: nothing to do */
+            or_log_ctx_debug(&hc->log, 0, "replaced session %llu was closed "
+                             "already", (unsigned long long) old->id);
         }
     } else if (or_handoff_send(old->pid, OR_HANDOFF_CLOSE, old->id,
                                "replaced", 8) != OR_OK)
@@ -705,11 +711,16 @@ or_hs_stop_accepting(or_hs_t *hs)
         return;
     }
     for (size_t i = 0; i < hs->nnodes; i++) {
+        /* shared with the master and the other workers: a close would
+         * not take it out of our epoll set, only DEL does */
         if (hs->nodes[i].listen_fd >= 0
             && or_event_del(hs->worker->loop, hs->nodes[i].listen_fd)
                != OR_OK)
         {
-            /* the slot is released anyway */
+            or_log_ctx_error(&OR_LOG_CTX(hs_log(hs), hs->nodes[i].id, NULL),
+                             OR_LOG_ERR, errno, "epoll_ctl(DEL) of the "
+                             "listening socket failed; this worker may "
+                             "still accept on it");
         }
     }
     hs->accepting = 0;

@@ -76,9 +76,10 @@ or_hs_conn_close(or_hs_conn_t *hc, or_log_level_t level, const char *reason)
 void
 or_hs_conn_refuse(or_hs_conn_t *hc, int reason, const char *detail)
 {
-    char   reply[256];
-    size_t len = 0;
-    char   why[320];
+    char     reply[256];
+    size_t   len = 0;
+    char     why[320];
+    or_err_t rc;
 
     or_hs_count(hc->hs, hc->node, reason);
     if (hc->direction == OR_SESSION_IN && hc->state == OR_HS_ACCEPTED) {
@@ -94,8 +95,11 @@ or_hs_conn_refuse(or_hs_conn_t *hc, int reason, const char *detail)
                   "\"handshake_verification_failed: %s\"}",
                   or_session_reason_name(reason));
         }
-        if (len > 0 && or_conn_send(hc->c, reply, len) != OR_OK) {
-            /* the peer may be gone already; we close anyway */
+        rc = len > 0 ? or_conn_send(hc->c, reply, len) : OR_OK;
+        if (rc != OR_OK) {
+            /* the peer may be gone already; the refusal is logged anyway */
+            or_log_ctx_debug(&hc->log, 0, "refusal not sent: %s",
+                             or_strerror(rc));
         }
     }
     snprintf(why, sizeof(why), "%s%s%s", or_session_reason_name(reason),

@@ -376,11 +376,9 @@ client_close(ctl_client_t *c)
 {
     or_event_loop_t *loop = c->ctl->worker->loop;
 
-    if (or_event_del(loop, c->fd) != OR_OK) {
-        /* the slot is released anyway; the fd is closed next */
-    }
+    /* accepted here and never shared: its close is its EPOLL_CTL_DEL */
     or_timer_del(loop, &c->deadline);
-    close(c->fd);
+    or_event_close(loop, c->fd);
     *c->prevp = c->next;
     if (c->next != NULL) {
         c->next->prevp = c->prevp;
@@ -490,10 +488,7 @@ accept_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
         || or_timer_add(loop, &c->deadline, OR_CONTROL_TIMEOUT * 1000,
                         client_expired, c) != OR_OK)
     {
-        if (or_event_del(loop, cfd) != OR_OK) {
-            /* the slot is released anyway; the fd is closed next */
-        }
-        close(cfd);
+        or_event_close(loop, cfd);
         free(c);
         return;
     }
@@ -514,8 +509,12 @@ control_quit(or_worker_t *w, void *data)
     ctl_t *ctl = data;
 
     if (ctl->fd >= 0) {
+        /* The master holds the same socket (for the next worker 0): a
+         * close alone would leave it in our epoll set. */
         if (or_event_del(w->loop, ctl->fd) != OR_OK) {
-            /* the slot is released anyway; the fd is closed next */
+            or_log_error(ctl->cycle->log, OR_LOG_ERR, errno, "epoll_ctl(DEL) "
+                         "of the control socket failed; this worker may "
+                         "still be woken by it until it exits");
         }
         close(ctl->fd);
         ctl->fd = -1;
