@@ -1,8 +1,9 @@
 /*
  * Events for `openredctl watch`: a ring in the "events" shm zone, created
  * by the core at cycle init, that any module's worker (handshake,
- * discovery) publishes to and the control worker reads by sequence number. A reader that falls more than OR_EVENTS_MAX behind
- * is told how many it missed.
+ * discovery) publishes to and the control worker reads by sequence
+ * number. A reader that falls more than OR_EVENTS_MAX behind is told how
+ * many it missed.
  */
 #ifndef OR_EVRING_H_INCLUDED
 #define OR_EVRING_H_INCLUDED

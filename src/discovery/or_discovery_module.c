@@ -22,7 +22,7 @@
 #include "or_core_module.h"
 #include "or_cycle.h"
 #include "or_discovery.h"
-#include "or_evring.h"
+#include "or_discovery_peers.h"
 #include "or_limits.h"
 #include "or_log.h"
 #include "or_module.h"
@@ -460,131 +460,6 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
     ws->log_held = 0;
 }
 
-/* The context of a line about peer p of node: its beacon's source
- * address with the advertised port; addr holds the text. */
-static or_log_ctx_t
-peer_log(or_cycle_t *cycle, size_t node, const or_peer_t *p, char *addr,
-    size_t len)
-{
-    snprintf(addr, len, "%s:%u", p->source, (unsigned) p->adv_port);
-    return OR_LOG_CTX(cycle->log, cycle->nodes[node].id, addr);
-}
-
-/* peer_discovered / peer_lost in the core's event ring (openredctl
- * watch): the node, the peer's fingerprint, and as fields its dial
- * address and sector; reason says why a peer was lost. */
-static void
-publish_peer(or_cycle_t *cycle, or_evt_type_t type, size_t node,
-    const or_peer_t *p, const char *reason)
-{
-    char    addr[OR_PEER_ADDR_LEN + 8];
-    json_t *o;
-    char   *text = NULL;
-
-    snprintf(addr, sizeof(addr), "%s:%u", or_peer_dial_ip(p),
-             (unsigned) p->adv_port);
-    o = json_pack("{s:s, s:s}", "address", addr, "sector", p->sector);
-    if (o != NULL) {
-        text = json_dumps(o, JSON_COMPACT);
-        json_decref(o);
-    }
-    or_evring_publish(cycle, type, cycle->nodes[node].id, p->fingerprint,
-                      reason, text, text ? strlen(text) : 0);
-    free(text);
-}
-
-static void
-lost_expired(or_cycle_t *cycle, size_t node, const or_peer_t *p,
-    int64_t now)
-{
-    char         reason[64], addr[OR_PEER_ADDR_LEN + 8];
-    or_log_ctx_t lc = peer_log(cycle, node, p, addr, sizeof(addr));
-
-    or_peers_node_stats(cycle, node)->lost++;
-    snprintf(reason, sizeof(reason), "expired: not heard for %lld s",
-             (long long) (now - p->last_seen));
-    or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer lost: %s, %s", p->fingerprint,
-                     reason + sizeof("expired:"));  /* "not heard for N s" */
-    publish_peer(cycle, OR_EVT_PEER_LOST, node, p, reason);
-}
-
-/* What an update took out of the table (its entry was copied under the
- * lock): lost, by expiry or to make room. */
-static void
-node_removed(disc_worker_t *dw, size_t i, or_peer_update_t r,
-    const or_peer_t *removed, int64_t now)
-{
-    or_peers_node_stats_t *ns = or_peers_node_stats(dw->cycle, i);
-    char                   reason[64], addr[OR_PEER_ADDR_LEN + 8];
-    or_log_ctx_t           lc;
-
-    if (r == OR_PEER_NEW_EXPIRED) {
-        lost_expired(dw->cycle, i, removed, now);
-        return;
-    }
-    if (r != OR_PEER_NEW_EVICTED) {
-        return;
-    }
-    ns->evicted++;
-    snprintf(reason, sizeof(reason), "evicted: table full (max_peers %lld)",
-             (long long) disc_node(&dw->cycle->nodes[i])->max_peers);
-    lc = peer_log(dw->cycle, i, removed, addr, sizeof(addr));
-    or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer lost: %s, %s",
-                     removed->fingerprint, reason);
-    publish_peer(dw->cycle, OR_EVT_PEER_LOST, i, removed, reason);
-}
-
-/* Offers an opened beacon to node i; 1 if it listed a new peer. */
-static int
-node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
-    const or_peer_t *p, int64_t now)
-{
-    or_node_t              *node = &dw->cycle->nodes[i];
-    or_peers_node_stats_t  *ns = or_peers_node_stats(dw->cycle, i);
-    or_shm_zone_t          *z = or_peers_zone(dw->cycle);
-    or_peer_table_t        *t;
-    const char             *sv[OR_V2_SERVICES_MAX];
-    or_peer_update_t        r = OR_PEER_UPDATED;
-    or_peer_t               removed;
-    or_log_ctx_t            lc;
-    char                    sector[OR_V2_SECTOR_LEN_MAX + 1];
-    char                    addr[OR_PEER_ADDR_LEN + 8];
-
-    for (size_t k = 0; k < b->nservices; k++) {
-        sv[k] = b->services[k];
-    }
-    if (node->filter != NULL
-        && !node->filter(node, b->sector, sv, b->nservices))
-    {
-        ns->filtered++;
-        return 0;
-    }
-    or_shm_lock(z);
-    t = or_peers_table(dw->cycle, i);
-    if (t != NULL) {
-        r = or_peer_table_update(t, p, now, &removed);
-    }
-    or_shm_unlock(z);
-    if (r == OR_PEER_UPDATED) {
-        return 0;
-    }
-    lc = peer_log(dw->cycle, i, p, addr, sizeof(addr));
-    if (r == OR_PEER_RESTARTED) {
-        /* it lists no one yet: answer early rather than at our interval */
-        or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer restarted: %s",
-                         p->fingerprint);
-        return 1;
-    }
-    node_removed(dw, i, r, &removed, now);
-    ns->listed++;
-    or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer discovered: %s, sector "
-                     "\"%s\"", p->fingerprint,
-                     or_discovery_printable(b->sector, sector,
-                                            sizeof(sector)));
-    publish_peer(dw->cycle, OR_EVT_PEER_DISCOVERED, i, p, NULL);
-    return 1;
-}
-
 /* The debug line of an opened beacon (compiled out without --with-debug,
  * address formatting included). */
 static void
@@ -643,7 +518,9 @@ dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
             refuse(ws, from, OR_R_EXPIRED, now);
             continue;
         }
-        fresh |= node_hears(dw, i, &b, &p, now);
+        fresh |= or_discovery_hears(dw->cycle, i, &b, &p, now,
+                                    disc_node(&dw->cycle->nodes[i])
+                                        ->max_peers);
     }
     if (fresh) {
         early_schedule(ws);
@@ -691,39 +568,12 @@ sock_read(or_event_loop_t *loop, int fd, unsigned events, void *data)
     }
 }
 
-typedef struct {
-    or_cycle_t  *cycle;
-    size_t       node;
-    int64_t      now;           /* s, wall clock */
-} lost_ctx_t;
-
-/* Runs with the peers zone locked; the event ring's lock is taken inside
- * it (always in that order: the ring's lock is a leaf). */
-static void
-peer_lost(const or_peer_t *p, void *data)
-{
-    lost_ctx_t *lc = data;
-
-    lost_expired(lc->cycle, lc->node, p, lc->now);
-}
-
 static void
 sweep_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 {
     disc_worker_t *dw = data;
-    or_shm_zone_t *z = or_peers_zone(dw->cycle);
-    int64_t        now = (int64_t) time(NULL);
 
-    for (size_t i = 0; i < dw->cycle->nnodes; i++) {
-        lost_ctx_t lc = { dw->cycle, i, now };
-
-        or_shm_lock(z);
-        if (or_peers_table(dw->cycle, i) != NULL) {
-            (void) or_peer_table_expire(or_peers_table(dw->cycle, i), now,
-                                        peer_lost, &lc);
-        }
-        or_shm_unlock(z);
-    }
+    or_discovery_sweep(dw->cycle, (int64_t) time(NULL));
     if (!dw->quitting
         && or_timer_add(loop, t, DISC_SWEEP_MS, sweep_tick, dw) != OR_OK)
     {

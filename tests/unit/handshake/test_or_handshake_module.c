@@ -18,7 +18,7 @@
 #include "or_cycle.h"
 #include "or_module.h"
 
-/* Loads two nodes; the second's block holds extra on line 5. */
+/* Loads two nodes; the second's block holds extra on line 6. */
 static or_err_t
 load(const char *extra, or_conf_report_t *report)
 {
@@ -29,7 +29,8 @@ load(const char *extra, or_conf_report_t *report)
     assert_non_null(cycle);
     snprintf(text, sizeof(text),
              "nodes = (\n"
-             "  { id = \"a\"; sector = \"tech\"; listen = \"127.0.0.1:9001\"; },\n"
+             "  { id = \"a\"; sector = \"tech\";\n"
+             "    listen = \"127.0.0.1:9001\"; },\n"
              "  { id = \"b\"; sector = \"tech\";\n"
              "    listen = \"127.0.0.1:9002\";\n"
              "    %s\n"
@@ -52,7 +53,7 @@ test_hs_postconf_auto_connect_needs_discovery(void **state)
 #else
     assert_int_equal(rc, OR_ECONF);
     assert_non_null(report.text);
-    assert_string_equal(report.text, "openred.conf:5: setting "
+    assert_string_equal(report.text, "openred.conf:6: setting "
                         "\"auto_connect\": needs the discovery module, which "
                         "this build leaves out (--without-discovery_module)"
                         "\n");
