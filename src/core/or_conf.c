@@ -474,6 +474,73 @@ load_main(load_ctx_t *ctx)
     }
 }
 
+/* Remembers where a node's setting came from. Out of memory only loses
+ * the place: a later message then points at the node block instead. */
+static void
+note_source(load_ctx_t *ctx, or_node_t *node, const or_setting_t *row,
+    config_setting_t *cs)
+{
+    const char       *file = src_file(ctx, cs);
+    or_conf_source_t *v;
+
+    v = realloc(node->sources, (node->nsources + 1) * sizeof(*v));
+    if (v == NULL) {
+        return;
+    }
+    node->sources = v;
+    v += node->nsources;
+    v->file = strdup(file ? file : ctx->cycle->conf_file);
+    if (v->file == NULL) {
+        return;
+    }
+    v->row = row;
+    v->line = (int) config_setting_source_line(cs);
+    v->group_line = row->group != NULL && config_setting_parent(cs) != NULL
+                    ? (int) config_setting_source_line(
+                          config_setting_parent(cs)) : 0;
+    node->nsources++;
+}
+
+int
+or_conf_source(const or_node_t *node, const char *group, const char *name,
+    const char **file, int *line)
+{
+    for (size_t i = 0; i < node->nsources; i++) {
+        const or_setting_t *row = node->sources[i].row;
+
+        if ((group == NULL ? row->group == NULL
+                           : row->group != NULL
+                             && strcmp(row->group, group) == 0)
+            && (name == NULL || strcmp(row->name, name) == 0))
+        {
+            *file = node->sources[i].file;
+            *line = name == NULL && node->sources[i].group_line > 0
+                    ? node->sources[i].group_line : node->sources[i].line;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int
+or_conf_needs_module(or_conf_report_t *r, const or_node_t *node,
+    const char *group, const char *name, const char *shown,
+    const char *needed)
+{
+    const char *file = node->file;
+    int         line = node->line;
+
+    for (size_t m = 0; or_modules[m] != NULL; m++) {
+        if (strcmp(or_modules[m]->name, needed) == 0) {
+            return 0;
+        }
+    }
+    (void) or_conf_source(node, group, name, &file, &line);
+    or_conf_error(r, file, line, shown, "needs the %s module, which this "
+                  "build leaves out (--without-%s_module)", needed, needed);
+    return 1;
+}
+
 static void
 load_node(load_ctx_t *ctx, or_node_t *node, config_setting_t *block)
 {
@@ -492,6 +559,7 @@ load_node(load_ctx_t *ctx, or_node_t *node, config_setting_t *block)
             }
             cs = lookup(block, row->group, row->name);
             if (cs != NULL) {
+                note_source(ctx, node, row, cs);
                 set_or_default(ctx, row, cs, conf + row->offset,
                                ctx->report);
                 continue;
@@ -499,6 +567,7 @@ load_node(load_ctx_t *ctx, or_node_t *node, config_setting_t *block)
             if (row->scope == OR_SCOPE_INHERIT) {
                 cs = lookup_main(ctx, row->group, row->name);
                 if (cs != NULL) {
+                    note_source(ctx, node, row, cs);
                     /* already reported by load_main() if wrong */
                     set_or_default(ctx, row, cs, conf + row->offset, &quiet);
                     continue;
@@ -617,6 +686,10 @@ or_conf_free(or_cycle_t *cycle)
         }
         free(node->conf);
         free(node->file);
+        for (size_t k = 0; k < node->nsources; k++) {
+            free(node->sources[k].file);
+        }
+        free(node->sources);
         or_key_free(node->key);
     }
     free(cycle->nodes);

@@ -68,6 +68,15 @@ typedef struct {
 
 typedef struct or_node_s or_node_t;
 
+/* Where a node's setting was given (in its block, or at the top level
+ * for an inherited one), so that a module's postconf can point at it. */
+typedef struct {
+    const or_setting_t  *row;
+    char                *file;      /* owned */
+    int                  line;
+    int                  group_line;    /* of its group { }; 0 if none */
+} or_conf_source_t;
+
 /* Does this node accept a peer of that sector and services? Set by the
  * sector module; NULL accepts everyone. */
 typedef int (*or_peer_filter_pt)(const or_node_t *node, const char *sector,
@@ -83,6 +92,8 @@ struct or_node_s {
     int          listen_fd;  /* opened by the master; -1 if none */
     struct or_key_s *key;    /* identity, loaded by the master (core
                                 module's init_master); NULL before */
+    or_conf_source_t *sources;   /* the settings given, not defaulted */
+    size_t       nsources;
 };
 
 /* Collected errors: every one is reported, then the load fails once. */
@@ -111,6 +122,22 @@ void or_conf_error(or_conf_report_t *r, const char *file, int line,
     __attribute__((format(printf, 5, 6)));
 
 void or_conf_report_free(or_conf_report_t *r);
+
+/* Where node's setting group.name (group may be NULL) was given: 1 with
+ * *file (borrowed; valid while the cycle lives) and *line, or 0 if it
+ * holds its default. name NULL: the group itself, where any setting of
+ * it was given. */
+int or_conf_source(const or_node_t *node, const char *group,
+    const char *name, const char **file, int *line);
+
+/* For a module's postconf: a setting of node that cannot work unless
+ * module `needed` is compiled in. Without it, reports `FILE:LINE: setting
+ * "SHOWN": needs the NEEDED module, which this build leaves out
+ * (--without-NEEDED_module)` at the setting's place (shown is what the
+ * message names: the setting, or its group) and returns 1; else 0. */
+int or_conf_needs_module(or_conf_report_t *r, const or_node_t *node,
+    const char *group, const char *name, const char *shown,
+    const char *needed);
 
 /* Writes the effective config (defaults and inheritance resolved). */
 void or_conf_dump(or_cycle_t *cycle, int fd);

@@ -230,9 +230,9 @@ key_folder(or_cycle_t *cycle, or_node_t *node, const char *path, int create)
         ok = create ? make_dirs(dir) : can_make_dirs(probe);
     }
     if (!ok) {
-        or_log_error(cycle->log, OR_LOG_ERR, errno,
-                     "key file \"%s\" is missing and cannot be created in "
-                     "\"%s\", node: %s", path, dir, node->id);
+        or_log_ctx_error(&OR_LOG_CTX(cycle->log, node->id, NULL),
+                         OR_LOG_ERR, errno, "key file \"%s\" is missing and "
+                         "cannot be created in \"%s\"", path, dir);
     }
     free(dir);
     free(probe);
@@ -247,6 +247,7 @@ or_core_keys_load(or_cycle_t *cycle, int create)
     for (size_t i = 0; i < cycle->nnodes; i++) {
         or_node_t           *node = &cycle->nodes[i];
         or_core_node_conf_t *nc = or_core_node(node);
+        or_log_ctx_t         lc = OR_LOG_CTX(cycle->log, node->id, NULL);
         or_errbuf_t          eb;
         or_key_t            *key = NULL;
         struct stat          st;
@@ -268,16 +269,14 @@ or_core_keys_load(or_cycle_t *cycle, int create)
         if ((create ? or_key_load_or_create(nc->key, &key, &created, &eb)
                     : or_key_load(nc->key, &key, &eb)) != OR_OK)
         {
-            or_log_error(cycle->log, OR_LOG_ERR, 0, "%s, node: %s", eb.msg,
-                         node->id);
+            or_log_ctx_error(&lc, OR_LOG_ERR, 0, "%s", eb.msg);
             rc = OR_ERROR;
             continue;
         }
         if (created) {
-            or_log_error(cycle->log, OR_LOG_NOTICE, 0,
-                         "generated identity key \"%s\" (fingerprint %s), "
-                         "node: %s", nc->key, or_key_fingerprint(key),
-                         node->id);
+            or_log_ctx_error(&lc, OR_LOG_NOTICE, 0, "generated identity key "
+                             "\"%s\" (fingerprint %s)", nc->key,
+                             or_key_fingerprint(key));
         }
         or_key_free(node->key);
         node->key = key;

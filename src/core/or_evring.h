@@ -1,8 +1,9 @@
 /*
- * Events for `openredctl watch`: a ring in the "events" shm zone that any
- * worker (handshake, discovery) publishes to and the control worker reads
- * by sequence number. A reader that falls more than OR_EVENTS_MAX behind
- * is told how many it missed.
+ * Events for `openredctl watch`: a ring in the "events" shm zone, created
+ * by the core at cycle init, that any module's worker (handshake,
+ * discovery) publishes to and the control worker reads by sequence
+ * number. A reader that falls more than OR_EVENTS_MAX behind is told how
+ * many it missed.
  */
 #ifndef OR_EVRING_H_INCLUDED
 #define OR_EVRING_H_INCLUDED
@@ -51,7 +52,8 @@ void or_evring_push(or_evring_t *r, const or_evt_t *ev);
 void or_evring_read(const or_evring_t *r, uint64_t since, or_evt_t *out,
     size_t max, size_t *n, uint64_t *missed);
 
-/* Master (init_master of any module that publishes): declare the zone. */
+/* Master, at cycle init (the core's own zone, like status): declares the
+ * zone, so that every module may publish whichever others are built. */
 __attribute__((warn_unused_result))
 or_err_t or_evring_zone_add(or_cycle_t *cycle);
 

@@ -41,14 +41,15 @@ find_old(or_cycle_t *old, const or_addr_t *addr)
 static or_err_t
 open_one(or_cycle_t *cycle, or_node_t *node)
 {
-    or_addr_t *a = &or_core_node(node)->listen;
-    int        fd, one = 1;
+    or_addr_t    *a = &or_core_node(node)->listen;
+    or_log_ctx_t  lc = OR_LOG_CTX(cycle->log, node->id, NULL);
+    int           fd, one = 1;
 
     fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                 0);
     if (fd == -1) {
-        or_log_error(cycle->log, OR_LOG_ERR, errno, "socket() failed, "
-                     "node: %s, listen: %s", node->id, a->text);
+        or_log_ctx_error(&lc, OR_LOG_ERR, errno, "socket() for %s failed",
+                         a->text);
         return OR_ERROR;
     }
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1
@@ -56,28 +57,26 @@ open_one(or_cycle_t *cycle, or_node_t *node)
             && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))
                == -1))
     {
-        or_log_error(cycle->log, OR_LOG_ERR, errno, "setsockopt() failed, "
-                     "node: %s, listen: %s", node->id, a->text);
+        or_log_ctx_error(&lc, OR_LOG_ERR, errno, "setsockopt() on %s "
+                         "failed", a->text);
         goto failed;
     }
     if (bind(fd, (struct sockaddr *) &a->sa, a->len) == -1) {
-        or_log_error(cycle->log, OR_LOG_ERR, errno, "bind() to %s failed, "
-                     "node: %s", a->text,
-                     node->id);
+        or_log_ctx_error(&lc, OR_LOG_ERR, errno, "bind() to %s failed",
+                         a->text);
         goto failed;
     }
     if (listen(fd, OR_LISTEN_BACKLOG) == -1) {
-        or_log_error(cycle->log, OR_LOG_ERR, errno, "listen() on %s failed, "
-                     "node: %s", a->text, node->id);
+        or_log_ctx_error(&lc, OR_LOG_ERR, errno, "listen() on %s failed",
+                         a->text);
         goto failed;
     }
     if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT,
                    &(int) { OR_DEFER_ACCEPT_S }, sizeof(int)) == -1)
     {
         /* only a wake-up more per handshake: keep listening */
-        or_log_error(cycle->log, OR_LOG_NOTICE, errno, "setsockopt("
-                     "TCP_DEFER_ACCEPT) failed, node: %s, listen: %s",
-                     node->id, a->text);
+        or_log_ctx_error(&lc, OR_LOG_NOTICE, errno, "setsockopt("
+                         "TCP_DEFER_ACCEPT) on %s failed", a->text);
     }
     node->listen_fd = fd;
     return OR_OK;

@@ -1,4 +1,5 @@
-/* The error log: formatting, level filter, open and reopen. */
+/* The error log: formatting (with a context's handler), level filter,
+ * open and reopen. */
 #include "or_log.h"
 
 #include <errno.h>
@@ -106,16 +107,22 @@ or_log_fd(const or_log_t *log)
     return log->fd;
 }
 
-void
-or_log_error(or_log_t *log, or_log_level_t level, int err,
-    const char *fmt, ...)
+/* Keeps n within the line after a snprintf-like call returned r. */
+static size_t
+advance(size_t n, int r, size_t cap)
+{
+    return (r > 0 && (size_t) r < cap - n) ? n + (size_t) r : cap - 1;
+}
+
+static void
+log_write(or_log_t *log, or_log_level_t level, int err,
+    const or_log_ctx_t *ctx, const char *fmt, va_list ap)
 {
     char       line[OR_LOG_LINE_MAX];
     size_t     n;
     int        r;
     time_t     now;
     struct tm  tm;
-    va_list    ap;
     int        saved = errno;
 
     if (log != NULL && level > log->level) {
@@ -128,16 +135,16 @@ or_log_error(or_log_t *log, or_log_level_t level, int err,
                  level_names[level], (int) getpid());
     n += (r > 0) ? (size_t) r : 0;
 
-    va_start(ap, fmt);
     r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-    va_end(ap);
-    n = (r > 0 && (size_t) r < sizeof(line) - n) ? n + (size_t) r
-                                                 : sizeof(line) - 1;
+    n = advance(n, r, sizeof(line));
     if (err != 0 && n < sizeof(line) - 1) {
         r = snprintf(line + n, sizeof(line) - n, " (%d: %s)", err,
                      strerror(err));
-        n = (r > 0 && (size_t) r < sizeof(line) - n) ? n + (size_t) r
-                                                     : sizeof(line) - 1;
+        n = advance(n, r, sizeof(line));
+    }
+    /* nginx's order: message, (errno), then what the line is about */
+    if (ctx != NULL && ctx->handler != NULL && n < sizeof(line) - 1) {
+        n += ctx->handler(ctx, line + n, sizeof(line) - n);
     }
     if (n >= sizeof(line) - 1) {
         n = sizeof(line) - 2;
@@ -149,6 +156,45 @@ or_log_error(or_log_t *log, or_log_level_t level, int err,
         /* nowhere left to report it */
     }
     errno = saved;
+}
+
+void
+or_log_error(or_log_t *log, or_log_level_t level, int err,
+    const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_write(log, level, err, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void
+or_log_ctx_error(const or_log_ctx_t *ctx, or_log_level_t level, int err,
+    const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_write(ctx->log, level, err, ctx, fmt, ap);
+    va_end(ap);
+}
+
+size_t
+or_log_node_peer(const or_log_ctx_t *ctx, char *buf, size_t len)
+{
+    size_t n = 0;
+    int    r;
+
+    if (ctx->node != NULL) {
+        r = snprintf(buf, len, ", node: %s", ctx->node);
+        n = advance(n, r, len);
+    }
+    if (ctx->peer != NULL && ctx->peer[0] != '\0' && n < len - 1) {
+        r = snprintf(buf + n, len - n, ", peer: %s", ctx->peer);
+        n = advance(n, r, len);
+    }
+    return n;
 }
 
 int

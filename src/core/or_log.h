@@ -6,6 +6,9 @@
 #ifndef OR_LOG_H_INCLUDED
 #define OR_LOG_H_INCLUDED
 
+#include <stddef.h>
+
+#include "or_auto_config.h"
 #include "or_err.h"
 
 typedef enum {
@@ -32,6 +35,62 @@ int or_log_fd(const or_log_t *log);
 
 void or_log_error(or_log_t *log, or_log_level_t level, int err,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * What a line is about, as nginx's log->handler: the handler appends it
+ * after the message and errno (", node: a, peer: 10.0.0.7:41522"), so no
+ * call types it into its format. Kept in what it describes (a
+ * connection, a node's discovery state) or on the stack; node and peer
+ * are borrowed and read at each line, so they may fill in later (a peer
+ * address known only after accept).
+ */
+typedef struct or_log_ctx_s or_log_ctx_t;
+
+/* Appends the context to buf (len bytes free); returns the bytes added. */
+typedef size_t (*or_log_handler_pt)(const or_log_ctx_t *ctx, char *buf,
+    size_t len);
+
+struct or_log_ctx_s {
+    or_log_t           *log;        /* borrowed: where lines go */
+    or_log_handler_pt   handler;    /* or_log_node_peer, or another */
+    const char         *node;       /* node id, or NULL */
+    const char         *peer;       /* peer address "ip:port", or NULL */
+};
+
+/* The default handler: ", node: NODE, peer: PEER", each only if set. */
+size_t or_log_node_peer(const or_log_ctx_t *ctx, char *buf, size_t len);
+
+#define OR_LOG_CTX(log, node, peer)                                           \
+    ((or_log_ctx_t) { (log), or_log_node_peer, (node), (peer) })
+
+void or_log_ctx_error(const or_log_ctx_t *ctx, or_log_level_t level,
+    int err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Debug lines exist only in a build configured --with-debug (OR_DEBUG):
+ * elsewhere the call is still type-checked but compiled out, so the hot
+ * paths (accept, handshake steps, beacons) pay nothing. They show with
+ * error_log level "debug".
+ */
+#if OR_DEBUG
+#define OR_LOG_HAVE_DEBUG  1
+#else
+#define OR_LOG_HAVE_DEBUG  0
+#endif
+
+#define or_log_debug(log, err, ...)                                           \
+    do {                                                                      \
+        if (OR_LOG_HAVE_DEBUG) {                                              \
+            or_log_error((log), OR_LOG_DEBUG, (err), __VA_ARGS__);            \
+        }                                                                     \
+    } while (0)
+
+#define or_log_ctx_debug(ctx, err, ...)                                       \
+    do {                                                                      \
+        if (OR_LOG_HAVE_DEBUG) {                                              \
+            or_log_ctx_error((ctx), OR_LOG_DEBUG, (err), __VA_ARGS__);        \
+        }                                                                     \
+    } while (0)
 
 /* "info" -> OR_LOG_INFO; -1 if unknown. */
 int or_log_level_parse(const char *name);

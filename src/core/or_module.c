@@ -1,4 +1,5 @@
-/* The module registry: indexes into the per-module conf arrays. */
+/* The module registry: indexes into the per-module conf arrays, and the
+ * walk over the modules' status hooks. */
 #include "or_module.h"
 
 void
@@ -18,4 +19,25 @@ or_module_count(void)
         n++;
     }
     return n;
+}
+
+or_err_t
+or_module_status(or_module_t *const *modules, or_cycle_t *cycle,
+    json_t *status, const char **failed)
+{
+    or_err_t first = OR_OK, rc;
+
+    for (size_t i = 0; modules[i] != NULL; i++) {
+        if (modules[i]->status == NULL) {
+            continue;
+        }
+        rc = modules[i]->status(cycle, status);
+        if (rc != OR_OK && first == OR_OK) {
+            first = rc;
+            if (failed != NULL) {
+                *failed = modules[i]->name;
+            }
+        }
+    }
+    return first;
 }

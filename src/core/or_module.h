@@ -48,6 +48,11 @@ struct or_module_s {
     void     (*exit_worker)(or_cycle_t *cycle, or_worker_t *worker);
 
     const or_ctl_command_t *commands;   /* ends with a NULL name; or NULL */
+
+    /* Adds the module's own section(s) to the `status` reply (an object;
+     * in the worker serving the control socket), e.g. the handshake's
+     * counters. NULL: nothing to report. */
+    or_err_t (*status)(or_cycle_t *cycle, json_t *status);
 };
 
 /* A setting of a module not compiled in, so the loader can say so. */
@@ -61,5 +66,13 @@ extern const or_module_absent_t or_modules_absent[];
 
 void or_module_init_indexes(void);
 size_t or_module_count(void);
+
+/* Runs every status hook of modules (NULL-terminated, or_modules in the
+ * daemon) on status, in order. A failing hook does not stop the walk:
+ * the first failure is returned and *failed (may be NULL) names its
+ * module. */
+__attribute__((warn_unused_result))
+or_err_t or_module_status(or_module_t *const *modules, or_cycle_t *cycle,
+    json_t *status, const char **failed);
 
 #endif /* OR_MODULE_H_INCLUDED */

@@ -186,7 +186,7 @@ refresh(or_peer_t *dst, const or_peer_t *src, int64_t now)
 
 or_peer_update_t
 or_peer_table_update(or_peer_table_t *t, const or_peer_t *p, int64_t now,
-    or_peer_t *evicted)
+    or_peer_t *removed)
 {
     or_peer_t        *en = entries(t);
     int32_t          *ix = index_of(t);
@@ -211,13 +211,18 @@ or_peer_table_update(or_peer_table_t *t, const or_peer_t *p, int64_t now,
             refresh(old, p, now);
             return restarted ? OR_PEER_RESTARTED : OR_PEER_UPDATED;
         }
+        if (removed != NULL) {
+            *removed = *old;
+        }
         remove_entry(t, (size_t) ix[i]);     /* expired: new again */
+        r = OR_PEER_NEW_EXPIRED;
     }
+    /* an expired entry just went: then there is room, and no eviction */
     if (t->count == t->max) {
         size_t s = stalest(t);
 
-        if (evicted != NULL) {
-            *evicted = en[s];
+        if (removed != NULL) {
+            *removed = en[s];
         }
         remove_entry(t, s);
         r = OR_PEER_NEW_EVICTED;
@@ -331,6 +336,13 @@ or_peer_table_each(const or_peer_table_t *t, int64_t now,
     }
 }
 
+/* for the modules that log or show where a peer is dialled */
+const char *
+or_peer_dial_ip(const or_peer_t *p)
+{
+    return dial_ip(p);
+}
+
 or_err_t
 or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
     socklen_t *len)
@@ -338,16 +350,17 @@ or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
     struct sockaddr_storage  s;
     struct sockaddr_in      *in4 = (struct sockaddr_in *) &s;
     struct sockaddr_in6     *in6 = (struct sockaddr_in6 *) &s;
+    const char              *ip = or_peer_dial_ip(p);
 
     memset(&s, 0, sizeof(s));
     if (p->adv_port == 0) {
         return OR_EPROTO;
     }
-    if (inet_pton(AF_INET, dial_ip(p), &in4->sin_addr) == 1) {
+    if (inet_pton(AF_INET, ip, &in4->sin_addr) == 1) {
         in4->sin_family = AF_INET;
         in4->sin_port = htons(p->adv_port);
         *len = sizeof(*in4);
-    } else if (inet_pton(AF_INET6, dial_ip(p), &in6->sin6_addr) == 1) {
+    } else if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1) {
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons(p->adv_port);
         *len = sizeof(*in6);
@@ -571,7 +584,8 @@ peer_json(const or_peer_t *p, void *data)
     o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:i, s:s, s:i, s:s, s:I, "
                   "s:I, s:I, s:I, s:I, s:s}", "node", pj->node,
                   "fingerprint", p->fingerprint, "sector", p->sector,
-                  "services", sv ? sv : json_array(), "address", dial_ip(p),
+                  "services", sv ? sv : json_array(), "address",
+                  or_peer_dial_ip(p),
                   "port", (int) p->adv_port, "source", p->source,
                   "source_port", (int) p->source_port, "advertised",
                   p->adv_ip, "age", (json_int_t) (pj->now - p->last_seen),
@@ -675,4 +689,30 @@ failed:
     json_decref(nodes);
     json_decref(socks);
     return OR_ERROR;
+}
+
+json_t *
+or_peers_stats_json(or_cycle_t *cycle, size_t nsocks, int64_t now)
+{
+    or_shm_zone_t *z = or_peers_zone(cycle);
+    json_t        *nodes, *socks;
+
+    if (z == NULL || zone_hdr(cycle) == NULL) {
+        return NULL;
+    }
+    nodes = json_array();
+    socks = json_array();
+    or_shm_lock(z);
+    for (size_t i = 0; nodes != NULL && i < cycle->nnodes; i++) {
+        json_array_append_new(nodes, node_stats_json(cycle, i, now));
+    }
+    for (size_t s = 0; socks != NULL && s < nsocks
+                       && s < OR_PEERS_SOCKETS_MAX; s++)
+    {
+        json_array_append_new(socks, sock_stats_json(or_peers_sock_stats(
+                                                     cycle, s)));
+    }
+    or_shm_unlock(z);
+    /* "o" steals both; a NULL one makes json_pack fail and free the other */
+    return json_pack("{s:o, s:o}", "nodes", nodes, "sockets", socks);
 }

@@ -57,6 +57,8 @@ typedef struct {
 __attribute__((warn_unused_result))
 or_err_t or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
     socklen_t *len);
+/* The address part of that (borrowed from p). */
+const char *or_peer_dial_ip(const or_peer_t *p);
 
 /* ---- one node's table (pure; used by discovery and the unit tests) ---- */
 
@@ -68,10 +70,16 @@ size_t or_peer_table_size(size_t max_peers);
 or_peer_table_t *or_peer_table_init(void *mem, size_t max_peers,
     int64_t expire, const char *node_id);
 
+/* What an update did, so that discovery can publish peer_discovered
+ * (every OR_PEER_NEW*) and peer_lost (the entry an update removed). */
 typedef enum {
     OR_PEER_UPDATED = 0,        /* known, refreshed */
     OR_PEER_NEW,                /* added to a table with room */
-    OR_PEER_NEW_EVICTED,        /* added; the stalest entry made room */
+    OR_PEER_NEW_EVICTED,        /* added; the stalest entry made room and
+                                   is in *removed */
+    OR_PEER_NEW_EXPIRED,        /* known but expired (not swept yet): its
+                                   old entry went, in *removed, and it is
+                                   listed anew */
     OR_PEER_RESTARTED,          /* known, but its node_hash changed: the
                                    peer restarted and lists no one yet */
     OR_PEER_CONFLICT            /* confirmed elsewhere: nothing changed but
@@ -80,10 +88,10 @@ typedef enum {
 
 /* Adds or refreshes p (its fingerprint, sector, services, endpoint and
  * source; first_seen, last_seen and beacons are kept by the table).
- * evicted (may be NULL) gets the entry that made room. An entry that
- * expired counts as new again. */
+ * removed (may be NULL) gets the entry the update took out, for
+ * OR_PEER_NEW_EVICTED and OR_PEER_NEW_EXPIRED. */
 or_peer_update_t or_peer_table_update(or_peer_table_t *t, const or_peer_t *p,
-    int64_t now, or_peer_t *evicted);
+    int64_t now, or_peer_t *removed);
 /*
  * A handshake with fp completed with a peer at ip (text) and port (the one
  * we dialled; 0 for an inbound one, whose listening port we do not learn):
@@ -94,7 +102,7 @@ or_peer_update_t or_peer_table_update(or_peer_table_t *t, const or_peer_t *p,
 int or_peer_table_confirm(or_peer_table_t *t, const char *fp,
     const char *ip, uint16_t port, int64_t now);
 /* Removes the entries not heard for expire s; calls lost (may be NULL)
- * for each before it goes. Returns how many went. */
+ * with each before it goes. Returns how many went. */
 size_t or_peer_table_expire(or_peer_table_t *t, int64_t now,
     void (*lost)(const or_peer_t *p, void *data), void *data);
 /* Live entries (not expired at now); copy into out when found. */
@@ -188,5 +196,10 @@ typedef struct json_t json_t;
 __attribute__((warn_unused_result))
 or_err_t or_peers_json(or_cycle_t *cycle, const char *node, size_t nsocks,
     size_t max, int64_t now, json_t **reply, char *err, size_t errlen);
+
+/* For `status`: {"nodes": [per node counters], "sockets": [nsocks socket
+ * counters]}, the same objects as or_peers_json() gives; a new value, or
+ * NULL (no zone, out of memory). */
+json_t *or_peers_stats_json(or_cycle_t *cycle, size_t nsocks, int64_t now);
 
 #endif /* OR_PEERS_H_INCLUDED */

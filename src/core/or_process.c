@@ -140,7 +140,6 @@ or_process_signal(or_cycle_t *cycle, const char *name)
     pid_t       pid;
     or_err_t    rc;
 
-    or_shm_cycle_free(cycle);
     if (signo == 0) {
         or_log_error(cycle->log, OR_LOG_ERR, 0, "invalid signal \"%s\": "
                      "expected stop, quit, reopen or reload", name);
@@ -175,83 +174,7 @@ or_process_signal(or_cycle_t *cycle, const char *name)
 or_err_t
 or_process_check(or_cycle_t *cycle)
 {
-    or_err_t rc = or_core_keys_load(cycle, 0);
-
-    or_shm_cycle_free(cycle);
-    return rc;
-}
-
-/* ---- building and dropping a cycle ---- */
-
-static void
-exit_modules(or_cycle_t *cycle, size_t n)
-{
-    while (n-- > 0) {
-        if (or_modules[n]->exit_master != NULL) {
-            or_modules[n]->exit_master(cycle);
-        }
-    }
-}
-
-/* Everything a cycle needs before its workers fork. old is the running
- * cycle on reload (errors go to its log), NULL at start (errors go to
- * stderr: the log file opens last). On failure old is untouched. */
-static or_err_t
-cycle_init(or_cycle_t *cycle, or_cycle_t *old)
-{
-    or_core_main_conf_t *core = or_core_main(cycle);
-    size_t               n = 0;
-
-    or_log_set_level(cycle->log, core->error_log_level);
-    if (old != NULL && or_log_open(cycle->log, core->error_log_path)
-                       != OR_OK)
-    {
-        or_log_error(old->log, OR_LOG_ERR, errno, "open() \"%s\" failed",
-                     core->error_log_path);
-        return OR_ERROR;
-    }
-    if (or_listen_open(cycle, old) != OR_OK) {
-        return OR_ERROR;
-    }
-    for (n = 0; or_modules[n] != NULL; n++) {
-        or_module_t *m = or_modules[n];
-
-        if (m->init_master != NULL && m->init_master(cycle, old) != OR_OK) {
-            or_log_error(cycle->log, OR_LOG_ERR, 0, "module \"%s\" failed "
-                         "to start", m->name);
-            goto failed;
-        }
-    }
-    if (or_status_zone_add(cycle) != OR_OK
-        || or_shm_map(cycle, old) != OR_OK)
-    {
-        or_log_error(cycle->log, OR_LOG_ERR, errno, "mapping shared memory "
-                     "failed");
-        goto failed;
-    }
-    if (old == NULL && or_log_open(cycle->log, core->error_log_path)
-                       != OR_OK)
-    {
-        or_log_error(cycle->log, OR_LOG_ERR, errno, "open() \"%s\" failed",
-                     core->error_log_path);
-        goto failed;
-    }
-    return OR_OK;
-
-failed:
-    exit_modules(cycle, n);
-    or_listen_close(cycle, old);
-    return OR_ERROR;
-}
-
-/* Frees a cycle whose cycle_init() succeeded and that is not running. */
-static void
-cycle_drop(or_cycle_t *cycle, or_cycle_t *next)
-{
-    exit_modules(cycle, or_module_count());
-    or_listen_close(cycle, next);
-    or_shm_cycle_free(cycle);
-    or_cycle_free(cycle);
+    return or_core_keys_load(cycle, 0);
 }
 
 /* ---- workers ---- */
@@ -481,7 +404,7 @@ reload(master_t *m)
     }
     cycle->started = old->started;
     cycle->generation = old->generation + 1;
-    if (cycle_init(cycle, old) != OR_OK) {
+    if (or_cycle_init(cycle, old) != OR_OK) {
         or_log_error(old->log, OR_LOG_ERR, 0, "reload failed, keeping the "
                      "running configuration");
         goto failed;
@@ -493,7 +416,7 @@ reload(master_t *m)
                          cycle->generation);
     spawn_workers(m);
     signal_workers(m, SIGQUIT, cycle->generation, OR_WORKER_QUITTING);
-    cycle_drop(old, cycle);
+    or_cycle_drop(old, cycle);
     or_log_error(cycle->log, OR_LOG_NOTICE, 0, "configuration reloaded, "
                  "generation %u", cycle->generation);
     or_conf_report_free(&report);
@@ -501,7 +424,6 @@ reload(master_t *m)
 
 failed:
     or_conf_report_free(&report);
-    or_shm_cycle_free(cycle);
     or_cycle_free(cycle);
 }
 
@@ -646,11 +568,11 @@ or_process_master(or_cycle_t *cycle)
     }
     sigdelset(&wait_mask, SIGCHLD);
     cycle->started = time(NULL);
-    if (cycle_init(cycle, NULL) != OR_OK) {
+    if (or_cycle_init(cycle, NULL) != OR_OK) {
         goto failed;
     }
     if (or_core_main(cycle)->daemon && daemonize(cycle) != OR_OK) {
-        cycle_drop(cycle, NULL);
+        or_cycle_drop(cycle, NULL);
         return OR_ERROR;
     }
     m.pid = getpid();
@@ -658,7 +580,7 @@ or_process_master(or_cycle_t *cycle)
     if (or_pid_write(pidfile, m.pid) != OR_OK) {
         or_log_error(cycle->log, OR_LOG_CRIT, errno, "writing the pid file "
                      "\"%s\" failed", pidfile);
-        cycle_drop(cycle, NULL);
+        or_cycle_drop(cycle, NULL);
         return OR_ERROR;
     }
     or_status_master_set(cycle, m.pid, cycle->started, 0, 0);
@@ -672,11 +594,10 @@ or_process_master(or_cycle_t *cycle)
     or_log_error(m.cycle->log, OR_LOG_NOTICE, 0, "exit");
     or_pid_remove(or_core_main(m.cycle)->pid, m.pid);
     or_cycle = NULL;
-    cycle_drop(m.cycle, NULL);
+    or_cycle_drop(m.cycle, NULL);
     return OR_OK;
 
 failed:
-    or_shm_cycle_free(cycle);
     or_cycle_free(cycle);
     return OR_ERROR;
 }

@@ -1,7 +1,7 @@
 /*
  * Shared memory zones: anonymous MAP_SHARED mappings made by the master, so
- * every worker forked afterwards sees the same pages. The zone list hangs
- * off cycle->runtime; a reload hands unchanged zones to the new cycle.
+ * every worker forked afterwards sees the same pages. The zone list is
+ * cycle->shm_zones; a reload hands unchanged zones to the new cycle.
  */
 #include "or_shm.h"
 
@@ -53,8 +53,8 @@ or_shm_zone_add(or_cycle_t *cycle, const char *name, size_t size,
     strcpy(zone->name, name);
     zone->size = size;
     zone->init = init;
-    zone->next = cycle->runtime;
-    cycle->runtime = zone;
+    zone->next = cycle->shm_zones;
+    cycle->shm_zones = zone;
     return zone;
 }
 
@@ -64,7 +64,7 @@ or_shm_zone_find(or_cycle_t *cycle, const char *name)
     if (cycle == NULL) {
         return NULL;
     }
-    for (or_shm_zone_t *z = cycle->runtime; z != NULL; z = z->next) {
+    for (or_shm_zone_t *z = cycle->shm_zones; z != NULL; z = z->next) {
         if (strcmp(z->name, name) == 0) {
             return z;
         }
@@ -144,7 +144,7 @@ map_fresh(or_shm_zone_t *zone)
 static void
 unmap_new(or_cycle_t *cycle, or_cycle_t *old)
 {
-    for (or_shm_zone_t *z = cycle->runtime; z != NULL; z = z->next) {
+    for (or_shm_zone_t *z = cycle->shm_zones; z != NULL; z = z->next) {
         or_shm_zone_t *o = old ? or_shm_zone_find(old, z->name) : NULL;
 
         if (z->hdr != NULL && (o == NULL || o->hdr != z->hdr)) {
@@ -162,7 +162,7 @@ or_shm_map(or_cycle_t *cycle, or_cycle_t *old)
     or_err_t       rc;
     int            saved;
 
-    for (z = cycle->runtime; z != NULL; z = z->next) {
+    for (z = cycle->shm_zones; z != NULL; z = z->next) {
         o = old ? or_shm_zone_find(old, z->name) : NULL;
         if (o != NULL && o->hdr != NULL && o->size == z->size) {
             z->hdr = o->hdr;
@@ -182,7 +182,7 @@ or_shm_map(or_cycle_t *cycle, or_cycle_t *old)
         }
     }
     /* Only now does a kept zone change hands: a failed map left old whole. */
-    for (z = cycle->runtime; z != NULL; z = z->next) {
+    for (z = cycle->shm_zones; z != NULL; z = z->next) {
         o = old ? or_shm_zone_find(old, z->name) : NULL;
         if (o != NULL && o->hdr == z->hdr) {
             o->owned = 0;
@@ -197,12 +197,12 @@ or_shm_cycle_free(or_cycle_t *cycle)
 {
     or_shm_zone_t *z, *next;
 
-    for (z = cycle->runtime; z != NULL; z = next) {
+    for (z = cycle->shm_zones; z != NULL; z = next) {
         next = z->next;
         if (z->owned && z->hdr != NULL) {
             munmap(z->hdr, z->map_size);
         }
         free(z);
     }
-    cycle->runtime = NULL;
+    cycle->shm_zones = NULL;
 }

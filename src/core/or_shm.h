@@ -51,7 +51,8 @@ void or_shm_unlock(or_shm_zone_t *zone);
 __attribute__((warn_unused_result))
 or_err_t or_shm_map(or_cycle_t *cycle, or_cycle_t *old);
 
-/* Unmaps the zones cycle still owns and frees its zone list. */
+/* Unmaps the zones cycle still owns and frees its zone list; or_cycle_free()
+ * calls it, and calling it again does nothing. */
 void or_shm_cycle_free(or_cycle_t *cycle);
 
 #endif /* OR_SHM_H_INCLUDED */

@@ -272,6 +272,8 @@ worker_main(or_cycle_t *cycle, unsigned index, pid_t master)
     w.index = index;
     w.pid = getpid();
     w.cycle = cycle;
+    /* each process its own jitter: forked copies must not share it */
+    or_rand_seed_os(&w.rand);
     w.generation = cycle->generation;
 
     if (worker_init(&w, &inited) != OR_OK) {

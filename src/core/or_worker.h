@@ -10,6 +10,7 @@
 
 #include "or_err.h"
 #include "or_event.h"
+#include "or_rand.h"
 #include "or_timer.h"
 
 typedef struct or_cycle_s or_cycle_t;
@@ -21,6 +22,7 @@ typedef struct or_worker_s {
     or_event_loop_t  *loop;        /* owned by or_worker.c */
     or_cycle_t       *cycle;       /* borrowed; the cycle it was forked for */
     int               quitting;    /* stop accepting, drain, then exit */
+    or_rand_t         rand;        /* timer jitter; seeded at start */
 
     /* private to or_worker.c */
     unsigned          generation;  /* cycle generation it was forked for */

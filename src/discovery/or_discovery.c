@@ -16,7 +16,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "or_conf.h"
 #include "or_core_module.h"
@@ -185,24 +184,11 @@ or_discovery_wall_now(void)
 }
 
 uint64_t
-or_discovery_random(uint64_t n)
-{
-    uint64_t r = 0;
-
-    /* RAND_bytes fails only if the RNG cannot seed: then random() is
-     * good enough for timer jitter. */
-    if (RAND_bytes((unsigned char *) &r, sizeof(r)) != 1) {
-        r = (uint64_t) random();
-    }
-    return n ? r % n : 0;
-}
-
-uint64_t
-or_discovery_jitter_ms(int64_t interval)
+or_discovery_jitter_ms(or_rand_t *r, int64_t interval)
 {
     uint64_t ms = (uint64_t) interval * 1000, span = ms / 5;
 
-    return ms - ms / 10 + or_discovery_random(span + 1);
+    return ms - ms / 10 + or_rand_below(r, span + 1);
 }
 
 or_err_t

@@ -14,8 +14,8 @@
 #include "openred.h"
 #include "or_err.h"
 #include "or_peers.h"
+#include "or_rand.h"
 
-typedef struct or_cycle_s  or_cycle_t;
 typedef struct or_log_s    or_log_t;
 typedef struct or_node_s   or_node_t;
 
@@ -44,32 +44,10 @@ or_err_t or_discovery_key(const char *passphrase, or_fernet_t *const *old,
 void or_discovery_peer(or_peer_t *p, const or_v2_beacon_t *b,
     const struct sockaddr_in *from);
 
-#define OR_DISCOVERY_LOG_GAP_S  10  /* s: peer trouble, one line per gap */
-
-/* A rate-limited log line: the next time one may be written, and how
- * many were held back since the last. */
-typedef struct {
-    int64_t   next;         /* s, wall clock */
-    uint64_t  held;
-} or_discovery_gap_t;
-
-/*
- * Offers an opened beacon (b, as entry p) to node (index) of cycle: what
- * the node's filter refuses is counted and remembered beside its peers
- * (the handshake refuses it inbound); else it is listed or refreshed,
- * unless it would move a peer a handshake confirmed (counted, logged
- * through gap). 1 if it listed a new or restarted peer (answer early).
- */
-int or_discovery_hear(or_cycle_t *cycle, size_t node,
-    const or_v2_beacon_t *b, const or_peer_t *p, int64_t now,
-    or_discovery_gap_t *gap);
-
 /* s, wall clock with the fraction (the beacon's "timestamp"). */
 double or_discovery_wall_now(void);
-/* Uniform in 0 .. n - 1 (n > 0), from the OpenSSL RNG. */
-uint64_t or_discovery_random(uint64_t n);
-/* interval s +- 10 %, in ms: beacons of nodes started together drift
- * apart instead of bursting at once. */
-uint64_t or_discovery_jitter_ms(int64_t interval);
+/* interval s +- 10 %, in ms, from the worker's generator r: beacons of
+ * nodes started together drift apart instead of bursting at once. */
+uint64_t or_discovery_jitter_ms(or_rand_t *r, int64_t interval);
 
 #endif /* OR_DISCOVERY_H_INCLUDED */

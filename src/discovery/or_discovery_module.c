@@ -22,6 +22,7 @@
 #include "or_core_module.h"
 #include "or_cycle.h"
 #include "or_discovery.h"
+#include "or_discovery_peers.h"
 #include "or_limits.h"
 #include "or_log.h"
 #include "or_module.h"
@@ -93,6 +94,8 @@ static void disc_exit_worker(or_cycle_t *cycle, or_worker_t *w);
 static or_err_t cmd_peers(or_cycle_t *cycle, json_t *request,
     json_t **reply, char *err, size_t errlen);
 
+static or_err_t disc_status(or_cycle_t *cycle, json_t *status);
+
 static const or_ctl_command_t discovery_commands[] = {
     { "peers", cmd_peers },
     { NULL, NULL }
@@ -110,6 +113,7 @@ or_module_t or_discovery_module = {
     .init_worker = disc_init_worker,
     .exit_worker = disc_exit_worker,
     .commands = discovery_commands,
+    .status = disc_status,
 };
 
 #define disc_main(cycle)                                                      \
@@ -301,6 +305,7 @@ typedef struct {
     or_timer_t       beacon;                /* next periodic beacon */
     or_v2_beacon_t   b;                     /* timestamp set per send */
     int              send_failing;          /* logged once until it works */
+    or_log_ctx_t     log;                   /* the node, for its lines */
 } disc_wnode_t;
 
 typedef struct {
@@ -364,9 +369,8 @@ beacon_send(disc_wnode_t *wn)
     st->send_failed++;
     if (!wn->send_failing) {
         wn->send_failing = 1;
-        or_log_error(cycle->log, OR_LOG_WARN, errno, "sending a beacon "
-                     "failed (counted until one goes out), node: %s",
-                     cycle->nodes[wn->index].id);
+        or_log_ctx_error(&wn->log, OR_LOG_WARN, errno, "sending a beacon "
+                         "failed (counted until one goes out)");
     }
 }
 
@@ -378,11 +382,12 @@ beacon_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 
     beacon_send(wn);
     if (!wn->dw->quitting
-        && or_timer_add(loop, t, or_discovery_jitter_ms(dc->interval),
+        && or_timer_add(loop, t, or_discovery_jitter_ms(&wn->dw->w->rand,
+                                                        dc->interval),
                         beacon_tick, wn) != OR_OK)
     {
-        or_log_error(wn->dw->cycle->log, OR_LOG_ERR, ENOMEM, "beacon timer "
-                     "stopped, node: %s", wn->dw->cycle->nodes[wn->index].id);
+        or_log_ctx_error(&wn->log, OR_LOG_ERR, ENOMEM, "beacon timer "
+                         "stopped");
     }
 }
 
@@ -418,7 +423,8 @@ early_schedule(disc_wsock_t *ws)
         return;
     }
     if (or_timer_add(loop, &ws->early, DISC_EARLY_MIN_MS
-                     + or_discovery_random(DISC_EARLY_SPAN_MS + 1),
+                     + or_rand_below(&ws->dw->w->rand,
+                                     DISC_EARLY_SPAN_MS + 1),
                      early_tick, ws) != OR_OK)
     {
         return;     /* no early beacon: the periodic one still goes */
@@ -434,7 +440,7 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
 {
     or_peers_sock_stats_t *ss = or_peers_sock_stats(ws->dw->cycle,
                                                     ws->index);
-    char                   ip[INET_ADDRSTRLEN];
+    char                   ip[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN + 8];
 
     if (ss != NULL) {
         ss->refused[r < OR_R_LAST ? r : OR_R_NONE]++;
@@ -444,13 +450,38 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
         return;
     }
     inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
-    or_log_error(ws->dw->cycle->log, OR_LOG_INFO, 0, "beacon refused: %s "
-                 "(%llu other refusals not logged in the last %d s), "
-                 "peer: %s:%u", or_reason_name(r),
-                 (unsigned long long) ws->log_held, DISC_LOG_GAP_S, ip,
-                 (unsigned) ntohs(from->sin_port));
+    snprintf(addr, sizeof(addr), "%s:%u", ip,
+             (unsigned) ntohs(from->sin_port));
+    or_log_ctx_error(&OR_LOG_CTX(ws->dw->cycle->log, NULL, addr),
+                     OR_LOG_INFO, 0, "beacon refused: %s (%llu other "
+                     "refusals not logged in the last %d s)",
+                     or_reason_name(r), (unsigned long long) ws->log_held,
+                     DISC_LOG_GAP_S);
     ws->log_next = now + DISC_LOG_GAP_S;
     ws->log_held = 0;
+}
+
+/* The debug line of an opened beacon (compiled out without --with-debug,
+ * address formatting included). */
+static void
+beacon_debug(disc_wsock_t *ws, const struct sockaddr_in *from,
+    const or_v2_beacon_t *b, size_t len)
+{
+    char ip[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN + 8];
+    char sector[OR_PRINTABLE_MAX(OR_V2_SECTOR_LEN_MAX)];
+
+    if (!OR_LOG_HAVE_DEBUG) {
+        return;
+    }
+    inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
+    snprintf(addr, sizeof(addr), "%s:%u", ip,
+             (unsigned) ntohs(from->sin_port));
+    or_log_ctx_debug(&OR_LOG_CTX(ws->dw->cycle->log, NULL, addr), 0,
+                     "beacon received: %s, sector \"%s\", %zu bytes, "
+                     "socket %zu", b->fingerprint,
+                     or_printable(b->sector, strlen(b->sector), sector,
+                                  sizeof(sector), OR_PRINTABLE_QUOTED),
+                     len, ws->index);
 }
 
 static void
@@ -474,6 +505,7 @@ dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
         return;
     }
     ss->opened++;
+    beacon_debug(ws, from, b, len);
     or_discovery_peer(&p, b, from);
     for (size_t i = 0; i < dw->cycle->nnodes; i++) {
         if (mc->node_sock[i] != ws->index
@@ -490,6 +522,7 @@ dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
             continue;
         }
         fresh |= or_discovery_hear(dw->cycle, i, b, &p, now,
+                                   disc_node(&dw->cycle->nodes[i])->max_peers,
                                    &dw->conflicts);
     }
     if (fresh) {
@@ -538,41 +571,12 @@ sock_read(or_event_loop_t *loop, int fd, unsigned events, void *data)
     }
 }
 
-typedef struct {
-    or_cycle_t  *cycle;
-    size_t       node;
-} lost_ctx_t;
-
-static void
-peer_lost(const or_peer_t *p, void *data)
-{
-    lost_ctx_t *lc = data;
-
-    or_peers_node_stats(lc->cycle, lc->node)->lost++;
-    or_log_error(lc->cycle->log, OR_LOG_INFO, 0, "peer lost: %s, not heard "
-                 "for %lld s, node: %s, peer: %s:%u", p->fingerprint,
-                 (long long) ((int64_t) time(NULL) - p->last_seen),
-                 lc->cycle->nodes[lc->node].id, p->source,
-                 (unsigned) p->adv_port);
-}
-
 static void
 sweep_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 {
     disc_worker_t *dw = data;
-    or_shm_zone_t *z = or_peers_zone(dw->cycle);
-    int64_t        now = (int64_t) time(NULL);
 
-    for (size_t i = 0; i < dw->cycle->nnodes; i++) {
-        lost_ctx_t lc = { dw->cycle, i };
-
-        or_shm_lock(z);
-        if (or_peers_table(dw->cycle, i) != NULL) {
-            (void) or_peer_table_expire(or_peers_table(dw->cycle, i), now,
-                                        peer_lost, &lc);
-        }
-        or_shm_unlock(z);
-    }
+    or_discovery_sweep(dw->cycle, (int64_t) time(NULL));
     if (!dw->quitting
         && or_timer_add(loop, t, DISC_SWEEP_MS, sweep_tick, dw) != OR_OK)
     {
@@ -595,10 +599,13 @@ disc_quit(or_worker_t *w, void *data)
     }
     for (size_t s = 0; s < disc_main(dw->cycle)->nsocks; s++) {
         or_timer_del(w->loop, &dw->socks[s].early);
+        /* the master holds the socket too: only DEL stops our reads */
         if (dw->socks[s].fd != -1
             && or_event_del(w->loop, dw->socks[s].fd) != OR_OK)
         {
-            continue;       /* closed by the master's exit: nothing left */
+            or_log_error(dw->cycle->log, OR_LOG_ERR, errno, "epoll_ctl(DEL) "
+                         "of discovery socket %zu failed; beacons may still "
+                         "be read until this worker exits", s);
         }
     }
 }
@@ -658,6 +665,7 @@ worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
     for (size_t i = 0; i < cycle->nnodes; i++) {
         dw->nodes[i].dw = dw;
         dw->nodes[i].index = i;
+        dw->nodes[i].log = OR_LOG_CTX(cycle->log, cycle->nodes[i].id, NULL);
         if (or_discovery_beacon_init(&cycle->nodes[i], &dw->nodes[i].b)
             != OR_OK
             || or_timer_add(w->loop, &dw->nodes[i].beacon, 0, beacon_tick,
@@ -753,4 +761,21 @@ cmd_peers(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     return or_peers_json(cycle, node, disc_main(cycle)->nsocks,
                          DISC_REPLY_PEERS_MAX, (int64_t) time(NULL), reply,
                          err, errlen);
+}
+
+/* The status hook: the counters `peers --stats` shows, per node (beacons
+ * sent, peers listed, lost, evicted, filtered) and per socket (datagrams
+ * read, opened, refused by reason), as "discovery". */
+static or_err_t
+disc_status(or_cycle_t *cycle, json_t *status)
+{
+    json_t *d = or_peers_stats_json(cycle, disc_main(cycle)->nsocks,
+                                    (int64_t) time(NULL));
+
+    if (d == NULL) {
+        /* no table laid out yet: nothing to report */
+        return or_peers_table(cycle, 0) == NULL ? OR_OK : OR_ENOMEM;
+    }
+    return json_object_set_new(status, "discovery", d) == 0
+           ? OR_OK : OR_ENOMEM;
 }

@@ -1,8 +1,8 @@
 /*
  * Handshake and sessions: the v2 3-phase handshake as responder (every
  * worker) and initiator (worker 0: `connect`, auto-connect), and the
- * control commands sessions, connect, send and watch. The connections
- * themselves live in src/core/or_handshake.c.
+ * control commands sessions, connect and send. The connections live in
+ * or_hs.c; events go to the core's ring (or_evring.h).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -69,6 +69,7 @@ static const or_setting_t handshake_settings[] = {
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
+static or_err_t hs_postconf(or_cycle_t *cycle, or_conf_report_t *rep);
 static or_err_t hs_init_master(or_cycle_t *cycle, or_cycle_t *old);
 static or_err_t hs_init_worker(or_cycle_t *cycle, or_worker_t *w);
 static void hs_exit_worker(or_cycle_t *cycle, or_worker_t *w);
@@ -78,14 +79,13 @@ static or_err_t cmd_connect(or_cycle_t *cycle, json_t *request,
     json_t **reply, char *err, size_t errlen);
 static or_err_t cmd_send(or_cycle_t *cycle, json_t *request,
     json_t **reply, char *err, size_t errlen);
-static or_err_t cmd_watch(or_cycle_t *cycle, json_t *request,
-    json_t **reply, char *err, size_t errlen);
+
+static or_err_t hs_status(or_cycle_t *cycle, json_t *status);
 
 static const or_ctl_command_t handshake_commands[] = {
     { "sessions", cmd_sessions },
     { "connect", cmd_connect },
     { "send", cmd_send },
-    { "watch", cmd_watch },
     { NULL, NULL }
 };
 
@@ -94,10 +94,12 @@ or_module_t or_handshake_module = {
     .settings = handshake_settings,
     .main_conf_size = sizeof(or_handshake_main_conf_t),
     .node_conf_size = sizeof(or_handshake_conf_t),
+    .postconf = hs_postconf,
     .init_master = hs_init_master,
     .init_worker = hs_init_worker,
     .exit_worker = hs_exit_worker,
     .commands = handshake_commands,
+    .status = hs_status,
 };
 
 #define hs_main(cycle)                                                        \
@@ -116,6 +118,23 @@ struct hs_worker_s {
     or_timer_t         auto_timer;    /* worker 0 with auto_connect */
     or_autoconnect_t  *autoconnect;   /* owned */
 };
+
+/* ---- config ---- */
+
+/* Auto-connect dials the peers discovery lists: without discovery it
+ * would silently dial no one, so the setting is refused. */
+static or_err_t
+hs_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
+{
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        if (hs_node(&cycle->nodes[i])->auto_connect) {
+            (void) or_conf_needs_module(rep, &cycle->nodes[i], NULL,
+                                        "auto_connect", "auto_connect",
+                                        "discovery");
+        }
+    }
+    return OR_OK;
+}
 
 /* ---- master: identity keys and zones ---- */
 
@@ -136,7 +155,6 @@ hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
                      "they exit", max);
     }
     if (or_session_zone_add(cycle, max) != OR_OK
-        || or_evring_zone_add(cycle) != OR_OK
         || or_shm_zone_add(cycle, OR_REPLAY_ZONE, sizeof(or_replay_t), NULL)
            == NULL)
     {
@@ -272,10 +290,11 @@ hs_close_stale(or_cycle_t *cycle)
             && or_handoff_send(s[i].handoff, OR_HANDOFF_CLOSE, s[i].id, why,
                                strlen(why)) != OR_OK)
         {
-            or_log_error(cycle->log, OR_LOG_NOTICE, errno, "asking worker "
-                         "%d to close session %llu (%s) failed, node: %s",
-                         (int) s[i].pid, (unsigned long long) s[i].id, why,
-                         s[i].node);
+            or_log_ctx_error(&OR_LOG_CTX(cycle->log, s[i].node, NULL),
+                             OR_LOG_NOTICE, errno, "asking worker %d to "
+                             "close session %llu (%s) failed",
+                             (int) s[i].pid, (unsigned long long) s[i].id,
+                             why);
         }
     }
     free(s);
@@ -349,10 +368,8 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
     or_hs_close_all(&hw->hs, "worker exiting");
     or_timer_del(w->loop, &hw->auto_timer);
     if (hw->handoff_fd >= 0) {
-        if (or_event_del(w->loop, hw->handoff_fd) != OR_OK) {
-            /* the slot is released anyway */
-        }
-        close(hw->handoff_fd);
+        /* bound by this worker, never shared: its close is its DEL */
+        or_event_close(w->loop, hw->handoff_fd);
     }
     or_autoconnect_free(hw->autoconnect);
     free(hw->dgram);
@@ -373,7 +390,8 @@ auto_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 
     or_autoconnect_round(hw->autoconnect);
     if (or_timer_add(loop, t, HS_AUTO_INTERVAL_MS
-                     + (uint64_t) (random() % 1000), auto_tick, hw)
+                     + or_rand_below(&hw->hs.worker->rand, 1000), auto_tick,
+                     hw)
         != OR_OK)
     {
         or_log_error(cycle->log, OR_LOG_ERR, ENOMEM, "auto-connect timer "
@@ -410,6 +428,20 @@ fp_valid(const char *fp)
     return 1;
 }
 
+/* Drops the slots of workers that died without closing them; the caller
+ * holds the zone lock. */
+static void
+sessions_purge_dead(or_session_table_t *t)
+{
+    for (uint32_t i = 0; i < t->top; i++) {
+        or_session_t *s = &t->slots[i];
+
+        if (s->id != 0 && kill(s->pid, 0) == -1 && errno == ESRCH) {
+            or_session_purge_pid(t, s->pid);
+        }
+    }
+}
+
 /* A copy of the live slots; slots of dead workers are dropped first. */
 static or_session_t *
 sessions_copy(or_cycle_t *cycle, size_t *n)
@@ -424,14 +456,12 @@ sessions_copy(or_cycle_t *cycle, size_t *n)
         return NULL;
     }
     or_shm_lock(zone);
+    sessions_purge_dead(t);
     cap = t->used;
     out = malloc(sizeof(or_session_t) * (cap ? cap : 1));
     for (uint32_t i = 0; out != NULL && i < t->top; i++) {
         or_session_t *s = &t->slots[i];
 
-        if (s->id != 0 && kill(s->pid, 0) == -1 && errno == ESRCH) {
-            or_session_purge_pid(t, s->pid);
-        }
         if (s->id != 0 && *n < cap) {
             out[(*n)++] = *s;
         }
@@ -464,6 +494,46 @@ refusals(or_cycle_t *cycle)
         json_object_set_new(o, or_core_node(&cycle->nodes[i])->id, r);
     }
     return o;
+}
+
+/* The status hook: per node, sessions by direction ("sessions") and
+ * handshakes accepted and refused by reason ("handshakes"), so that
+ * `openredctl status` needs no copy of the session table. */
+static or_err_t
+hs_status(or_cycle_t *cycle, json_t *status)
+{
+    or_shm_zone_t      *zone = or_session_zone(cycle);
+    or_session_table_t *t = zone ? or_shm_addr(zone) : NULL;
+    json_t             *counts = json_object(), *c;
+    const char         *id;
+
+    if (t == NULL || counts == NULL) {
+        json_decref(counts);
+        return t == NULL ? OR_ERROR : OR_ENOMEM;
+    }
+    or_shm_lock(zone);
+    sessions_purge_dead(t);
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        id = or_core_node(&cycle->nodes[i])->id;
+        c = json_pack("{s:I, s:I}", "inbound", (json_int_t)
+                      or_session_count(t, id, OR_SESSION_IN), "outbound",
+                      (json_int_t) or_session_count(t, id, OR_SESSION_OUT));
+        if (json_object_set_new(counts, id, c) != 0) {
+            break;
+        }
+    }
+    or_shm_unlock(zone);
+    if (json_object_size(counts) != cycle->nnodes) {
+        json_decref(counts);
+        return OR_ENOMEM;
+    }
+    /* json_object_set_new() takes the value even when it fails */
+    if (json_object_set_new(status, "sessions", counts) != 0
+        || json_object_set_new(status, "handshakes", refusals(cycle)) != 0)
+    {
+        return OR_ENOMEM;
+    }
+    return OR_OK;
 }
 
 static or_err_t
@@ -629,84 +699,5 @@ cmd_send(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     }
     *reply = json_pack("{s:s, s:s, s:i}", "node", s.node, "peer", s.peer,
                        "worker", (int) s.worker);
-    return *reply ? OR_OK : OR_ENOMEM;
-}
-
-static json_t *
-event_json(const or_evt_t *ev)
-{
-    json_t       *o, *p = NULL;
-    json_error_t  jerr;
-
-    o = json_pack("{s:I, s:I, s:s, s:s, s:s}", "seq", (json_int_t) ev->seq,
-                  "time", (json_int_t) ev->time, "type",
-                  or_evt_type_name(ev->type), "node", ev->node, "peer",
-                  ev->peer);
-    if (o == NULL) {
-        return NULL;
-    }
-    switch (ev->type) {
-    case OR_EVT_SESSION_ESTABLISHED:
-        json_object_set_new(o, "direction", json_string(ev->detail));
-        json_object_set_new(o, "address", json_stringn(ev->text,
-                                                       ev->textlen));
-        break;
-    case OR_EVT_MESSAGE:
-        json_object_set_new(o, "direction", json_string(ev->detail));
-        if (!ev->truncated) {
-            p = json_loadb(ev->text, ev->textlen, 0, &jerr);
-        }
-        json_object_set_new(o, "payload", p ? p
-                            : json_stringn(ev->text, ev->textlen));
-        json_object_set_new(o, "truncated", json_boolean(ev->truncated));
-        break;
-    default:
-        json_object_set_new(o, "reason", json_string(ev->detail));
-        break;
-    }
-    return o;
-}
-
-#define HS_WATCH_BATCH  64
-
-static or_err_t
-cmd_watch(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
-    size_t errlen)
-{
-    json_t   *since_j = json_object_get(request, "since");
-    uint64_t  since = 0, missed = 0, last = 0;
-    size_t    n = 0;
-    or_evt_t *evs = malloc(sizeof(or_evt_t) * HS_WATCH_BATCH);
-    json_t   *a = json_array();
-
-    if (json_is_integer(since_j) && json_integer_value(since_j) >= 0) {
-        since = (uint64_t) json_integer_value(since_j);
-    }
-    if (evs == NULL || a == NULL
-        || or_evring_fetch(cycle, since, evs, HS_WATCH_BATCH, &n, &missed,
-                           &last) != OR_OK)
-    {
-        free(evs);
-        json_decref(a);
-        snprintf(err, errlen, "no event ring");
-        return OR_ERROR;
-    }
-    /* No "since": start from now, as a new subscriber. */
-    if (since_j == NULL) {
-        n = 0;
-        missed = 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        json_array_append_new(a, event_json(&evs[i]));
-    }
-    /* "last": what to pass as "since" next time (a batch may stop short) */
-    if (n > 0) {
-        last = evs[n - 1].seq;
-    } else if (since_j != NULL && since < last) {
-        last = since;
-    }
-    free(evs);
-    *reply = json_pack("{s:o, s:I, s:I}", "events", a, "last", (json_int_t)
-                       last, "missed", (json_int_t) missed);
     return *reply ? OR_OK : OR_ENOMEM;
 }

@@ -49,6 +49,23 @@ hs_node_id(or_hs_conn_t *hc)
     return hc->hs->nodes[hc->node].id;
 }
 
+/* Every step of a handshake goes through here, for its debug line. */
+static void
+hs_state(or_hs_conn_t *hc, or_hs_state_t state)
+{
+    static const char *const names[] = {
+        "accepted", "connecting", "sent", "session"
+    };
+
+    /* an outbound connection starts in state 0 too, but accepted nothing */
+    or_log_ctx_debug(&hc->log, 0, "handshake state: %s -> %s (%s)",
+                     hc->state == OR_HS_ACCEPTED
+                     && hc->direction == OR_SESSION_OUT ? "new"
+                     : names[hc->state], names[state],
+                     hc->direction == OR_SESSION_IN ? "in" : "out");
+    hc->state = (int) state;
+}
+
 void
 or_hs_count(or_hs_t *hs, size_t node, int reason)
 {
@@ -96,7 +113,11 @@ hs_accept_pause(or_hs_t *hs, int err)
                      hs_accept_resume, hs) != OR_OK
         && or_hs_listen(hs) != OR_OK)
     {
-        /* logged by or_hs_listen(); nothing left to retry with */
+        /* no timer to resume with and no listening either: say that this
+         * worker is deaf from now on (the others still accept) */
+        or_log_error(hs_log(hs), OR_LOG_CRIT, 0, "worker #%u accepts no "
+                     "more handshakes until it is restarted",
+                     hs->worker->index);
     }
 }
 
@@ -124,21 +145,25 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
         return;
     }
     or_conn_addr_text(&sa, addr, sizeof(addr));
+    or_log_ctx_debug(&OR_LOG_CTX(hs_log(hs), n->id, addr), 0, "accept: fd "
+                     "%d, %zu pending, %zu inbound", cfd, hs->pending,
+                     n->inbound);
     if (hs->pending >= hs->max_pending || n->inbound >= n->max_inbound) {
         /* A flood of half-open connections must not starve valid peers:
          * refused at once, before any buffer is allocated. */
         or_hs_count(hs, (size_t) (n - hs->nodes), OR_SR_LIMIT);
-        or_log_error(hs_log(hs), OR_LOG_INFO, 0, "handshake refused: limit "
-                     "(%zu pending, %zu inbound), node: %s, peer: %s",
-                     hs->pending, n->inbound, n->id, addr);
+        or_log_ctx_error(&OR_LOG_CTX(hs_log(hs), n->id, addr), OR_LOG_INFO,
+                         0, "handshake refused: limit (%zu pending, %zu "
+                         "inbound)", hs->pending, n->inbound);
         close(cfd);
         return;
     }
     if (or_hs_conn_new(hs, (size_t) (n - hs->nodes), cfd, OR_SESSION_IN,
                        &hc) != OR_OK)
     {
-        or_log_error(hs_log(hs), OR_LOG_NOTICE, ENOMEM, "handshake refused: "
-                     "out of memory, node: %s, peer: %s", n->id, addr);
+        or_log_ctx_error(&OR_LOG_CTX(hs_log(hs), n->id, addr),
+                         OR_LOG_NOTICE, ENOMEM, "handshake refused: out of "
+                         "memory");
         return;
     }
     snprintf(hc->c->peer, sizeof(hc->c->peer), "%s", addr);
@@ -175,13 +200,15 @@ hs_replace(or_hs_conn_t *hc, const or_session_t *old)
 {
     or_hs_t *hs = hc->hs;
 
-    or_log_error(hs_log(hs), OR_LOG_NOTICE, 0, "session replaced by a new "
-                 "%s handshake, node: %s, fingerprint: %s, old worker: %u",
-                 hc->direction == OR_SESSION_IN ? "inbound" : "outbound",
-                 hs_node_id(hc), hc->peer, old->worker);
+    or_log_ctx_error(&hc->log, OR_LOG_NOTICE, 0, "session replaced by a "
+                     "new %s handshake, fingerprint: %s, old worker: %u",
+                     hc->direction == OR_SESSION_IN ? "inbound" : "outbound",
+                     hc->peer, old->worker);
     if (old->pid == getpid()) {
         if (or_hs_close_session(hs, old->id, "replaced") != OR_OK) {
-            /* already gone */
+            /* it closed between the table lookup and now: nothing to do */
+            or_log_ctx_debug(&hc->log, 0, "replaced session %llu was closed "
+                             "already", (unsigned long long) old->id);
         }
     } else if (or_handoff_send(old->handoff, OR_HANDOFF_CLOSE, old->id,
                                "replaced", 8) != OR_OK)
@@ -269,7 +296,7 @@ hs_to_session(or_hs_conn_t *hc)
     or_json_reader_free(hc->reader);
     hc->reader = r;
     hc->scanned = 0;
-    hc->state = OR_HS_SESSION;
+    hs_state(hc, OR_HS_SESSION);
     hc->hs->pending--;
     hc->counted_pending = 0;
     or_timer_del(hc->c->loop, &hc->c->deadline);
@@ -322,10 +349,10 @@ hs_established(or_hs_conn_t *hc)
     or_hs_t *hs = hc->hs;
 
     hs_confirm(hc);
-    or_log_error(hs_log(hs), OR_LOG_INFO, 0, "session established: %s, "
-                 "node: %s, peer: %s, fingerprint: %s, mutual_link: %s",
-                 hc->direction == OR_SESSION_IN ? "in" : "out", hs_node_id(hc),
-                 hc->c->peer, hc->peer, hc->link);
+    or_log_ctx_error(&hc->log, OR_LOG_INFO, 0, "session established: %s, "
+                     "fingerprint: %s, mutual_link: %s",
+                     hc->direction == OR_SESSION_IN ? "in" : "out", hc->peer,
+                     hc->link);
     or_evring_publish(hs->cycle, OR_EVT_SESSION_ESTABLISHED, hs_node_id(hc),
                       hc->peer, hc->direction == OR_SESSION_IN ? "in" : "out",
                       hc->c->peer, strlen(hc->c->peer));
@@ -517,7 +544,7 @@ or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
     or_conn_addr_text(sa, hc->c->peer, sizeof(hc->c->peer));
     snprintf(hc->sent.dialled, sizeof(hc->sent.dialled), "%s", peer);
     snprintf(hc->sent.ours, sizeof(hc->sent.ours), "%s", n->fp);
-    hc->state = OR_HS_CONNECTING;
+    hs_state(hc, OR_HS_CONNECTING);
     if (or_conn_start(hc->c, OR_EV_WRITE, hs_event, hc) != OR_OK
         || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
     {
@@ -554,7 +581,7 @@ hs_connected(or_hs_conn_t *hc)
         return;
     }
     hc->sent.timestamp = now;
-    hc->state = OR_HS_SENT;
+    hs_state(hc, OR_HS_SENT);
     if (or_event_mod(hc->c->loop, hc->c->fd, OR_EV_READ) != OR_OK
         || or_conn_send(hc->c, out, len) != OR_OK)
     {
@@ -750,11 +777,16 @@ or_hs_stop_accepting(or_hs_t *hs)
         return;
     }
     for (size_t i = 0; i < hs->nnodes; i++) {
+        /* shared with the master and the other workers: a close would
+         * not take it out of our epoll set, only DEL does */
         if (hs->nodes[i].listen_fd >= 0
             && or_event_del(hs->worker->loop, hs->nodes[i].listen_fd)
                != OR_OK)
         {
-            /* the slot is released anyway */
+            or_log_ctx_error(&OR_LOG_CTX(hs_log(hs), hs->nodes[i].id, NULL),
+                             OR_LOG_ERR, errno, "epoll_ctl(DEL) of the "
+                             "listening socket failed; this worker may "
+                             "still accept on it");
         }
     }
     hs->accepting = 0;

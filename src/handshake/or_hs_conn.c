@@ -39,16 +39,15 @@ or_hs_conn_close(or_hs_conn_t *hc, or_log_level_t level, const char *reason)
     int           was_session = hc->state == OR_HS_SESSION;
 
     if (reason != NULL && was_session) {
-        or_log_error(hs->cycle->log, level, 0, "session closed: %s, node: %s, "
-                     "peer: %s, fingerprint: %s, bytes in: %llu", reason,
-                     n->id, hc->c->peer, hc->peer, (unsigned long long)
-                     hc->c->bytes_in);
+        or_log_ctx_error(&hc->log, level, 0, "session closed: %s, "
+                         "fingerprint: %s, bytes in: %llu", reason, hc->peer,
+                         (unsigned long long) hc->c->bytes_in);
         or_evring_publish(hs->cycle, OR_EVT_SESSION_CLOSED, n->id, hc->peer,
                           reason, NULL, 0);
     } else if (reason != NULL) {
-        or_log_error(hs->cycle->log, level, 0, "handshake %s: %s, node: %s, "
-                     "peer: %s", hc->direction == OR_SESSION_IN ? "refused"
-                     : "failed", reason, n->id, hc->c->peer);
+        or_log_ctx_error(&hc->log, level, 0, "handshake %s: %s",
+                         hc->direction == OR_SESSION_IN ? "refused"
+                         : "failed", reason);
     }
     if (!was_session && hc->direction == OR_SESSION_OUT) {
         or_evring_publish(hs->cycle, OR_EVT_HANDSHAKE_FAILED, n->id,
@@ -77,9 +76,10 @@ or_hs_conn_close(or_hs_conn_t *hc, or_log_level_t level, const char *reason)
 void
 or_hs_conn_refuse(or_hs_conn_t *hc, int reason, const char *detail)
 {
-    char   reply[256];
-    size_t len = 0;
-    char   why[320];
+    char     reply[256];
+    size_t   len = 0;
+    char     why[320];
+    or_err_t rc;
 
     or_hs_count(hc->hs, hc->node, reason);
     if (hc->direction == OR_SESSION_IN && hc->state == OR_HS_ACCEPTED) {
@@ -95,8 +95,11 @@ or_hs_conn_refuse(or_hs_conn_t *hc, int reason, const char *detail)
                   "\"handshake_verification_failed: %s\"}",
                   or_session_reason_name(reason));
         }
-        if (len > 0 && or_conn_send(hc->c, reply, len) != OR_OK) {
-            /* the peer may be gone already; we close anyway */
+        rc = len > 0 ? or_conn_send(hc->c, reply, len) : OR_OK;
+        if (rc != OR_OK) {
+            /* the peer may be gone already; the refusal is logged anyway */
+            or_log_ctx_debug(&hc->log, 0, "refusal not sent: %s",
+                             or_strerror(rc));
         }
     }
     snprintf(why, sizeof(why), "%s%s%s", or_session_reason_name(reason),
@@ -130,6 +133,8 @@ or_hs_conn_new(or_hs_t *hs, size_t node, int fd, int direction,
     hc->hs = hs;
     hc->node = node;
     hc->direction = direction;
+    /* c->peer is filled in once accept() or the dial knows it */
+    hc->log = OR_LOG_CTX(hs->cycle->log, n->id, hc->c->peer);
     hc->slot = -1;
     hc->next = hs->conns;
     hc->prevp = &hs->conns;

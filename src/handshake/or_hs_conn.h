@@ -39,6 +39,7 @@ struct or_hs_conn_s {
     char               link[OR_LINK_LEN + 1];
     int                slot;         /* in the session table; -1 none */
     uint64_t           id;
+    or_log_ctx_t       log;          /* node id and c->peer, for lines */
 };
 
 /* A connection of node on fd (owned from now on, closed on failure),

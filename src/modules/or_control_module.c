@@ -1,7 +1,9 @@
 /*
  * Control socket: a Unix stream socket bound by the master and served by
  * worker 0, newline-delimited JSON requests and replies (openredctl talks
- * to it). Commands come from every module's `commands` table.
+ * to it). Commands come from every module's `commands` table; this one
+ * offers the core's: status (with every module's status hook) and watch
+ * (the core's event ring).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -23,6 +25,7 @@
 #include "or_core_module.h"
 #include "or_control_request.h"
 #include "or_cycle.h"
+#include "or_evring.h"
 #include "or_limits.h"
 #include "or_log.h"
 #include "or_module.h"
@@ -80,9 +83,12 @@ static or_err_t control_init_worker(or_cycle_t *cycle, or_worker_t *w);
 static void control_exit_worker(or_cycle_t *cycle, or_worker_t *w);
 static or_err_t control_status(or_cycle_t *cycle, json_t *request,
     json_t **reply, char *err, size_t errlen);
+static or_err_t control_watch(or_cycle_t *cycle, json_t *request,
+    json_t **reply, char *err, size_t errlen);
 
 static const or_ctl_command_t control_commands[] = {
     { "status", control_status },
+    { "watch", control_watch },
     { NULL, NULL }
 };
 
@@ -405,11 +411,9 @@ client_close(ctl_client_t *c)
 {
     or_event_loop_t *loop = c->ctl->worker->loop;
 
-    if (or_event_del(loop, c->fd) != OR_OK) {
-        /* the slot is released anyway; the fd is closed next */
-    }
+    /* accepted here and never shared: its close is its EPOLL_CTL_DEL */
     or_timer_del(loop, &c->deadline);
-    close(c->fd);
+    or_event_close(loop, c->fd);
     *c->prevp = c->next;
     if (c->next != NULL) {
         c->next->prevp = c->prevp;
@@ -526,10 +530,7 @@ accept_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
         || or_timer_add(loop, &c->deadline, OR_CONTROL_TIMEOUT * 1000,
                         client_expired, c) != OR_OK)
     {
-        if (or_event_del(loop, cfd) != OR_OK) {
-            /* the slot is released anyway; the fd is closed next */
-        }
-        close(cfd);
+        or_event_close(loop, cfd);
         free(c);
         return;
     }
@@ -550,8 +551,12 @@ control_quit(or_worker_t *w, void *data)
     ctl_t *ctl = data;
 
     if (ctl->fd >= 0) {
+        /* The master holds the same socket (for the next worker 0): a
+         * close alone would leave it in our epoll set. */
         if (or_event_del(w->loop, ctl->fd) != OR_OK) {
-            /* the slot is released anyway; the fd is closed next */
+            or_log_error(ctl->cycle->log, OR_LOG_ERR, errno, "epoll_ctl(DEL) "
+                         "of the control socket failed; this worker may "
+                         "still be woken by it until it exits");
         }
         close(ctl->fd);
         ctl->fd = -1;
@@ -645,6 +650,7 @@ control_status(or_cycle_t *cycle, json_t *request, json_t **reply,
 {
     or_status_t *st = malloc(sizeof(*st));
     json_t      *r;
+    const char  *failed = "?";
 
     if (st == NULL || or_status_read(cycle, st) != OR_OK) {
         snprintf(err, errlen, "%s", st ? "no status zone" : "out of memory");
@@ -663,6 +669,105 @@ control_status(or_cycle_t *cycle, json_t *request, json_t **reply,
         snprintf(err, errlen, "out of memory");
         return OR_ENOMEM;
     }
+    /* each module adds its own section: the core knows none of them */
+    if (or_module_status(or_modules, cycle, r, &failed) != OR_OK) {
+        snprintf(err, errlen, "status of module \"%s\" failed", failed);
+        json_decref(r);
+        return OR_ERROR;
+    }
     *reply = r;
     return OR_OK;
+}
+
+/* ---- the watch command: the core's event ring ---- */
+
+#define CONTROL_WATCH_BATCH  64     /* events in one reply */
+
+static json_t *
+event_json(const or_evt_t *ev)
+{
+    json_t       *o, *p = NULL;
+    json_error_t  jerr;
+
+    o = json_pack("{s:I, s:I, s:s, s:s, s:s}", "seq", (json_int_t) ev->seq,
+                  "time", (json_int_t) ev->time, "type",
+                  or_evt_type_name(ev->type), "node", ev->node, "peer",
+                  ev->peer);
+    if (o == NULL) {
+        return NULL;
+    }
+    switch (ev->type) {
+    case OR_EVT_PEER_DISCOVERED:
+    case OR_EVT_PEER_LOST:
+        /* text holds the fields (address, sector) as a JSON object */
+        p = json_loadb(ev->text, ev->textlen, 0, &jerr);
+        if (json_is_object(p)) {
+            json_object_update(o, p);
+        }
+        json_decref(p);
+        if (ev->type == OR_EVT_PEER_LOST) {
+            json_object_set_new(o, "reason", json_string(ev->detail));
+        }
+        break;
+    case OR_EVT_SESSION_ESTABLISHED:
+        json_object_set_new(o, "direction", json_string(ev->detail));
+        json_object_set_new(o, "address", json_stringn(ev->text,
+                                                       ev->textlen));
+        break;
+    case OR_EVT_MESSAGE:
+        json_object_set_new(o, "direction", json_string(ev->detail));
+        if (!ev->truncated) {
+            p = json_loadb(ev->text, ev->textlen, 0, &jerr);
+        }
+        json_object_set_new(o, "payload", p ? p
+                            : json_stringn(ev->text, ev->textlen));
+        json_object_set_new(o, "truncated", json_boolean(ev->truncated));
+        break;
+    default:
+        json_object_set_new(o, "reason", json_string(ev->detail));
+        break;
+    }
+    return o;
+}
+
+static or_err_t
+control_watch(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
+    size_t errlen)
+{
+    json_t   *since_j = json_object_get(request, "since");
+    uint64_t  since = 0, missed = 0, last = 0;
+    size_t    n = 0;
+    or_evt_t *evs = malloc(sizeof(or_evt_t) * CONTROL_WATCH_BATCH);
+    json_t   *a = json_array();
+
+    if (json_is_integer(since_j) && json_integer_value(since_j) >= 0) {
+        since = (uint64_t) json_integer_value(since_j);
+    }
+    if (evs == NULL || a == NULL
+        || or_evring_fetch(cycle, since, evs, CONTROL_WATCH_BATCH, &n,
+                           &missed, &last) != OR_OK)
+    {
+        free(evs);
+        json_decref(a);
+        snprintf(err, errlen, "no event ring");
+        return OR_ERROR;
+    }
+    /* No "since": start from now, as a new subscriber. */
+    if (since_j == NULL) {
+        n = 0;
+        missed = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(a, event_json(&evs[i]));
+    }
+    /* "last": what to pass as "since" next time (a batch may stop short) */
+    if (n > 0) {
+        last = evs[n - 1].seq;
+    } else if (since_j != NULL && since < last) {
+        last = since;
+    }
+    free(evs);
+    *reply = json_pack("{s:o, s:I, s:I}", "events", a, "last", (json_int_t)
+                       last, "missed", (json_int_t) missed);
+    return *reply ? OR_OK : OR_ENOMEM;
 }

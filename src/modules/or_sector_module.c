@@ -110,6 +110,15 @@ sector_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
                                      sc->accept_services, sc->deny_services };
         int               any = 0;
 
+        /* The filter is asked only about peers discovery listed (beacons,
+         * and handshake requesters found in the peer table): without
+         * discovery it would silently filter nothing. */
+        if ((pat[0] || pat[1] || pat[2] || pat[3])
+            && or_conf_needs_module(rep, node, "filter", NULL, "filter",
+                                    "discovery"))
+        {
+            continue;
+        }
         for (int k = 0; k < 4; k++) {
             if (pat[k] == NULL) {
                 continue;

@@ -116,7 +116,7 @@ wait_for 10 grep -q bound "$T/holder" || fail "python3 did not bind $PORT"
 holder=$(awk '{print $2}' "$T/holder")
 fconf "$T/keys/good.pem"
 expect_exit1 "listen port in use" \
-    "bind() to 127.0.0.1:$PORT failed, node: n0 (98: Address already in use)"
+    "bind() to 127.0.0.1:$PORT failed (98: Address already in use), node: n0"
 kill "$holder" 2>/dev/null
 wait
 

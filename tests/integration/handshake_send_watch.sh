@@ -19,6 +19,14 @@ print(len([x for x in s if x["peer"] == sys.argv[1] and x["direction"] == sys.ar
 [ "$(n_out "$FB" out)" = 1 ] || fail "A does not list one out session"
 hs_ctl B sessions --json | grep -q "\"peer\":\"$FA\",\"direction\":\"in\"" \
     || fail "B does not list the in session"
+# the handshake module's status section counts them, per node
+st_sessions() { hs_ctl "$1" status --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["sessions"][sys.argv[1]]
+print(s["inbound"], s["outbound"])' "$1"; }
+[ "$(st_sessions A)" = "0 1" ] || fail "A's status sessions: $(st_sessions A)"
+[ "$(st_sessions B)" = "1 0" ] || fail "B's status sessions: $(st_sessions B)"
+hs_ctl B status | grep -q "^B  *1  " || fail "B's status table: $(hs_ctl B status)"
 
 timeout 5 ip netns exec "$NS" "$OPENREDCTL" -S "$T/B/control.sock" watch --json \
     > "$T/watch.B" &

@@ -109,6 +109,39 @@ test_or_conf_load_example_config(void **state)
     unload(l);
     return;
 #endif
+#if !OR_HAVE_HANDSHAKE_MODULE
+    assert_int_equal(l->rc, OR_ECONF);
+    assert_non_null(strstr(l->report.text, "conf/openred.conf:47: setting "
+                           "\"auto_connect\": belongs to the handshake "
+                           "module, which is not compiled in"));
+    unload(l);
+    return;
+#endif
+#if !OR_HAVE_CONTROL_MODULE
+    assert_int_equal(l->rc, OR_ECONF);
+    assert_non_null(strstr(l->report.text, "conf/openred.conf:20: setting "
+                           "\"control\": belongs to the control module, "
+                           "which is not compiled in"));
+    unload(l);
+    return;
+#endif
+#if !OR_HAVE_DISCOVERY_MODULE
+    /* it sets discovery, and auto_connect and a filter that need it */
+    assert_int_equal(l->rc, OR_ECONF);
+    assert_non_null(strstr(l->report.text, "conf/openred.conf:29: setting "
+                           "\"discovery\": belongs to the discovery module, "
+                           "which is not compiled in"));
+    assert_non_null(strstr(l->report.text, "conf/openred.conf:47: setting "
+                           "\"auto_connect\": needs the discovery module, "
+                           "which this build leaves out "
+                           "(--without-discovery_module)\n"));
+    assert_non_null(strstr(l->report.text, "conf/openred.conf:52: setting "
+                           "\"filter\": needs the discovery module, which "
+                           "this build leaves out "
+                           "(--without-discovery_module)\n"));
+    unload(l);
+    return;
+#endif
     if (l->rc != OR_OK) {
         fail_msg("%s", l->report.text);
     }
@@ -434,11 +467,59 @@ test_or_conf_parse_addr_ipv6(void **state)
                      OR_ECONF);
 }
 
+/* Where each node setting was given: its own line, a group's line for
+ * the group, an inherited one at the top level, nothing for a default. */
+static void
+test_or_conf_source_lines(void **state)
+{
+    or_cycle_t       *c = or_cycle_new("/pfx", "s.conf", NULL);
+    or_conf_report_t  rep = { NULL, 0, 0, 0 };
+    const char       *file = NULL;
+    int               line = 0;
+    const char       *text =
+#if OR_HAVE_DISCOVERY_MODULE
+        "discovery = {\n"
+        "  port = 5400;\n"
+        "};\n"
+#else
+        "\n\n\n"
+#endif
+        "nodes = ({ id = \"a\"; sector = \"tech\";\n"
+        "  listen = \"127.0.0.1:9001\";\n"
+        "  services = [\"x\"];\n"
+        "});\n";
+
+    assert_non_null(c);
+    assert_int_equal(or_conf_load_string(c, "s.conf", text, &rep), OR_OK);
+    assert_true(or_conf_source(&c->nodes[0], NULL, "services", &file,
+                               &line));
+    assert_string_equal(file, "s.conf");
+    assert_int_equal(line, 6);
+    assert_true(or_conf_source(&c->nodes[0], NULL, "listen", &file, &line));
+    assert_int_equal(line, 5);
+    /* a default has no place */
+    assert_false(or_conf_source(&c->nodes[0], NULL, "key", &file, &line));
+#if OR_HAVE_DISCOVERY_MODULE
+    /* inherited from the top level: where it was written there */
+    assert_true(or_conf_source(&c->nodes[0], "discovery", "port", &file,
+                               &line));
+    assert_int_equal(line, 2);
+    assert_true(or_conf_source(&c->nodes[0], "discovery", NULL, &file,
+                               &line));
+    assert_int_equal(line, 1);
+    assert_false(or_conf_source(&c->nodes[0], "discovery", "ttl", &file,
+                                &line));
+#endif
+    or_conf_report_free(&rep);
+    or_cycle_free(c);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_or_conf_load_example_config),
+        cmocka_unit_test(test_or_conf_source_lines),
         cmocka_unit_test(test_or_conf_load_defaults),
         cmocka_unit_test(test_or_conf_load_inherits_discovery),
         cmocka_unit_test(test_or_conf_load_directives_win),

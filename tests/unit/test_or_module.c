@@ -1,6 +1,7 @@
 /*
  * The module registry and its tables: every row well formed, every default
- * valid, and every setting documented in docs/openred.conf.5.
+ * valid, every setting documented in docs/openred.conf.5; and the walk
+ * over the modules' status hooks.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "or_conf.h"
 #include "or_module.h"
@@ -98,6 +100,84 @@ test_or_modules_indexes_match_positions(void **state)
     assert_true(or_module_count() >= 1);
 }
 
+static int hook_calls;
+
+static or_err_t
+status_a(or_cycle_t *cycle, json_t *status)
+{
+    hook_calls++;
+    return json_object_set_new(status, "a", json_integer(1)) == 0
+           ? OR_OK : OR_ENOMEM;
+}
+
+static or_err_t
+status_fails(or_cycle_t *cycle, json_t *status)
+{
+    hook_calls++;
+    return OR_ENOMEM;
+}
+
+static or_err_t
+status_b(or_cycle_t *cycle, json_t *status)
+{
+    hook_calls++;
+    return json_object_set_new(status, "b", json_string("x")) == 0
+           ? OR_OK : OR_ENOMEM;
+}
+
+/* Every module's hook adds its own section, in order; a module without a
+ * hook is skipped. */
+static void
+test_or_module_status_every_hook(void **state)
+{
+    or_module_t  a = { .name = "a", .status = status_a };
+    or_module_t  none = { .name = "none" };
+    or_module_t  b = { .name = "b", .status = status_b };
+    or_module_t *mods[] = { &a, &none, &b, NULL };
+    json_t      *st = json_object();
+    const char  *failed = NULL;
+
+    hook_calls = 0;
+    assert_int_equal(or_module_status(mods, NULL, st, &failed), OR_OK);
+    assert_null(failed);
+    assert_int_equal(hook_calls, 2);
+    assert_int_equal(json_integer_value(json_object_get(st, "a")), 1);
+    assert_string_equal(json_string_value(json_object_get(st, "b")), "x");
+    assert_int_equal(json_object_size(st), 2);
+    json_decref(st);
+}
+
+/* A failing hook is named, and the hooks after it still run. */
+static void
+test_or_module_status_failure_named(void **state)
+{
+    or_module_t  a = { .name = "a", .status = status_a };
+    or_module_t  f = { .name = "broken", .status = status_fails };
+    or_module_t  b = { .name = "b", .status = status_b };
+    or_module_t *mods[] = { &a, &f, &b, NULL };
+    json_t      *st = json_object();
+    const char  *failed = NULL;
+
+    hook_calls = 0;
+    assert_int_equal(or_module_status(mods, NULL, st, &failed), OR_ENOMEM);
+    assert_string_equal(failed, "broken");
+    assert_int_equal(hook_calls, 3);
+    assert_non_null(json_object_get(st, "b"));
+    json_decref(st);
+}
+
+/* No module: nothing added, and no failure. */
+static void
+test_or_module_status_empty_list(void **state)
+{
+    or_module_t *mods[] = { NULL };
+    json_t      *st = json_object();
+
+    assert_int_equal(or_module_status(mods, NULL, st, NULL), OR_OK);
+    assert_int_equal(json_object_size(st), 0);
+    json_decref(st);
+}
+
 int
 main(void)
 {
@@ -105,6 +185,9 @@ main(void)
         cmocka_unit_test(test_or_modules_every_setting_documented),
         cmocka_unit_test(test_or_modules_rows_well_formed),
         cmocka_unit_test(test_or_modules_indexes_match_positions),
+        cmocka_unit_test(test_or_module_status_every_hook),
+        cmocka_unit_test(test_or_module_status_failure_named),
+        cmocka_unit_test(test_or_module_status_empty_list),
     };
 
     return cmocka_run_group_tests_name("or_module", tests, NULL, NULL);

@@ -101,17 +101,86 @@ test_or_peer_table_expire_after_expire_seconds(void **state)
     free(t);
 }
 
+/* Heard again after expire s but before the sweep: the old entry is
+ * reported removed (peer_lost) and the peer new (peer_discovered). One
+ * second earlier it is a refresh, which publishes nothing. */
 static void
 test_or_peer_table_update_expired_is_new(void **state)
 {
     or_peer_table_t *t = table_new(4, 10);
-    or_peer_t        a = peer(1), out;
+    or_peer_t        a = peer(1), out, removed;
+
+    assert_int_equal(or_peer_table_update(t, &a, 1000, NULL), OR_PEER_NEW);
+    assert_int_equal(or_peer_table_update(t, &a, 1010, NULL),
+                     OR_PEER_UPDATED);
+    memset(&removed, 0, sizeof(removed));
+    assert_int_equal(or_peer_table_update(t, &a, 1021, &removed),
+                     OR_PEER_NEW_EXPIRED);
+    assert_string_equal(removed.fingerprint, a.fingerprint);
+    assert_int_equal(removed.last_seen, 1010);
+    assert_string_equal(removed.source, a.source);
+    assert_int_equal(removed.adv_port, a.adv_port);
+    assert_true(or_peer_table_find(t, a.fingerprint, 1021, &out));
+    assert_int_equal(out.first_seen, 1021);
+    assert_int_equal(out.beacons, 1);
+    assert_int_equal(or_peer_table_count(t, 1021), 1);
+    free(t);
+}
+
+/* A full table whose oldest entry expired: that one goes as expired, and
+ * no live entry is evicted for the newcomer. */
+static void
+test_or_peer_table_update_expired_frees_room(void **state)
+{
+    or_peer_table_t *t = table_new(2, 10);
+    or_peer_t        a = peer(1), b = peer(2), removed;
 
     (void) or_peer_table_update(t, &a, 1000, NULL);
-    assert_int_equal(or_peer_table_update(t, &a, 1011, NULL), OR_PEER_NEW);
-    assert_true(or_peer_table_find(t, a.fingerprint, 1011, &out));
-    assert_int_equal(out.first_seen, 1011);
-    assert_int_equal(out.beacons, 1);
+    (void) or_peer_table_update(t, &b, 1005, NULL);
+    assert_int_equal(or_peer_table_update(t, &a, 1011, &removed),
+                     OR_PEER_NEW_EXPIRED);
+    assert_string_equal(removed.fingerprint, a.fingerprint);
+    assert_true(or_peer_table_find(t, b.fingerprint, 1011, NULL));
+    assert_int_equal(or_peer_table_count(t, 1011), 2);
+    free(t);
+}
+
+typedef struct {
+    int        n;
+    or_peer_t  last;
+} lost_seen_t;
+
+static void
+lost_record(const or_peer_t *p, void *data)
+{
+    lost_seen_t *ls = data;
+
+    ls->n++;
+    ls->last = *p;
+}
+
+/* The sweep reports each entry it removes, whole (fingerprint, address,
+ * sector), exactly once, at expire + 1 s and not at expire. */
+static void
+test_or_peer_table_expire_reports_removed(void **state)
+{
+    or_peer_table_t *t = table_new(4, 10);
+    or_peer_t        a = peer(1), b = peer(2);
+    lost_seen_t      ls;
+
+    memset(&ls, 0, sizeof(ls));
+    (void) or_peer_table_update(t, &a, 1000, NULL);
+    (void) or_peer_table_update(t, &b, 1005, NULL);
+    assert_int_equal(or_peer_table_expire(t, 1010, lost_record, &ls), 0);
+    assert_int_equal(ls.n, 0);
+    assert_int_equal(or_peer_table_expire(t, 1011, lost_record, &ls), 1);
+    assert_int_equal(ls.n, 1);
+    assert_string_equal(ls.last.fingerprint, a.fingerprint);
+    assert_string_equal(ls.last.sector, a.sector);
+    assert_string_equal(ls.last.source, a.source);
+    assert_int_equal(ls.last.adv_port, a.adv_port);
+    assert_int_equal(or_peer_table_expire(t, 1011, lost_record, &ls), 0);
+    assert_int_equal(ls.n, 1);
     free(t);
 }
 
@@ -247,7 +316,6 @@ test_or_peers_zone_attach_keeps_same_layout(void **state)
     assert_false(or_peers_find(c, 1, p.fingerprint, 1000, NULL));
     c->nodes = NULL;
     c->nnodes = 0;
-    or_shm_cycle_free(c);
     or_cycle_free(c);
 }
 
@@ -307,8 +375,9 @@ test_or_peer_table_confirmed_not_moved_by_beacon(void **state)
     assert_int_equal(or_peer_table_update(t, &spoof, 1070, NULL),
                      OR_PEER_CONFLICT);
     assert_false(or_peer_table_find(t, p.fingerprint, 1071, NULL));
+    /* expired but not swept yet: listed anew, the old entry removed */
     assert_int_equal(or_peer_table_update(t, &spoof, 1071, NULL),
-                     OR_PEER_NEW);
+                     OR_PEER_NEW_EXPIRED);
     assert_true(or_peer_table_find(t, p.fingerprint, 1071, &out));
     assert_int_equal(out.confirmed, 0);
     assert_int_equal(out.conflicts, 0);
@@ -441,6 +510,8 @@ main(void)
         cmocka_unit_test(test_or_peer_table_update_restarted_peer),
         cmocka_unit_test(test_or_peer_table_expire_after_expire_seconds),
         cmocka_unit_test(test_or_peer_table_update_expired_is_new),
+        cmocka_unit_test(test_or_peer_table_update_expired_frees_room),
+        cmocka_unit_test(test_or_peer_table_expire_reports_removed),
         cmocka_unit_test(test_or_peer_table_update_full_evicts_stalest),
         cmocka_unit_test(test_or_peer_table_index_consistent_under_churn),
         cmocka_unit_test(test_or_peer_table_each_skips_expired),

@@ -197,11 +197,40 @@ test_or_discovery_key_reuses_old(void **state)
 static void
 test_or_discovery_jitter_ms_within_ten_percent(void **state)
 {
-    for (int i = 0; i < 1000; i++) {
-        uint64_t ms = or_discovery_jitter_ms(10);
+    or_rand_t r;
+    uint64_t  lo = UINT64_MAX, hi = 0;
+
+    or_rand_seed(&r, 7);
+    for (int i = 0; i < 10000; i++) {
+        uint64_t ms = or_discovery_jitter_ms(&r, 10);
 
         assert_true(ms >= 9000 && ms <= 11000);
+        lo = ms < lo ? ms : lo;
+        hi = ms > hi ? ms : hi;
     }
+    /* the whole span is used, not one value */
+    assert_true(lo < 9100 && hi > 10900);
+}
+
+/* Two daemons (two seeds) jitter apart: the bug was one unseeded
+ * random() giving every process the same sequence. */
+static void
+test_or_discovery_jitter_ms_two_seeds_differ(void **state)
+{
+    or_rand_t a, b, a2;
+    int       same = 0;
+
+    or_rand_seed(&a, 1);
+    or_rand_seed(&b, 2);
+    or_rand_seed(&a2, 1);
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = or_discovery_jitter_ms(&a, 10);
+
+        same += x == or_discovery_jitter_ms(&b, 10);
+        assert_int_equal(x, or_discovery_jitter_ms(&a2, 10));
+    }
+    /* 2001 values: a few equal draws by chance, never most of them */
+    assert_true(same < 5);
 }
 
 int
@@ -216,6 +245,7 @@ main(void)
         cmocka_unit_test(test_or_v2_beacon_open_disc_sealed_now),
         cmocka_unit_test(test_or_discovery_key_reuses_old),
         cmocka_unit_test(test_or_discovery_jitter_ms_within_ten_percent),
+        cmocka_unit_test(test_or_discovery_jitter_ms_two_seeds_differ),
     };
 
     alarm(30);

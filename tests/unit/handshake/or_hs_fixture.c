@@ -568,6 +568,29 @@ hsf_log_has(hsf_t *f, const char *text)
     return n > 0;
 }
 
+int
+hsf_log_line_has(hsf_t *f, const char *head, const char *ctx)
+{
+    char *s = log_text(f), *line, *save = NULL;
+    int   found = 0;
+
+    for (line = strtok_r(s, "\n", &save); line != NULL && !found;
+         line = strtok_r(NULL, "\n", &save))
+    {
+        char *h = strstr(line, head);
+
+        found = h != NULL && strstr(h + strlen(head), ctx) != NULL;
+    }
+    free(s);
+    if (!found) {
+        s = log_text(f);
+        print_message("log has no line with \"%s\" then \"%s\"; it "
+                      "holds:\n%s", head, ctx, s);
+        free(s);
+    }
+    return found;
+}
+
 static int
 events(hsf_t *f, int type, or_evt_t *last)
 {

@@ -107,6 +107,9 @@ uint64_t hsf_session_add_at(hsf_t *f, size_t node, const char *peer,
 
 /* 1 if the log holds text (a whole line's part). */
 int hsf_log_has(hsf_t *f, const char *text);
+/* A log line holds head and, after it, ctx (the context the log handler
+ * appends: ", node: N, peer: ADDR"). */
+int hsf_log_line_has(hsf_t *f, const char *head, const char *ctx);
 /* How many times the log holds text. */
 int hsf_log_count(hsf_t *f, const char *text);
 /* The newest event of type, into *ev; 0 if none. */

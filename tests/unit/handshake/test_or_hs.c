@@ -168,7 +168,7 @@ test_hs_responder_accepts_genuine_request(void **state)
     assert_true(hsf_event(f, OR_EVT_SESSION_ESTABLISHED, &ev));
     assert_string_equal(ev.peer, hsf_fp[HSF_A]);
     assert_string_equal(ev.detail, "in");
-    assert_true(hsf_log_has(f, "session established: in, node: n0"));
+    assert_true(hsf_log_line_has(f, "session established: in, ", ", node: n0"));
     close(fd);
     hsf_free(f);
 }
@@ -643,9 +643,9 @@ test_hs_record_replaces_session_of_same_worker(void **state)
     assert_true(s2.id != s1.id);
     assert_int_equal(hsf_sessions(f, 0, -1), 1);
     assert_int_equal(hsf_conns(f, OR_HS_SESSION), 1);
-    assert_true(hsf_log_has(f, "session replaced by a new inbound "
-                            "handshake, node: n0"));
-    assert_true(hsf_log_has(f, "session closed: replaced, node: n0"));
+    assert_true(hsf_log_line_has(f, "session replaced by a new inbound "
+                                 "handshake", ", node: n0"));
+    assert_true(hsf_log_line_has(f, "session closed: replaced, ", ", node: n0"));
     assert_int_equal(hsf_accepted(f, 0), 2);
     close(fd1);
     close(fd2);
@@ -818,7 +818,7 @@ test_hs_initiator_genuine_response(void **state)
     assert_int_equal(or_hs_dial_count(&d.f->hs, 0), 0);
     assert_false(or_hs_dialling(&d.f->hs, 0, hsf_fp[HSF_B]));
     assert_int_equal(d.f->hs.pending, 0);
-    assert_true(hsf_log_has(d.f, "session established: out, node: n0"));
+    assert_true(hsf_log_line_has(d.f, "session established: out, ", ", node: n0"));
     dial_end(&d);
 }
 

@@ -225,8 +225,8 @@ test_hs_conn_close_by_peer(void **state)
     assert_true(hsf_event(f, OR_EVT_SESSION_CLOSED, &ev));
     assert_string_equal(ev.detail, "closed by peer");
     assert_string_equal(ev.peer, hsf_fp[HSF_A]);
-    assert_true(hsf_log_has(f, "session closed: closed by peer, node: n0, "
-                            "peer: 127.0.0.1:"));
+    assert_true(hsf_log_line_has(f, "session closed: closed by peer, ",
+                                 ", node: n0, peer: 127.0.0.1:"));
     assert_true(hsf_log_has(f, "fingerprint: 08aca75be7a88fef, bytes in: "));
     hsf_free(f);
 }
@@ -259,8 +259,8 @@ test_hs_conn_close_session_by_id(void **state)
     assert_int_equal(hsf_conns(f, OR_HS_ACCEPTED), 1);
     assert_true(hsf_event(f, OR_EVT_SESSION_CLOSED, &ev));
     assert_string_equal(ev.detail, "node key changed by reload");
-    assert_true(hsf_log_has(f, "session closed: node key changed by "
-                            "reload, node: n0"));
+    assert_true(hsf_log_line_has(f, "session closed: node key changed by "
+                                 "reload, ", ", node: n0"));
     assert_int_equal(or_hs_close_session(&f->hs, s.id, "again"), OR_AGAIN);
     close(fd);
     close(pending);

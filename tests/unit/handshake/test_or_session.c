@@ -1,8 +1,7 @@
 /*
- * Unit tests for or_session.c (the table) and or_evring.c (the watch
- * ring): add, find, remove by id only, count, purge a dead worker, the
- * hash index (collisions, delete and reinsert, full and crowded tables);
- * ring order and what a slow reader missed.
+ * Unit tests for or_session.c (the table): add, find, remove by id only,
+ * count, purge a dead worker, the hash index (collisions, delete and
+ * reinsert, full and crowded tables).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,7 +12,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "or_evring.h"
 #include "or_session.h"
 
 static or_session_t
@@ -216,36 +214,6 @@ test_or_session_table_size_grows_with_max(void **state)
     }
 }
 
-static void
-test_or_evring_read_order_and_missed(void **state)
-{
-    or_evring_t *r = calloc(1, sizeof(*r));
-    or_evt_t     ev, *out = calloc(OR_EVENTS_MAX, sizeof(*out));
-    size_t       n;
-    uint64_t     missed;
-
-    (void) state;
-    assert_non_null(r);
-    memset(&ev, 0, sizeof(ev));
-    for (int i = 0; i < OR_EVENTS_MAX + 10; i++) {
-        ev.type = OR_EVT_MESSAGE;
-        ev.time = i;
-        or_evring_push(r, &ev);
-    }
-    or_evring_read(r, 0, out, OR_EVENTS_MAX, &n, &missed);
-    assert_int_equal(missed, 10);
-    assert_int_equal(n, OR_EVENTS_MAX);
-    assert_int_equal(out[0].seq, 11);
-    assert_int_equal(out[n - 1].seq, OR_EVENTS_MAX + 10);
-    or_evring_read(r, OR_EVENTS_MAX + 8, out, 5, &n, &missed);
-    assert_int_equal(n, 2);
-    assert_int_equal(missed, 0);
-    or_evring_read(r, OR_EVENTS_MAX + 10, out, 5, &n, &missed);
-    assert_int_equal(n, 0);
-    free(out);
-    free(r);
-}
-
 int
 main(void)
 {
@@ -256,7 +224,6 @@ main(void)
         cmocka_unit_test(test_or_session_add_probe_bound_refuses),
         cmocka_unit_test(test_or_session_index_collisions_delete_reinsert),
         cmocka_unit_test(test_or_session_table_size_grows_with_max),
-        cmocka_unit_test(test_or_evring_read_order_and_missed),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

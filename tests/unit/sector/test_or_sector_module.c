@@ -2,7 +2,8 @@
  * Unit tests for or_sector_module.c: filter decisions through node->filter
  * (no filter accepts all, deny wins over accept, services match if any
  * one does, an accept on services refuses a peer with none) and the
- * config error for a bad pattern.
+ * config error for a bad pattern; in a build without discovery, which the
+ * filter depends on, any filter is a config error instead.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "or_auto_config.h"
 #include "or_conf.h"
 #include "or_cycle.h"
 #include "or_module.h"
@@ -79,6 +81,8 @@ test_sector_filter_none_accepts_all(void **state)
     unload(l);
 }
 
+/* Decisions need a filter that loads: only with discovery. */
+#ifdef OR_HAVE_DISCOVERY_MODULE
 static void
 test_sector_filter_accept_sectors(void **state)
 {
@@ -157,6 +161,8 @@ test_sector_filter_repeated_calls(void **state)
     unload(l);
 }
 
+#endif /* OR_HAVE_DISCOVERY_MODULE */
+
 static void
 test_sector_filter_bad_pattern_is_config_error(void **state)
 {
@@ -170,18 +176,43 @@ test_sector_filter_bad_pattern_is_config_error(void **state)
     unload(l);
 }
 
+/* Without discovery no peer is ever offered to the filter: refused at
+ * its line, naming the module; with discovery, compiled and accepted. */
+static void
+test_sector_filter_needs_discovery(void **state)
+{
+    loaded_t *l = load("deny_services = \"^test\";");
+
+#ifdef OR_HAVE_DISCOVERY_MODULE
+    assert_int_equal(l->rc, OR_OK);
+    assert_null(l->report.text);
+    assert_non_null(l->cycle->nodes[0].filter);
+#else
+    assert_int_equal(l->rc, OR_ECONF);
+    assert_non_null(l->report.text);
+    assert_string_equal(l->report.text, "t.conf:3: setting \"filter\": "
+                        "needs the discovery module, which this build leaves "
+                        "out (--without-discovery_module)\n");
+    assert_null(l->cycle->nodes[0].filter);
+#endif
+    unload(l);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sector_filter_none_accepts_all),
+#ifdef OR_HAVE_DISCOVERY_MODULE
         cmocka_unit_test(test_sector_filter_accept_sectors),
         cmocka_unit_test(test_sector_filter_deny_wins),
         cmocka_unit_test(test_sector_filter_services_any_match),
         cmocka_unit_test(test_sector_filter_deny_services_any_match),
         cmocka_unit_test(test_sector_filter_bad_utf8_fails_closed),
         cmocka_unit_test(test_sector_filter_repeated_calls),
+#endif
         cmocka_unit_test(test_sector_filter_bad_pattern_is_config_error),
+        cmocka_unit_test(test_sector_filter_needs_discovery),
     };
 
     or_module_init_indexes();

@@ -1,0 +1,188 @@
+/*
+ * Unit tests for or_log.c: the line format (level, pid, message, errno,
+ * then the context a handler appends), the default node/peer handler,
+ * the level filter, one line however long the parts, and debug lines
+ * only in a build configured --with-debug.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "or_log.h"
+
+/* A log on a fresh temp file; *path names it (caller unlinks). */
+static or_log_t *
+log_tmp(char *path, size_t len, or_log_level_t level)
+{
+    or_log_t *log = or_log_new(level);
+    int       fd;
+
+    snprintf(path, len, "/tmp/or_test_log.XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_non_null(log);
+    assert_int_equal(or_log_open(log, path), OR_OK);
+    return log;
+}
+
+/* Everything written after the "pid#0: " prefix (lines joined). */
+static char *
+body(const char *path)
+{
+    static char out[8192];
+    char        line[4096];
+    FILE       *f = fopen(path, "r");
+    char       *p;
+
+    assert_non_null(f);
+    out[0] = '\0';
+    while (fgets(line, sizeof(line), f) != NULL) {
+        p = strstr(line, "#0: ");
+        assert_non_null(p);
+        strncat(out, p + 4, sizeof(out) - strlen(out) - 1);
+    }
+    fclose(f);
+    return out;
+}
+
+static void
+test_or_log_ctx_after_errno(void **state)
+{
+    char          path[64];
+    or_log_t     *log = log_tmp(path, sizeof(path), OR_LOG_INFO);
+    or_log_ctx_t  lc = OR_LOG_CTX(log, "a", "10.0.0.7:41522");
+
+    or_log_ctx_error(&lc, OR_LOG_INFO, 2, "open() \"%s\" failed", "x");
+    assert_string_equal(body(path), "open() \"x\" failed (2: No such file "
+                        "or directory), node: a, peer: 10.0.0.7:41522\n");
+    or_log_free(log);
+    unlink(path);
+}
+
+/* Only the fields that are set; an empty peer (not accepted yet) is not
+ * shown; the handler reads the fields at each line. */
+static void
+test_or_log_node_peer_fields(void **state)
+{
+    char          path[64], peer[32] = "";
+    or_log_t     *log = log_tmp(path, sizeof(path), OR_LOG_INFO);
+    or_log_ctx_t  node_only = OR_LOG_CTX(log, "a", NULL);
+    or_log_ctx_t  peer_only = OR_LOG_CTX(log, NULL, "1.2.3.4:5");
+    or_log_ctx_t  later = OR_LOG_CTX(log, "b", peer);
+
+    or_log_ctx_error(&node_only, OR_LOG_INFO, 0, "one");
+    or_log_ctx_error(&peer_only, OR_LOG_INFO, 0, "two");
+    or_log_ctx_error(&later, OR_LOG_INFO, 0, "three");
+    strcpy(peer, "9.9.9.9:1");
+    or_log_ctx_error(&later, OR_LOG_INFO, 0, "four");
+    or_log_error(log, OR_LOG_INFO, 0, "five");
+    assert_string_equal(body(path), "one, node: a\n"
+                        "two, peer: 1.2.3.4:5\n"
+                        "three, node: b\n"
+                        "four, node: b, peer: 9.9.9.9:1\n"
+                        "five\n");
+    or_log_free(log);
+    unlink(path);
+}
+
+static size_t
+custom_handler(const or_log_ctx_t *ctx, char *buf, size_t len)
+{
+    int r = snprintf(buf, len, " while testing");
+
+    return r > 0 && (size_t) r < len ? (size_t) r : len - 1;
+}
+
+static void
+test_or_log_custom_handler(void **state)
+{
+    char          path[64];
+    or_log_t     *log = log_tmp(path, sizeof(path), OR_LOG_INFO);
+    or_log_ctx_t  lc = { log, custom_handler, "a", NULL };
+
+    or_log_ctx_error(&lc, OR_LOG_NOTICE, 0, "x");
+    assert_string_equal(body(path), "x while testing\n");
+    or_log_free(log);
+    unlink(path);
+}
+
+/* A message and context over the line bound: one line, cut, newline. */
+static void
+test_or_log_long_line_stays_one(void **state)
+{
+    char          path[64], big[3000];
+    or_log_t     *log = log_tmp(path, sizeof(path), OR_LOG_INFO);
+    or_log_ctx_t  lc = OR_LOG_CTX(log, big, big);
+    char         *b;
+
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    or_log_ctx_error(&lc, OR_LOG_INFO, 0, "%s", big);
+    b = body(path);
+    assert_int_equal(strchr(b, '\n') - b + 1, strlen(b));
+    or_log_free(log);
+    unlink(path);
+}
+
+static void
+test_or_log_level_filter(void **state)
+{
+    char      path[64];
+    or_log_t *log = log_tmp(path, sizeof(path), OR_LOG_NOTICE);
+
+    or_log_error(log, OR_LOG_INFO, 0, "hidden");
+    or_log_error(log, OR_LOG_NOTICE, 0, "shown");
+    or_log_set_level(log, OR_LOG_DEBUG);
+    or_log_error(log, OR_LOG_DEBUG, 0, "debug shown");
+    assert_string_equal(body(path), "shown\ndebug shown\n");
+    assert_int_equal(or_log_level_parse("debug"), OR_LOG_DEBUG);
+    or_log_free(log);
+    unlink(path);
+}
+
+/* or_log_debug writes at level debug in a --with-debug build, and is
+ * compiled out (nothing written, even at level debug) in any other. */
+static void
+test_or_log_debug_only_with_debug_build(void **state)
+{
+    char          path[64];
+    or_log_t     *log = log_tmp(path, sizeof(path), OR_LOG_DEBUG);
+    or_log_ctx_t  lc = OR_LOG_CTX(log, "a", NULL);
+
+    or_log_debug(log, 0, "d %d", 1);
+    or_log_ctx_debug(&lc, 0, "e");
+#if OR_DEBUG
+    assert_int_equal(OR_LOG_HAVE_DEBUG, 1);
+    assert_string_equal(body(path), "d 1\ne, node: a\n");
+#else
+    assert_int_equal(OR_LOG_HAVE_DEBUG, 0);
+    assert_string_equal(body(path), "");
+#endif
+    or_log_set_level(log, OR_LOG_INFO);
+    or_log_debug(log, 0, "never at info");
+    assert_null(strstr(body(path), "never"));
+    or_log_free(log);
+    unlink(path);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_or_log_ctx_after_errno),
+        cmocka_unit_test(test_or_log_node_peer_fields),
+        cmocka_unit_test(test_or_log_custom_handler),
+        cmocka_unit_test(test_or_log_long_line_stays_one),
+        cmocka_unit_test(test_or_log_level_filter),
+        cmocka_unit_test(test_or_log_debug_only_with_debug_build),
+    };
+
+    return cmocka_run_group_tests_name("or_log", tests, NULL, NULL);
+}
