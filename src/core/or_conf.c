@@ -94,12 +94,19 @@ or_conf_error(or_conf_report_t *r, const char *file, int line,
         }
     }
 
-    if (setting != NULL) {
+    /* line 0: no line to point at (a default, a file that is missing):
+     * "FILE: ", never "FILE:0: " */
+    if (setting != NULL && line > 0) {
         hn = snprintf(head, sizeof(head), "%s:%d: setting \"%s\": ",
                       file ? file : "(config)", line, setting);
-    } else {
+    } else if (setting != NULL) {
+        hn = snprintf(head, sizeof(head), "%s: setting \"%s\": ",
+                      file ? file : "(config)", setting);
+    } else if (line > 0) {
         hn = snprintf(head, sizeof(head), "%s:%d: ",
                       file ? file : "(config)", line);
+    } else {
+        hn = snprintf(head, sizeof(head), "%s: ", file ? file : "(config)");
     }
     if (hn < 0) {
         hn = 0;
@@ -438,6 +445,9 @@ set_or_default(load_ctx_t *ctx, const or_setting_t *row,
     }
 }
 
+static void note_source(load_ctx_t *ctx, or_node_t *node,
+    const or_setting_t *row, config_setting_t *cs);
+
 static void
 load_main(load_ctx_t *ctx)
 {
@@ -465,6 +475,7 @@ load_main(load_ctx_t *ctx)
                 continue;
             }
             if (cs != NULL) {
+                note_source(ctx, &ctx->cycle->main, row, cs);
                 set_or_default(ctx, row, cs, conf + row->offset,
                                ctx->report);
             } else {
@@ -693,6 +704,12 @@ or_conf_free(or_cycle_t *cycle)
         or_key_free(node->key);
     }
     free(cycle->nodes);
+    for (size_t k = 0; k < cycle->main.nsources; k++) {
+        free(cycle->main.sources[k].file);
+    }
+    free(cycle->main.sources);
+    cycle->main.sources = NULL;
+    cycle->main.nsources = 0;
     for (size_t m = 0; m < nmod; m++) {
         free_values(0, cycle->main_conf[m], or_modules[m]);
         free(cycle->main_conf[m]);

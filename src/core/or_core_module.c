@@ -133,6 +133,39 @@ check_pair(or_node_t *node, or_node_t *prev, or_conf_report_t *report)
     }
 }
 
+/* What start needs of a file's folder, -t checks too: that it exists.
+ * (The master makes only the key folder; the pid file and the log go
+ * where the operator or the package put their folders, as in nginx.) */
+static void
+check_folder(or_cycle_t *cycle, or_conf_report_t *report, const char *group,
+    const char *name, const char *shown, const char *path)
+{
+    char        dir[4096], *slash;
+    const char *file = cycle->conf_file;
+    int         line = 0;
+    struct stat st;
+
+    if (path == NULL || snprintf(dir, sizeof(dir), "%s", path)
+                        >= (int) sizeof(dir))
+    {
+        return;
+    }
+    slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir) {
+        return;
+    }
+    *slash = '\0';
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+        return;
+    }
+    (void) or_conf_source(&cycle->main, group, name, &file, &line);
+    or_conf_error(report, file, line, shown, "folder \"%s\" %s%s", dir,
+                  errno == ENOENT || stat(dir, &st) != 0
+                  ? "does not exist" : "is not a folder",
+                  line > 0 ? "" : " (for the default; make it, or set "
+                  "the path)");
+}
+
 static or_err_t
 core_postconf(or_cycle_t *cycle, or_conf_report_t *report)
 {
@@ -164,9 +197,36 @@ core_postconf(or_cycle_t *cycle, or_conf_report_t *report)
     return OR_OK;
 }
 
+or_err_t
+or_core_paths_check(or_cycle_t *cycle)
+{
+    or_core_main_conf_t *mc = or_core_main(cycle);
+    or_conf_report_t     report = { NULL, 0, 0, 0 };
+    const char          *text, *nl;
+    unsigned             nerrors;
+
+    check_folder(cycle, &report, NULL, "pid", "pid", mc->pid);
+    check_folder(cycle, &report, "error_log", "path", "error_log",
+                 mc->error_log_path);
+    for (text = report.text; text != NULL && *text != '\0';
+         text = nl ? nl + 1 : NULL)
+    {
+        nl = strchr(text, '\n');
+        or_log_error(cycle->log, OR_LOG_CRIT, 0, "%.*s",
+                     (int) (nl ? (size_t) (nl - text) : strlen(text)), text);
+    }
+    nerrors = report.nerrors;
+    or_conf_report_free(&report);
+    return nerrors ? OR_ERROR : OR_OK;
+}
+
 static or_err_t
 core_init_master(or_cycle_t *cycle, or_cycle_t *old)
 {
+    /* before a key is generated: a start that fails leaves nothing */
+    if (or_core_paths_check(cycle) != OR_OK) {
+        return OR_ERROR;
+    }
     return or_core_keys_load(cycle, 1);
 }
 

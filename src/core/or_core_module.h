@@ -36,6 +36,11 @@ extern or_module_t or_core_module;
  * a writable folder. Errors are logged with the file and the fix. */
 __attribute__((warn_unused_result))
 or_err_t or_core_keys_load(or_cycle_t *cycle, int create);
+/* The folders start needs and does not make (the pid file's, the error
+ * log's) exist; each missing one is logged as FILE:LINE: setting "NAME".
+ * Run by -t and at start, before any key is generated. */
+__attribute__((warn_unused_result))
+or_err_t or_core_paths_check(or_cycle_t *cycle);
 
 #define or_core_main(cycle)                                                   \
     ((or_core_main_conf_t *) or_cycle_main_conf(cycle, or_core_module))

@@ -21,6 +21,9 @@ struct or_cycle_s {
     void       **main_conf;     /* one struct per module, by module index */
     or_node_t   *nodes;
     size_t       nnodes;
+    /* where the top-level settings were given: only its sources are used
+     * (or_conf_source(&cycle->main, ...)) */
+    or_node_t    main;
     or_log_t    *log;           /* owned; stderr until the file opens */
     time_t       started;       /* wall clock, for status */
     unsigned     generation;    /* 0 at start, +1 per successful reload */

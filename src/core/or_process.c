@@ -174,7 +174,11 @@ or_process_signal(or_cycle_t *cycle, const char *name)
 or_err_t
 or_process_check(or_cycle_t *cycle)
 {
-    return or_core_keys_load(cycle, 0);
+    or_err_t paths = or_core_paths_check(cycle);
+
+    /* both, so that -t reports every problem at once */
+    return or_core_keys_load(cycle, 0) == OR_OK && paths == OR_OK
+           ? OR_OK : OR_ERROR;
 }
 
 /* ---- workers ---- */

@@ -120,6 +120,20 @@ expect_exit1 "listen port in use" \
 kill "$holder" 2>/dev/null
 wait
 
+# Issue 18: a missing logs/ folder (the pid file's, the error log's) fails
+# -t as it fails start, with the setting's file:line, and start fails
+# before any key is generated.
+fconf "$T/keys/gen-nologs.pem"
+sed -i "s|^pid = .*|pid = \"$T/nologs/openred.pid\";|" "$CONF"
+expect_exit1 "missing pid folder (-t)" \
+    "$CONF:2: setting \"pid\": folder \"$T/nologs\" does not exist" -t
+sed -i "s|^error_log = .*|error_log = { path = \"$T/nologs2/e.log\"; };|" "$CONF"
+expect_exit1 "missing log folder (-t)" \
+    "$CONF:4: setting \"error_log\": folder \"$T/nologs2\" does not exist" -t
+expect_exit1 "missing pid folder (start)" \
+    "$CONF:2: setting \"pid\": folder \"$T/nologs\" does not exist"
+[ -e "$T/keys/gen-nologs.pem" ] && fail "a start that failed generated a key"
+
 # Missing, in a missing folder: -t passes (it can be made), start makes
 # the folder 0700 and generates the key 0600.
 fconf "$T/keys/newdir/new.pem"

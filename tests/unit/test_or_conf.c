@@ -390,7 +390,7 @@ static void
 test_or_conf_load_missing_file(void **state)
 {
     assert_errors(DATA "does-not-exist.conf",
-        DATA "does-not-exist.conf:0: cannot read the file (No such file or "
+        DATA "does-not-exist.conf: cannot read the file (No such file or "
         "directory)\n");
 }
 
