@@ -68,9 +68,18 @@ or_discovery_socket(const char *group, uint16_t port, const char *interface,
         || setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop))
            == -1)
     {
-        or_log_error(log, OR_LOG_ERR, errno, "discovery socket for %s:%u on "
-                     "interface \"%s\" failed", group, (unsigned) port,
-                     interface);
+        int err = errno;
+
+        /* the kernel picks the interface of the route to the group: a
+         * host with no default route and none for 224.0.0.0/4 has none */
+        or_log_error(log, OR_LOG_ERR, err, "discovery socket for %s:%u on "
+                     "interface \"%s\" failed%s", group, (unsigned) port,
+                     interface, err == ENODEV && interface[0] == '\0'
+                     ? ": no route to the multicast group (set "
+                       "discovery.interface, or add a route for "
+                       "224.0.0.0/4, e.g. ip route add 224.0.0.0/4 dev eth0)"
+                     : "");
+        errno = err;
         if (fd != -1) {
             close(fd);
         }

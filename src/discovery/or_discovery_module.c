@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -191,6 +192,18 @@ disc_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
     for (size_t i = 0; i < cycle->nnodes; i++) {
         or_discovery_conf_t *dc = disc_node(&cycle->nodes[i]);
         size_t               s, k;
+
+        /* -t and a reload say so at its line, not only the start's log */
+        if (dc->interface[0] != '\0' && if_nametoindex(dc->interface) == 0) {
+            const char *file = cycle->nodes[i].file;
+            int         line = cycle->nodes[i].line;
+
+            (void) or_conf_source(&cycle->nodes[i], "discovery", "interface",
+                                  &file, &line);
+            or_conf_error(rep, file, line, "interface", "no interface "
+                          "\"%s\" on this host (ip link shows them)",
+                          dc->interface);
+        }
 
         for (s = 0; s < i && !same_sock(disc_node(&cycle->nodes[s]), dc);
              s++) { /* first node with the triple */ }

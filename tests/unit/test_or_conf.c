@@ -386,6 +386,27 @@ test_or_conf_load_error_in_included_file(void **state)
         DATA "included.inc:2: setting \"nope\": unknown setting\n");
 }
 
+/* Issue 18: an interface that does not exist fails -t (and a reload) at
+ * its line, not only the start's socket; one that exists passes. */
+static void
+test_or_conf_load_discovery_interface(void **state)
+{
+#if OR_HAVE_DISCOVERY_MODULE
+    loaded_t *l = load(DATA "interface-lo.conf", NULL);
+
+    assert_int_equal(l->rc, OR_OK);
+    unload(l);
+    assert_errors(DATA "bad-interface.conf",
+        DATA "bad-interface.conf:2: setting \"interface\": no interface "
+        "\"or-nosuch0\" on this host (ip link shows them)\n");
+#else
+    assert_errors(DATA "bad-interface.conf",
+        DATA "bad-interface.conf:2: setting \"discovery\": belongs to the "
+        "discovery module, which is not compiled in (configure "
+        "--without-discovery_module)\n");
+#endif
+}
+
 static void
 test_or_conf_load_missing_file(void **state)
 {
@@ -539,6 +560,7 @@ main(void)
         cmocka_unit_test(test_or_conf_load_no_nodes),
         cmocka_unit_test(test_or_conf_load_error_in_included_file),
         cmocka_unit_test(test_or_conf_load_missing_file),
+        cmocka_unit_test(test_or_conf_load_discovery_interface),
         cmocka_unit_test(test_or_conf_error_keeps_one_line),
         cmocka_unit_test(test_or_conf_dump_escapes_strings),
         cmocka_unit_test(test_or_module_registry_lists_core_first),
