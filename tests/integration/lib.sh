@@ -15,6 +15,8 @@ LOG=$T/logs/error.log
 SOCK=$T/logs/control.sock
 OR_STARTED_MASTER=
 
+. "$(dirname "$0")/san_lib.sh"
+
 fail() {
     echo "FAIL: $*" >&2
     [ -f "$LOG" ] && tail -n 20 "$LOG" >&2
@@ -149,6 +151,7 @@ or_cleanup() {
     fi
     ip netns del "$NS" 2>/dev/null
     rm -rf "$T"
+    san_check
 }
 
 trap or_cleanup EXIT

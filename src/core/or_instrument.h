@@ -1,0 +1,35 @@
+/*
+ * Sanitizer builds: a process that leaves through _exit() (a worker, the
+ * parent of daemonize) skips what runs at exit(): the LeakSanitizer
+ * check. or_instrument_exit() does it first; in other builds it does
+ * nothing.
+ */
+#ifndef OR_INSTRUMENT_H_INCLUDED
+#define OR_INSTRUMENT_H_INCLUDED
+
+#include <sys/prctl.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define OR_HAVE_LSAN  1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OR_HAVE_LSAN  1
+#endif
+#endif
+
+#ifdef OR_HAVE_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+static inline void
+or_instrument_exit(void)
+{
+#ifdef OR_HAVE_LSAN
+    /* LeakSanitizer stops the process with ptrace, which a process that
+     * changed its uid may not do to itself until it is dumpable again. */
+    (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    (void) __lsan_do_recoverable_leak_check();
+#endif
+}
+
+#endif /* OR_INSTRUMENT_H_INCLUDED */
