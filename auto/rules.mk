@@ -50,7 +50,8 @@ SO_LDFLAGS  = $(filter-out -pie,$(LDFLAGS)) -shared -Wl,-soname,$(SO_NAME) \
               -Wl,--version-script=$(SO_MAP) \
               $(if $(findstring -fsanitize,$(LDFLAGS)),,-Wl,-z,defs)
 
-.PHONY: build test unit integration install install-check clean peer-check
+.PHONY: build test unit integration install install-check clean peer-check \
+        coverage
 
 build: $(BINS) objs/libopenred.a objs/libopenred.so
 
@@ -107,6 +108,15 @@ unit: $(UNIT_BINS)
 
 integration: build
 	tests/integration/run.sh
+
+# In a tree configured --with-coverage: unit and integration tests on
+# fresh counters, the table per file of src/, and the floors.
+COVERAGE_MIN ?= 90
+COVERAGE_MIN_SUBSYSTEM ?= 85
+coverage: build $(UNIT_BINS)
+	@COVERAGE_MIN=$(COVERAGE_MIN) \
+	 COVERAGE_MIN_SUBSYSTEM=$(COVERAGE_MIN_SUBSYSTEM) \
+	    tests/coverage.sh $(UNIT_BINS)
 
 # Installs into a scratch DESTDIR and builds examples/ against it.
 install-check: build

@@ -1,8 +1,8 @@
 /*
- * Sanitizer builds: a process that leaves through _exit() (a worker, the
- * parent of daemonize) skips what runs at exit(): the LeakSanitizer
- * check. or_instrument_exit() does it first; in other builds it does
- * nothing.
+ * Sanitizer and coverage builds: a process that leaves through _exit()
+ * (a worker, the parent of daemonize) skips what runs at exit(): the
+ * LeakSanitizer check and gcov's counters. or_instrument_exit() does both
+ * first; in other builds it does nothing.
  */
 #ifndef OR_INSTRUMENT_H_INCLUDED
 #define OR_INSTRUMENT_H_INCLUDED
@@ -21,6 +21,10 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
+#ifdef OR_HAVE_COVERAGE
+void __gcov_dump(void);
+#endif
+
 static inline void
 or_instrument_exit(void)
 {
@@ -29,6 +33,9 @@ or_instrument_exit(void)
      * changed its uid may not do to itself until it is dumpable again. */
     (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     (void) __lsan_do_recoverable_leak_check();
+#endif
+#ifdef OR_HAVE_COVERAGE
+    __gcov_dump();
 #endif
 }
 

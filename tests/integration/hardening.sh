@@ -1,7 +1,8 @@
 # The always-on hardening flags are in the built binaries: PIE, full
 # RELRO (BIND_NOW), a non-executable stack, the stack protector and
 # FORTIFY. Skipped for --without-hardening, and FORTIFY left out for
-# sanitizer or debug builds, where configure leaves it out on purpose.
+# sanitizer, debug or coverage builds, where configure leaves it out on
+# purpose.
 . "$(dirname "$0")/lib.sh"
 
 need_cmd readelf
@@ -11,7 +12,7 @@ case "$conf" in
 esac
 fortify=yes
 case "$conf" in
-*--with-sanitizers*|*--with-debug*) fortify=no ;;
+*--with-sanitizers*|*--with-debug*|*--with-coverage*) fortify=no ;;
 esac
 
 for bin in "$OPENRED" "$OPENREDCTL"; do
