@@ -57,7 +57,11 @@ nsx $HSTOOL respond 9101 stale > "$T/r2" &
 wait_for 5 test -s "$T/r2" || fail "respond did not start"
 hs_ctl A connect A 127.0.0.1:9101 "$(head -1 "$T/r2")" >/dev/null \
     || fail "first dial to the stale responder failed"
-sleep 1.2          # tsA must change for the link to differ
+# tsA (whole seconds) must change for the link to differ: wait for the
+# next second of the clock it is read from
+t0=$(date +%s)
+next_second() { [ "$(date +%s)" -gt "$t0" ]; }
+wait_for 3 next_second || fail "the clock did not move"
 hs_ctl A connect A 127.0.0.1:9101 "$(head -1 "$T/r2")" | grep -q \
     mutual_link_mismatch || fail "a stale response was accepted"
 wait
