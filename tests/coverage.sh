@@ -40,7 +40,7 @@ lo, lo_sub, tests = float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 def pct(c, t):
     return 100.0 * c / t if t else 100.0
 
-print("%-44s %15s %17s" % ("file", "lines", "branches"))
+print("%-44s %16s %18s" % ("file", "lines", "branches"))
 for f in sorted(r["files"], key=lambda f: f["filename"]):
     print("%-44s %5d/%-5d %3.0f%% %6d/%-6d %3.0f%%" % (
         f["filename"], f["line_covered"], f["line_total"],
