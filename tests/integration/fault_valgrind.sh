@@ -39,6 +39,8 @@ ip netns exec "$NS" valgrind --vgdb=no --trace-children=yes \
     "$OPENRED" -p "$T/" -c "$CONF" > "$T/out" 2>&1 &
 vg=$!
 wait_for 60 test -S "$SOCK" || fail "no control socket under valgrind"
+# the socket can appear before the pid file is written
+wait_for 60 test -s "$PIDFILE" || fail "no pid file under valgrind"
 OR_STARTED_MASTER=$(master_pid)
 want=1
 wait_for 60 has_running || fail "the worker did not start"
