@@ -62,6 +62,12 @@ grep "handshake failed: connect() failed.*node: A, peer: .*:9999\$" \
 done > "$T/dial_times"
 set -- $(cat "$T/dial_times")
 [ $# = 3 ] || fail "could not read the dial times: $(cat "$T/dial_times")"
-[ $(( $2 - $1 )) -ge 5 ] || fail "second dial $(( $2 - $1 )) s after the first, not >= 5"
-[ $(( $3 - $2 )) -ge 10 ] || fail "third dial $(( $3 - $2 )) s after the second, not >= 10"
+dials() {
+    echo "$1"
+    grep -E "9999|dial" "$T/A/error.log" | sed 's/^/  /'
+}
+[ $(( $2 - $1 )) -ge 5 ] \
+    || fail "$(dials "second dial $(( $2 - $1 )) s after the first, not >= 5")"
+[ $(( $3 - $2 )) -ge 10 ] \
+    || fail "$(dials "third dial $(( $3 - $2 )) s after the second, not >= 10")"
 echo "ok: dials $(( $2 - $1 )) s and $(( $3 - $2 )) s apart"
