@@ -83,11 +83,29 @@ test_or_conf_load_example_config(void **state)
 {
     loaded_t *l = load("conf/openred.conf", NULL);
 
-#if !OR_HAVE_SECTOR_MODULE
-    /* the example uses filters: without the module it must say so */
+#if !OR_HAVE_SECTOR_MODULE || !OR_HAVE_DISCOVERY_MODULE \
+    || !OR_HAVE_HANDSHAKE_MODULE || !OR_HAVE_CONTROL_MODULE
+    /* the example uses every module's settings: without a module it must
+     * name the first setting of it that it meets */
     assert_int_equal(l->rc, OR_ECONF);
+#if !OR_HAVE_SECTOR_MODULE
     assert_non_null(strstr(l->report.text, "setting \"filter\": belongs to "
                            "the sector module, which is not compiled in"));
+#endif
+#if !OR_HAVE_DISCOVERY_MODULE
+    assert_non_null(strstr(l->report.text, "setting \"discovery\": belongs "
+                           "to the discovery module, which is not compiled "
+                           "in"));
+#endif
+#if !OR_HAVE_HANDSHAKE_MODULE
+    assert_non_null(strstr(l->report.text, "setting \"auto_connect\": "
+                           "belongs to the handshake module, which is not "
+                           "compiled in"));
+#endif
+#if !OR_HAVE_CONTROL_MODULE
+    assert_non_null(strstr(l->report.text, "setting \"control\": belongs to "
+                           "the control module, which is not compiled in"));
+#endif
     unload(l);
     return;
 #endif
