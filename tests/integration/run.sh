@@ -30,6 +30,8 @@ elif ! ip netns list > /dev/null 2>&1; then
 fi
 
 pass=0 failed=0 skipped=0
+log=$(mktemp /tmp/openred-run.XXXXXX)
+trap 'rm -f "$log"' EXIT
 
 # skipped_test NAME REASON: a skip, or under CI a failure.
 skipped_test() {
@@ -54,8 +56,17 @@ for t in $tests; do
         continue
     fi
     t0=$(date +%s)
-    out=$(timeout "$TIMEOUT" bash "./$t" 2>&1)
+    # Output to a file, not $(...): a process the test left behind would
+    # hold the pipe open and hang the runner. timeout makes a process
+    # group of its own (pgid = its pid): what is left in it afterwards is
+    # the test's and is stopped.
+    timeout -k 10 "$TIMEOUT" bash "./$t" > "$log" 2>&1 &
+    tpid=$!
+    wait "$tpid"
     rc=$?
+    # (the kill(1) of procps: dash's builtin takes no process group)
+    env kill -s KILL -- "-$tpid" 2> /dev/null
+    out=$(cat "$log")
     secs=$(( $(date +%s) - t0 ))
     case $rc in
     0)
