@@ -29,8 +29,9 @@ static inline void
 or_instrument_exit(void)
 {
 #ifdef OR_HAVE_LSAN
-    /* LeakSanitizer stops the process with ptrace, which a process that
-     * changed its uid may not do to itself until it is dumpable again. */
+    /* LeakSanitizer stops the threads with ptrace, which Linux refuses
+     * on a process its uid change made non-dumpable (fs.suid_dumpable 0).
+     * Not needed on the machine this was tested on, which allowed it. */
     (void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     (void) __lsan_do_recoverable_leak_check();
 #endif
