@@ -59,7 +59,8 @@ SO_LDFLAGS  = $(filter-out -pie,$(LDFLAGS)) -shared -Wl,-soname,$(SO_NAME) \
               -Wl,--version-script=$(SO_MAP) \
               $(if $(findstring -fsanitize,$(LDFLAGS)),,-Wl,-z,defs)
 
-.PHONY: build test unit integration install install-check clean peer-check
+.PHONY: build test unit integration install install-check clean peer-check \
+        coverage
 
 build: $(BINS) objs/libopenred.a objs/libopenred.so
 
@@ -135,18 +136,23 @@ objs/tests/ctl/%: tests/unit/ctl/%.c $(CTL_LIB_OBJS) objs/libopenred.a
 	$(Q)$(CC) $(CTL_CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP \
 	    -o $@ $^ $(LDFLAGS) $(CTL_LIBS) $(TEST_LIBS)
 
+# One line per binary and "unit: N passed, N failed" (cmocka's counts).
 # -MMD: a test is rebuilt when a header it includes changes (or_ctl.h's
 # bounds in tests/unit/control, for one)
 unit: $(UNIT_BINS) $(CTL_UNIT_BINS)
-	@failed=0; for t in $(UNIT_BINS) $(CTL_UNIT_BINS); do \
-	    echo "== $$t"; \
-	    $$t || failed=1; \
-	done; \
-	if [ $$failed = 0 ]; then echo "unit tests: all passed"; \
-	else echo "unit tests: FAILED"; exit 1; fi
+	@tests/unit/run.sh $(UNIT_BINS) $(CTL_UNIT_BINS)
 
 integration: build
 	tests/integration/run.sh
+
+# In a tree configured --with-coverage: unit and integration tests on
+# fresh counters, the table per file of src/, and the floors.
+COVERAGE_MIN ?= 90
+COVERAGE_MIN_SUBSYSTEM ?= 85
+coverage: build $(UNIT_BINS)
+	@COVERAGE_MIN=$(COVERAGE_MIN) \
+	 COVERAGE_MIN_SUBSYSTEM=$(COVERAGE_MIN_SUBSYSTEM) \
+	    tests/coverage.sh $(UNIT_BINS)
 
 # Installs into a scratch DESTDIR and builds examples/ against it.
 install-check: build

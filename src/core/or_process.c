@@ -20,6 +20,7 @@
 #include "or_auto_config.h"
 #include "or_core_module.h"
 #include "or_cycle.h"
+#include "or_instrument.h"
 #include "or_listen.h"
 #include "or_log.h"
 #include "or_module.h"
@@ -444,6 +445,7 @@ daemonize(or_cycle_t *cycle)
         return OR_ERROR;
     }
     if (pid > 0) {
+        or_instrument_exit();
         _exit(0);
     }
     if (setsid() == -1) {

@@ -18,6 +18,7 @@
 #include "or_auto_config.h"
 #include "or_core_module.h"
 #include "or_cycle.h"
+#include "or_instrument.h"
 #include "or_listen.h"
 #include "or_log.h"
 #include "or_module.h"
@@ -306,5 +307,11 @@ done:
         free(q);
     }
     or_event_loop_free(w.loop);
+#ifdef OR_HAVE_LSAN
+    /* what is left of the cycle is the master's: freed, what the worker
+     * forgot to free is all LeakSanitizer reports */
+    or_cycle_free(cycle);
+#endif
+    or_instrument_exit();
     _exit(code);
 }

@@ -12,7 +12,8 @@ V=$TOP/tests/vectors/legacy-v2
 T=$(mktemp -d /tmp/openred-test.XXXXXX)
 DEFAULT=OpenRed-P2P-Discovery-2025
 PRIVATE="a private health network"
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/san_lib.sh"
+trap 'rm -rf "$T"; san_check' EXIT
 unset OPENRED_PASSPHRASE
 
 fail() {

@@ -23,7 +23,10 @@ s.settimeout(10)
 open(sys.argv[1], "wb").write(s.recv(4096))
 ' "$T/beacon.token" &
 raw=$!
-sleep 0.5
+# both listeners bound (they join the group right after; the daemon
+# beacons every second, so one sent before the join is not the last)
+bound() { [ "$(nsx ss -lunH 'sport = :5354' | wc -l)" -ge 2 ]; }
+wait_for 10 bound || fail "the listeners did not bind 5354"
 dc_start c
 wait "$listener"
 wait "$raw" || fail "no raw beacon captured"

@@ -1,23 +1,22 @@
-# Two daemons discover each other, in both directions, within 2 s of the
-# second one starting: its start beacon makes the first answer early.
+# Two daemons discover each other, in both directions, long before their
+# next periodic beacon (interval 120 s; the waits are bounded at 30 s):
+# the second one's start beacon makes the first answer early. How fast
+# is for make bench, not for this test.
 . "$(dirname "$0")/discovery_lib.sh"
 
-dc_conf a 'interval = 30;' 'id = "a"; sector = "tech"; listen = "127.0.0.1:9001";'
-dc_conf b 'interval = 30;' 'id = "b"; sector = "health"; listen = "127.0.0.1:9002"; services = ["storage"];'
+dc_conf a 'interval = 120;' 'id = "a"; sector = "tech"; listen = "127.0.0.1:9001";'
+dc_conf b 'interval = 120;' 'id = "b"; sector = "health"; listen = "127.0.0.1:9002"; services = ["storage"];'
 dc_key a a
 dc_key b b
 fa=$(dc_fp a a)
 fb=$(dc_fp b b)
 dc_start a
-sleep 0.5
-start=$(date +%s%N)
+# a hears the group once it hears its own start beacon
+wait_for 10 dc_true a 'r["sockets"][0]["own"] > 0' \
+    || fail "a never received its own beacon"
 dc_start b
-until dc_lists a a "$fb" && dc_lists b b "$fa"; do
-    [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 2000 ] \
-        || fail "not discovered both ways within 2 s of b starting"
-    sleep 0.05
-done
-echo "discovered both ways $(( ($(date +%s%N) - start) / 1000000 )) ms after b started"
+both_ways() { dc_lists a a "$fb" && dc_lists b b "$fa"; }
+wait_for 30 both_ways || fail "not discovered both ways before the interval"
 dc_ctl a peers --json | python3 -c '
 import json, sys
 p = [x for x in json.load(sys.stdin) if x["fingerprint"] == sys.argv[1]][0]
@@ -32,18 +31,12 @@ grep -q "peer discovered: $fb, sector \"health\", node: a, peer: 127.0.0.1:9002"
 # each lists only the other: its own beacon is recognised
 [ "$(dc_ctl a peers --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] \
     || fail "a lists more than b"
-[ "$(dc_stat a 'r["sockets"][0]["own"] > 0')" = True ] || fail "own beacons not counted"
 
 # b restarts: a still lists it, so only b's new node_hash tells a to answer
-# early; without that b waits a whole interval (30 s) to list a again
+# early; without that b waits a whole interval (120 s) to list a again
 dc_stop b
-start=$(date +%s%N)
 dc_start b
-until dc_lists b b "$fa"; do
-    [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 2000 ] \
-        || fail "restarted b did not list a within 2 s"
-    sleep 0.05
-done
+wait_for 30 dc_lists b b "$fa" || fail "restarted b did not list a before the interval"
 grep -q "peer restarted: $fb, node: a" "$T/a/error.log" \
     || fail "no 'peer restarted' line in a's log"
 exit 0

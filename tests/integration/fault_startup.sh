@@ -4,6 +4,10 @@
 # file or port, at -t or at start; a missing key is generated 0600.
 . "$(dirname "$0")/lib.sh"
 
+need_cmd setpriv
+id nobody > /dev/null 2>&1 || skip "no user nobody (for the unreadable key)"
+getent group nogroup > /dev/null || skip "no group nogroup"
+
 PY=python3
 V2PEER="$PY $TOP/tests/peers/v2peer.py"
 PORT=9001
@@ -50,20 +54,16 @@ expect_exit1 "key is a directory" \
 
 # Unreadable by permission: -t as an unprivileged user, the key inside a
 # 000 directory (the user must be able to read the config itself).
-if command -v setpriv > /dev/null && id nobody > /dev/null 2>&1; then
-    mkdir "$T/keys/locked"
-    cp "$T/keys/good.pem" "$T/keys/locked/k.pem"
-    chmod 000 "$T/keys/locked"
-    fconf "$T/keys/locked/k.pem"
-    chmod 755 "$T" "$T/conf" "$T/keys"
-    chmod 644 "$CONF"
-    RUNAS="setpriv --reuid=nobody --regid=nogroup --clear-groups"
-    expect_exit1 "key in a 000 directory (-t as nobody)" \
-        "open \"$T/keys/locked/k.pem\": Permission denied" -t
-    RUNAS=
-else
-    echo "skipped: key in a 000 directory (no setpriv or no user nobody)"
-fi
+mkdir "$T/keys/locked"
+cp "$T/keys/good.pem" "$T/keys/locked/k.pem"
+chmod 000 "$T/keys/locked"
+fconf "$T/keys/locked/k.pem"
+chmod 755 "$T" "$T/conf" "$T/keys"
+chmod 644 "$CONF"
+RUNAS="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+expect_exit1 "key in a 000 directory (-t as nobody)" \
+    "open \"$T/keys/locked/k.pem\": Permission denied" -t
+RUNAS=
 
 # World-readable: refused, the message names the file and the fix.
 cp "$T/keys/good.pem" "$T/keys/world.pem"

@@ -18,11 +18,18 @@ workers=$(running_workers)
 # them is then what the test sees, not the scheduler.
 kill -STOP "$OR_STARTED_MASTER"
 kill -INT -- "-$OR_STARTED_MASTER" || fail "no process group $OR_STARTED_MASTER"
-# Workers lead their own group: the terminal's SIGINT does not reach them
-# (a worker that did get it was gone within milliseconds).
-sleep 1
+# Workers lead their own group: the terminal's SIGINT does not reach them.
+# kill() queues it on every member before it returns, so no wait is
+# needed: a worker in the group would have it pending, or be exiting.
 for w in $workers; do
-    pid_gone "$w" && fail "worker $w acted on the terminal's SIGINT"
+    pgid=$(ps -o pgid= -p "$w" | tr -d ' ')
+    [ "$pgid" != "$OR_STARTED_MASTER" ] \
+        || fail "worker $w is in the master's process group"
+    pending=$(awk '/^(SigPnd|ShdPnd):/ { print $2 }' "/proc/$w/status")
+    for mask in $pending; do
+        [ $(( 0x$mask & 0x2 )) = 0 ] || fail "worker $w has SIGINT pending"
+    done
+    pid_alive "$w" || fail "worker $w acted on the terminal's SIGINT"
 done
 kill -CONT "$OR_STARTED_MASTER"
 wait_for 10 pid_gone "$OR_STARTED_MASTER" || fail "master did not exit"

@@ -47,17 +47,27 @@ hs_ctl B sessions --json | grep -q "\"peer\":\"$FA\"" \
     || fail "the live session did not survive"
 
 # Bad responses to our own dial.
-nsx $HSTOOL respond 9100 key_not_bound > "$T/r1" &
-wait_for 5 test -s "$T/r1" || fail "respond did not start"
+# respond PORT CASE OUT: the tool in the background, exec'd so that its
+# pid is the python's and the cleanup stops it if the test fails first
+respond() {
+    (exec ip netns exec "$NS" $HSTOOL respond "$1" "$2") > "$3" &
+    HS_BG="$HS_BG $!"
+    # it makes an RSA key before it prints its fingerprint: slow under load
+    wait_for 30 test -s "$3" || fail "respond did not start"
+}
+respond 9100 key_not_bound "$T/r1"
 hs_ctl A connect A 127.0.0.1:9100 "$(head -1 "$T/r1")" | grep -q \
     key_not_bound || fail "response key not bound was accepted"
 wait
 
-nsx $HSTOOL respond 9101 stale > "$T/r2" &
-wait_for 5 test -s "$T/r2" || fail "respond did not start"
+respond 9101 stale "$T/r2"
 hs_ctl A connect A 127.0.0.1:9101 "$(head -1 "$T/r2")" >/dev/null \
     || fail "first dial to the stale responder failed"
-sleep 1.2          # tsA must change for the link to differ
+# tsA (whole seconds) must change for the link to differ: wait for the
+# next second of the clock it is read from
+t0=$(date +%s)
+next_second() { [ "$(date +%s)" -gt "$t0" ]; }
+wait_for 3 next_second || fail "the clock did not move"
 hs_ctl A connect A 127.0.0.1:9101 "$(head -1 "$T/r2")" | grep -q \
     mutual_link_mismatch || fail "a stale response was accepted"
 wait

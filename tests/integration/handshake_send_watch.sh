@@ -28,11 +28,23 @@ print(s["inbound"], s["outbound"])' "$1"; }
 [ "$(st_sessions B)" = "1 0" ] || fail "B's status sessions: $(st_sessions B)"
 hs_ctl B status | grep -q "^B  *1  " || fail "B's status table: $(hs_ctl B status)"
 
-timeout 5 ip netns exec "$NS" "$OPENREDCTL" -S "$T/B/control.sock" watch --json \
-    > "$T/watch.B" &
-timeout 5 ip netns exec "$NS" "$OPENREDCTL" -S "$T/A/control.sock" watch --json \
-    > "$T/watch.A" &
-sleep 0.5
+# (hs_bg: the cleanup stops them)
+hs_bg "$T/watch.B" timeout 20 ip netns exec "$NS" "$OPENREDCTL" \
+    -S "$T/B/control.sock" watch --json
+hs_bg "$T/watch.A" timeout 20 ip netns exec "$NS" "$OPENREDCTL" \
+    -S "$T/A/control.sock" watch --json
+# watched FILE FROM PEER: a watch starts from "now" at its first poll, so
+# FROM sends probes to PEER until FILE (PEER's watch) shows one.
+watched() {
+    local i
+    for i in 1 2 3 4 5 6 7 8 9 10; do
+        hs_ctl "$2" send "$3" "{\"probe\": $i}" > /dev/null || return 1
+        wait_for 1 grep -q '"payload":{"probe":' "$1" && return 0
+    done
+    return 1
+}
+watched "$T/watch.B" A "$FB" || fail "B's watch never showed a probe from A"
+watched "$T/watch.A" B "$FA" || fail "A's watch never showed a probe from B"
 hs_ctl A send "$FB" '{"hello": "from A"}' >/dev/null || fail "send A -> B"
 hs_ctl B send "$FA" '{"hello": "from B"}' >/dev/null || fail "send B -> A"
 wait_for 4 grep -q '"payload":{"hello":"from A"}' "$T/watch.B" \
@@ -40,5 +52,4 @@ wait_for 4 grep -q '"payload":{"hello":"from A"}' "$T/watch.B" \
 wait_for 4 grep -q '"payload":{"hello":"from B"}' "$T/watch.A" \
     || fail "A's watch did not show B's message"
 grep -q "message received" "$T/B/error.log" || fail "B did not log it"
-wait
 echo "ok"

@@ -151,11 +151,12 @@ def attack(host, port, target, case):
 def respond(port, case):
     """Answer one dial with a response that must be refused."""
     key = new_key()
-    print(fp(key), flush=True)
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", int(port)))
     srv.listen(4)
+    # only now: the test dials as soon as it reads the fingerprint
+    print(fp(key), flush=True)
     stale = None
     for _ in range(2 if case == "stale" else 1):
         c, _a = srv.accept()

@@ -1,25 +1,21 @@
 # The always-on hardening flags are in the built binaries: PIE, full
 # RELRO (BIND_NOW), a non-executable stack, the stack protector and
-# FORTIFY. Skipped for --without-hardening, and FORTIFY for sanitizer or
-# debug builds, where configure leaves it out on purpose.
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# FORTIFY. Skipped for --without-hardening, and FORTIFY left out for
+# sanitizer, debug or coverage builds, where configure leaves it out on
+# purpose.
+. "$(dirname "$0")/lib.sh"
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-command -v readelf > /dev/null || { echo "skipped: no readelf"; exit 0; }
-conf=$("$TOP/objs/openred" -V 2>&1) || fail "openred -V"
+need_cmd readelf
+conf=$("$OPENRED" -V 2>&1) || fail "openred -V"
 case "$conf" in
-*--without-hardening*) echo "skipped: built --without-hardening"; exit 0 ;;
+*--without-hardening*) skip "built --without-hardening" ;;
 esac
 fortify=yes
 case "$conf" in
-*--with-sanitizers*|*--with-debug*) fortify=no ;;
+*--with-sanitizers*|*--with-debug*|*--with-coverage*) fortify=no ;;
 esac
 
-for bin in "$TOP/objs/openred" "$TOP/objs/openredctl"; do
+for bin in "$OPENRED" "$OPENREDCTL"; do
     name=${bin##*/}
     readelf -h "$bin" | grep -q 'Type: *DYN' || fail "$name is not PIE"
     readelf -d "$bin" | grep -q 'FLAGS_1.*PIE' || fail "$name: no PIE flag"
@@ -32,7 +28,7 @@ done
 
 # The daemon has arrays on its stack and string calls the compiler can
 # check: -fstack-protector-strong and FORTIFY leave these imports.
-syms=$(readelf --dyn-syms -W "$TOP/objs/openred")
+syms=$(readelf --dyn-syms -W "$OPENRED")
 echo "$syms" | grep -q '__stack_chk_fail' || fail "no stack protector"
 if [ $fortify = yes ]; then
     echo "$syms" | grep -Eq '__[a-z]+_chk(@|$| )' || fail "no FORTIFY"

@@ -2,16 +2,17 @@
 # Builds the Debian packages in a temporary copy of the tree, runs lintian
 # (errors fail), extracts the .debs with dpkg-deb -x into a temporary root,
 # verifies the systemd unit, runs the extracted `openred -t` on the shipped
-# config and, as root once the process model is in, starts the extracted
-# daemon in a network namespace made here, asks `openredctl status` (when
-# openredctl is packaged) and stops it through its pid file.
+# config and, as root, starts the extracted daemon in a network namespace
+# made here, asks `openredctl status` and stops it through its pid file.
 #
 #   tests/packaging/build-deb.sh [--head]
 #
 # The copy is of the working tree (tracked and untracked, not ignored
 # files); --head packages the last commit instead. Needs dpkg-dev,
-# debhelper, lintian and the build dependencies (.ci/package installs
-# them). Keeps nothing: set KEEP=1 to leave the temporary directory.
+# debhelper, lintian, systemd-analyze, iproute2 and the build dependencies
+# (.ci/package installs them). A missing tool, or no root for the last
+# step, prints "skip: REASON" and exits 77, never 0. Keeps nothing: set
+# KEEP=1 to leave the temporary directory.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,7 +37,13 @@ trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
 fail() { echo "build-deb: FAILED: $*" >&2; exit 1; }
+skip() { echo "skip: $*"; exit 77; }
 step() { echo "== $*"; }
+
+for tool in dpkg-buildpackage dpkg-deb dpkg-architecture lintian \
+            systemd-analyze ip; do
+    command -v "$tool" > /dev/null || skip "no $tool"
+done
 
 step "copy the tree to $tmp/openred-$version"
 src=$tmp/openred-$version
@@ -124,21 +131,17 @@ tests/packaging/firewall.sh "$dest/etc/ufw/applications.d/openred" \
     "$dest/etc/openred/openred.conf" | sed 's/^/   /'
 
 step "systemd-analyze verify openred.service"
-if command -v systemd-analyze > /dev/null; then
-    # the unit names /usr/sbin/openred: point it at the extracted binary,
-    # and man at the extracted pages for Documentation=
-    sed "s|=/usr/sbin/openred|=$dest/usr/sbin/openred|" \
-        "$dest/lib/systemd/system/openred.service" > "$tmp/openred.service"
-    MANPATH=$dest/usr/share/man systemd-analyze verify "$tmp/openred.service" \
-        || fail "systemd-analyze verify"
-    grep -qx 'Type=notify' "$tmp/openred.service" \
-        || fail "the unit is not Type=notify"
-    readelf -d "$dest/usr/sbin/openred" | grep -q 'NEEDED.*libsystemd' \
-        || fail "usr/sbin/openred has no sd_notify (libsystemd)"
-    echo "   ok"
-else
-    echo "   skipped: no systemd-analyze"
-fi
+# the unit names /usr/sbin/openred: point it at the extracted binary, and
+# man at the extracted pages for Documentation=
+sed "s|=/usr/sbin/openred|=$dest/usr/sbin/openred|" \
+    "$dest/lib/systemd/system/openred.service" > "$tmp/openred.service"
+MANPATH=$dest/usr/share/man systemd-analyze verify "$tmp/openred.service" \
+    || fail "systemd-analyze verify"
+grep -qx 'Type=notify' "$tmp/openred.service" \
+    || fail "the unit is not Type=notify"
+readelf -d "$dest/usr/sbin/openred" | grep -q 'NEEDED.*libsystemd' \
+    || fail "usr/sbin/openred has no sd_notify (libsystemd)"
+echo "   ok"
 
 step "openred -t on the shipped config"
 conf=$dest/etc/openred/openred.conf
@@ -161,20 +164,8 @@ grep -q 'auto_connect = true' "$tmp/effective.conf" \
     && fail "the shipped config auto-connects"
 
 step "run the extracted daemon in a network namespace"
-# The process model is in once the master loop is (it waits in
-# sigsuspend); before that, openred cannot be run, only tested.
-if [ "$(id -u)" != 0 ]; then
-    echo "   skipped: needs root for ip netns"
-    exit 0
-fi
-if ! grep -qs sigsuspend "$src/src/core/or_process.c"; then
-    echo "   skipped: the master process loop is not in this tree yet"
-    exit 0
-fi
-if ! command -v ip > /dev/null; then
-    echo "   skipped: no ip (iproute2)"
-    exit 0
-fi
+# (the checks above ran; this one is what a skip leaves out)
+[ "$(id -u)" = 0 ] || skip "needs root for ip netns"
 
 # The shipped config, with its runtime paths moved under $sys, a scratch
 # root whose directories only the packaged tmpfiles.d entry makes (as
@@ -223,18 +214,15 @@ pid=$(cat "$run/openred.pid")
 kill -0 "$pid" || fail "the master ($pid) is not running"
 echo "   master $pid running"
 
-if [ -x "$dest/usr/bin/openredctl" ]; then
-    i=0
-    until ip netns exec "$ns" "$dest/usr/bin/openredctl" \
-            -S "$run/control.sock" status > "$tmp/status" 2>&1; do
-        i=$((i + 1))
-        [ $i -lt 25 ] || { cat "$tmp/status" >&2; fail "openredctl status"; }
-        sleep 0.2
-    done
-    sed 's/^/   /' "$tmp/status"
-else
-    echo "   openredctl status skipped: openredctl is not packaged yet"
-fi
+[ -x "$dest/usr/bin/openredctl" ] || fail "no usr/bin/openredctl in the packages"
+i=0
+until ip netns exec "$ns" "$dest/usr/bin/openredctl" \
+        -S "$run/control.sock" status > "$tmp/status" 2>&1; do
+    i=$((i + 1))
+    [ $i -lt 25 ] || { cat "$tmp/status" >&2; fail "openredctl status"; }
+    sleep 0.2
+done
+sed 's/^/   /' "$tmp/status"
 
 kill -QUIT "$pid"
 i=0

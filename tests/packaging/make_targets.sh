@@ -4,7 +4,7 @@
 # Run from a configured tree: tests/packaging/make_targets.sh
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-[ -f Makefile ] && [ -f objs/Makefile ] || { echo "SKIP: run ./configure first"; exit 0; }
+[ -f Makefile ] && [ -f objs/Makefile ] || { echo "skip: run ./configure first"; exit 77; }
 failed=0
 for t in bench; do
     [ -e "$t" ] || continue
