@@ -485,18 +485,20 @@ node_hears(disc_worker_t *dw, size_t i, const or_v2_beacon_t *b,
     }
     if (r == OR_PEER_RESTARTED) {
         /* it lists no one yet: answer early rather than at our interval */
-        or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer restarted: %s, "
-                     "node: %s, peer: %s:%u", p->fingerprint, node->id,
-                     p->source, (unsigned) p->adv_port);
+        or_log_ratelimited(dw->cycle->log, OR_LOG_INFO, "peer restarted",
+                           0, "peer restarted: %s, node: %s, peer: %s:%u",
+                           p->fingerprint, node->id, p->source,
+                           (unsigned) p->adv_port);
         return 1;
     }
     ns->listed++;
     ns->evicted += r == OR_PEER_NEW_EVICTED;
-    or_log_error(dw->cycle->log, OR_LOG_INFO, 0, "peer discovered: %s, "
-                 "sector \"%s\", node: %s, peer: %s:%u", p->fingerprint,
-                 or_printable(b->sector, strlen(b->sector), sector,
-                              sizeof(sector), OR_PRINTABLE_QUOTED),
-                 node->id, p->source, (unsigned) p->adv_port);
+    or_log_ratelimited(dw->cycle->log, OR_LOG_INFO, "peer discovered", 0,
+                       "peer discovered: %s, sector \"%s\", node: %s, "
+                       "peer: %s:%u", p->fingerprint,
+                       or_printable(b->sector, strlen(b->sector), sector,
+                                    sizeof(sector), OR_PRINTABLE_QUOTED),
+                       node->id, p->source, (unsigned) p->adv_port);
     return 1;
 }
 
@@ -595,11 +597,12 @@ peer_lost(const or_peer_t *p, void *data)
     lost_ctx_t *lc = data;
 
     or_peers_node_stats(lc->cycle, lc->node)->lost++;
-    or_log_error(lc->cycle->log, OR_LOG_INFO, 0, "peer lost: %s, not heard "
-                 "for %lld s, node: %s, peer: %s:%u", p->fingerprint,
-                 (long long) ((int64_t) time(NULL) - p->last_seen),
-                 lc->cycle->nodes[lc->node].id, p->source,
-                 (unsigned) p->adv_port);
+    or_log_ratelimited(lc->cycle->log, OR_LOG_INFO, "peer lost", 0,
+                       "peer lost: %s, not heard for %lld s, node: %s, "
+                       "peer: %s:%u", p->fingerprint,
+                       (long long) ((int64_t) time(NULL) - p->last_seen),
+                       lc->cycle->nodes[lc->node].id, p->source,
+                       (unsigned) p->adv_port);
 }
 
 static void

@@ -127,9 +127,10 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
         /* A flood of half-open connections must not starve valid peers:
          * refused at once, before any buffer is allocated. */
         or_hs_count(hs, (size_t) (n - hs->nodes), OR_SR_LIMIT);
-        or_log_error(hs_log(hs), OR_LOG_INFO, 0, "handshake refused: limit "
-                     "(%zu pending, %zu inbound), node: %s, peer: %s",
-                     hs->pending, n->inbound, n->id, addr);
+        or_log_ratelimited(hs_log(hs), OR_LOG_INFO, "handshake refused: "
+                           "limit", 0, "handshake refused: limit (%zu "
+                           "pending, %zu inbound), node: %s, peer: %s",
+                           hs->pending, n->inbound, n->id, addr);
         close(cfd);
         return;
     }

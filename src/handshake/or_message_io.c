@@ -73,9 +73,9 @@ or_message_io_receive(or_hs_conn_t *hc, const char *json, size_t len)
         return -1;
     }
     hs_count_msg(hc, 1, len);
-    or_log_error(hc->hs->cycle->log, OR_LOG_INFO, 0, "message received: %zu "
-                 "bytes, node: %s, peer: %s, fingerprint: %s", len, n->id,
-                 hc->c->peer, hc->peer);
+    or_log_ratelimited(hc->hs->cycle->log, OR_LOG_INFO, "message received",
+                       0, "message received: %zu bytes, node: %s, peer: %s, "
+                       "fingerprint: %s", len, n->id, hc->c->peer, hc->peer);
     or_evring_publish(hc->hs->cycle, OR_EVT_MESSAGE, n->id, hc->peer,
                       hc->direction == OR_SESSION_IN ? "in" : "out",
                       msg.payload, msg.payload_len);

@@ -209,6 +209,36 @@ test_hs_responder_malformed_json_refused(void **state)
     hsf_free(f);
 }
 
+/* A refusal flood writes OR_LOG_RATE_LINES lines per reason and interval
+ * (or_log.h), then the count of the rest once the interval is over; each
+ * refusal is still counted. */
+static void
+test_hs_responder_refusal_log_ratelimited(void **state)
+{
+    hsf_t *f = responder();
+
+    (void) state;
+    hsf_now = VECTOR_T_REQ;
+    for (int i = 0; i < OR_LOG_RATE_LINES + 5; i++) {
+        expect_refused(f, "{\"type\": }", 10, NULL, OR_R_JSON_MALFORMED);
+    }
+    assert_int_equal(hsf_refused(f, 0, OR_R_JSON_MALFORMED),
+                     OR_LOG_RATE_LINES + 5);
+    assert_int_equal(hsf_log_count(f, "handshake refused: malformed_json"),
+                     OR_LOG_RATE_LINES);
+    /* another reason has its own budget */
+    close(hsf_connect(f->port[0]));
+    wait_refused(f, NULL, OR_SR_CLOSED, 1);
+    assert_true(hsf_log_has(f, "handshake refused: closed_early"));
+    hsf_now += OR_LOG_RATE_INTERVAL_S;
+    expect_refused(f, "{\"type\": }", 10, NULL, OR_R_JSON_MALFORMED);
+    assert_true(hsf_log_has(f, "5 similar messages suppressed in the last "
+                            "5 s: handshake refused: malformed_json"));
+    assert_int_equal(hsf_log_count(f, "handshake refused: malformed_json"),
+                     OR_LOG_RATE_LINES + 2);
+    hsf_free(f);
+}
+
 static void
 test_hs_responder_not_an_object_refused(void **state)
 {
@@ -1365,6 +1395,7 @@ main(void)
         T(test_hs_responder_accepts_genuine_request),
         T(test_hs_responder_accepts_original_request),
         T(test_hs_responder_malformed_json_refused),
+        T(test_hs_responder_refusal_log_ratelimited),
         T(test_hs_responder_not_an_object_refused),
         T(test_hs_responder_wrong_shape_refused),
         T(test_hs_responder_max_size_bound),
