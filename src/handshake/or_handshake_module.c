@@ -43,6 +43,7 @@ typedef struct {
     int64_t  max_inbound;              /* inbound connections */
     int64_t  handshake_timeout;        /* s */
     int64_t  handshake_max_size;       /* bytes of one request/response */
+    int64_t  session_idle_timeout;     /* s without a message; 0: never */
 } or_handshake_conf_t;
 
 #define HM(f)  offsetof(or_handshake_main_conf_t, f)
@@ -63,6 +64,11 @@ static const or_setting_t handshake_settings[] = {
       "10", H(handshake_timeout), 1, 300, 0, NULL },
     { NULL, "handshake_max_size", OR_CONF_T_INT, OR_SCOPE_NODE,
       "16384", H(handshake_max_size), 1024, 65536, 0, NULL },
+    /* v2 has no keepalive (PROTOCOL-v2.md): a quiet session looks the
+     * same as a dead one. 300 s, the handshake window, keeps the
+     * original's sessions (it redials every 15 s when short of 3). */
+    { NULL, "session_idle_timeout", OR_CONF_T_INT, OR_SCOPE_NODE,
+      "300", H(session_idle_timeout), 0, 86400, 0, NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -218,6 +224,7 @@ hs_nodes_init(or_cycle_t *cycle, hs_worker_t *hw)
         n->timeout_ms = (uint64_t) hc->handshake_timeout * 1000;
         n->max_size = (size_t) hc->handshake_max_size;
         n->max_inbound = (size_t) hc->max_inbound;
+        n->idle_ms = (uint64_t) hc->session_idle_timeout * 1000;
         n->auto_connect = hc->auto_connect;
         n->max_connections = (size_t) hc->max_connections;
     }

@@ -35,6 +35,8 @@ static void hs_event(or_conn_t *c, unsigned events);
 static void hs_read(or_hs_conn_t *hc);
 static void hs_expired(or_event_loop_t *loop, or_timer_t *t, void *data);
 static void hs_accept_pause(or_hs_t *hs, int err);
+static void hs_accept(or_event_loop_t *loop, int fd, unsigned events,
+    void *data);
 
 static or_log_t *
 hs_log(or_hs_t *hs)
@@ -123,7 +125,11 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
         return;
     }
     or_conn_addr_text(&sa, addr, sizeof(addr));
-    if (hs->pending >= hs->max_pending || n->inbound >= n->max_inbound) {
+    /* or_hs_watch() stops accepting at max_inbound handshakes; this is
+     * left for the connections accepted before it could. */
+    if (hs->pending >= hs->max_pending
+        || n->inbound - n->sessions_in >= n->max_inbound)
+    {
         /* A flood of half-open connections must not starve valid peers:
          * refused at once, before any buffer is allocated. */
         or_hs_count(hs, (size_t) (n - hs->nodes), OR_SR_LIMIT);
@@ -144,6 +150,7 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
     snprintf(hc->c->peer, sizeof(hc->c->peer), "%s", addr);
     n->inbound++;
     hc->counted_inbound = 1;
+    or_hs_watch(hs, (size_t) (n - hs->nodes));
     if (or_conn_start(hc->c, OR_EV_READ, hs_event, hc) != OR_OK
         || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
     {
@@ -252,6 +259,52 @@ hs_record(or_hs_conn_t *hc, char *full, size_t fulllen)
     return OR_OK;
 }
 
+/* No message either way for session_idle_timeout: closed as "idle". The
+ * timer is re-armed for what is left rather than reset per message. */
+static void
+hs_idle(or_event_loop_t *loop, or_timer_t *t, void *data)
+{
+    or_hs_conn_t *hc = data;
+    uint64_t      idle_ms = hc->hs->nodes[hc->node].idle_ms;
+    uint64_t      quiet = or_event_now_ms(loop) - hc->last_msg_ms;
+
+    (void) t;
+    if (quiet < idle_ms
+        && or_conn_deadline(hc->c, idle_ms - quiet, hs_idle) == OR_OK)
+    {
+        return;
+    }
+    or_hs_count(hc->hs, hc->node, OR_SR_IDLE);
+    or_hs_conn_close(hc, OR_LOG_INFO, "idle");
+}
+
+/* max_inbound inbound sessions held: a handshake that verified takes the
+ * place of the longest idle one (v2 has no keepalive to tell a dead
+ * session from a quiet one; a peer that talks is kept). */
+static void
+hs_evict_idlest(or_hs_conn_t *hc)
+{
+    or_hs_t      *hs = hc->hs;
+    or_hs_node_t *n = &hs->nodes[hc->node];
+    or_hs_conn_t *victim = NULL;
+
+    if (n->sessions_in < n->max_inbound) {
+        return;
+    }
+    for (or_hs_conn_t *o = hs->conns; o != NULL; o = o->next) {
+        if (o->node == hc->node && o->state == OR_HS_SESSION
+            && o->direction == OR_SESSION_IN
+            && (victim == NULL || o->last_msg_ms < victim->last_msg_ms))
+        {
+            victim = o;
+        }
+    }
+    if (victim != NULL) {
+        or_hs_count(hs, hc->node, OR_SR_EVICTED);
+        or_hs_conn_close(victim, OR_LOG_INFO, "evicted");
+    }
+}
+
 /* The stream after the handshake: messages up to OR_MESSAGE_MAX each.
  * Only the bound rises: the input buffer grows when a message needs it. */
 static or_err_t
@@ -273,6 +326,17 @@ hs_to_session(or_hs_conn_t *hc)
     hc->hs->pending--;
     hc->counted_pending = 0;
     or_timer_del(hc->c->loop, &hc->c->deadline);
+    hc->last_msg_ms = or_event_now_ms(hc->c->loop);
+    if (hc->counted_inbound) {
+        hc->hs->nodes[hc->node].sessions_in++;
+        or_hs_watch(hc->hs, hc->node);
+    }
+    if (hc->hs->nodes[hc->node].idle_ms > 0
+        && or_conn_deadline(hc->c, hc->hs->nodes[hc->node].idle_ms, hs_idle)
+           != OR_OK)
+    {
+        return OR_ENOMEM;
+    }
     return OR_OK;
 }
 
@@ -381,6 +445,7 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_hs_conn_refuse(hc, eb.reason, eb.msg);
         return -1;
     }
+    hs_evict_idlest(hc);
     rc = hs_record(hc, full, sizeof(full));
     if (rc != OR_OK) {
         or_hs_conn_refuse(hc, rc == OR_AGAIN ? OR_SR_DUPLICATE : OR_SR_FULL,
@@ -657,26 +722,51 @@ or_hs_close_session(or_hs_t *hs, uint64_t id, const char *reason)
 
 /* ---- listening ---- */
 
+static or_err_t
+hs_watch(or_hs_t *hs, or_hs_node_t *n)
+{
+    int want = hs->accepting && n->listen_fd >= 0
+               && n->inbound - n->sessions_in < n->max_inbound;
+
+    if (want == n->watched) {
+        return OR_OK;
+    }
+    if (!want) {
+        if (or_event_del(hs->worker->loop, n->listen_fd) != OR_OK) {
+            /* the slot is released anyway */
+        }
+        n->watched = 0;
+        return OR_OK;
+    }
+    if (or_event_add(hs->worker->loop, n->listen_fd,
+                     OR_EV_READ | OR_EV_EXCLUSIVE, hs_accept, n) != OR_OK)
+    {
+        or_log_error(hs_log(hs), OR_LOG_CRIT, errno, "watching the "
+                     "listening socket of node \"%s\" failed", n->id);
+        return OR_ERROR;
+    }
+    n->watched = 1;
+    return OR_OK;
+}
+
+void
+or_hs_watch(or_hs_t *hs, size_t node)
+{
+    if (node < hs->nnodes && hs_watch(hs, &hs->nodes[node]) != OR_OK) {
+        /* logged; the next change of the count tries again */
+    }
+}
+
 or_err_t
 or_hs_listen(or_hs_t *hs)
 {
+    hs->accepting = 1;
     for (size_t i = 0; i < hs->nnodes; i++) {
-        or_hs_node_t *n = &hs->nodes[i];
-
-        n->hs = hs;
-        if (n->listen_fd < 0) {
-            continue;
-        }
-        if (or_event_add(hs->worker->loop, n->listen_fd,
-                         OR_EV_READ | OR_EV_EXCLUSIVE, hs_accept, n)
-            != OR_OK)
-        {
-            or_log_error(hs_log(hs), OR_LOG_CRIT, errno, "watching the "
-                         "listening socket of node \"%s\" failed", n->id);
+        hs->nodes[i].hs = hs;
+        if (hs_watch(hs, &hs->nodes[i]) != OR_OK) {
             return OR_ERROR;
         }
     }
-    hs->accepting = 1;
     return OR_OK;
 }
 
@@ -686,15 +776,10 @@ or_hs_stop_accepting(or_hs_t *hs)
     if (!hs->accepting) {
         return;
     }
-    for (size_t i = 0; i < hs->nnodes; i++) {
-        if (hs->nodes[i].listen_fd >= 0
-            && or_event_del(hs->worker->loop, hs->nodes[i].listen_fd)
-               != OR_OK)
-        {
-            /* the slot is released anyway */
-        }
-    }
     hs->accepting = 0;
+    for (size_t i = 0; i < hs->nnodes; i++) {
+        (void) hs_watch(hs, &hs->nodes[i]);
+    }
 }
 
 void

@@ -40,6 +40,8 @@ hs_close(or_hs_conn_t *hc, or_log_level_t level, const char *key,
     or_hs_t      *hs = hc->hs;
     or_hs_node_t *n = &hs->nodes[hc->node];
     int           was_session = hc->state == OR_HS_SESSION;
+    int           hc_counted_in;
+    size_t        node;
 
     if (key == NULL) {
         key = was_session ? "session closed"
@@ -67,11 +69,14 @@ hs_close(or_hs_conn_t *hc, or_log_level_t level, const char *key,
         }
     }
     hs_session_remove(hc);
+    hc_counted_in = hc->counted_inbound && !was_session;
+    node = hc->node;
     if (hc->counted_pending) {
         hs->pending--;
     }
     if (hc->counted_inbound) {
         n->inbound--;
+        n->sessions_in -= was_session;
     }
     *hc->prevp = hc->next;
     if (hc->next != NULL) {
@@ -81,6 +86,9 @@ hs_close(or_hs_conn_t *hc, or_log_level_t level, const char *key,
     or_json_reader_free(hc->reader);
     free(hc);
     or_worker_conn_release(hs->worker);
+    if (hc_counted_in) {
+        or_hs_watch(hs, node);
+    }
 }
 
 void

@@ -32,6 +32,7 @@ struct or_hs_conn_s {
     int                direction;    /* or_session_dir_t */
     int                counted_pending;
     int                counted_inbound;
+    uint64_t           last_msg_ms;  /* session: last message either way */
     size_t             scanned;      /* bytes of c->in the reader has seen */
     or_json_reader_t  *reader;       /* owned */
     or_v2_sent_t       sent;         /* initiator: what we asked */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "or_cycle.h"
+#include "or_event.h"
 #include "or_evring.h"
 #include "or_hs_conn.h"
 #include "or_log.h"
@@ -49,6 +50,7 @@ or_message_io_receive(or_hs_conn_t *hc, const char *json, size_t len)
     char             why[320];
     int              wrong;
 
+    hc->last_msg_ms = or_event_now_ms(hc->c->loop);
     memset(&eb, 0, sizeof(eb));
     if (or_v2_message_parse(json, len, &msg, &eb) != OR_OK) {
         or_hs_count(hc->hs, hc->node, eb.reason);
@@ -114,6 +116,7 @@ or_message_io_send(or_hs_t *hs, uint64_t id, const char *payload, size_t len)
     }
     free(out);
     if (rc == OR_OK) {
+        hc->last_msg_ms = or_event_now_ms(hc->c->loop);
         hs_count_msg(hc, 0, outlen);
     } else if (rc == OR_ERROR) {
         or_hs_conn_close(hc, OR_LOG_INFO, "write() failed");

@@ -69,7 +69,7 @@ typedef struct {
     uint32_t      nfree;        /* entries on the free stack */
     uint64_t      seed;         /* hash key, random per table */
     uint64_t      next_id;
-    uint64_t      refused[OR_SESSION_NODES_MAX][OR_R_LAST + 8];
+    uint64_t      refused[OR_SESSION_NODES_MAX][OR_R_LAST + 16];
     uint64_t      accepted[OR_SESSION_NODES_MAX];
     or_session_t  slots[];      /* max, only [0, top) looked at */
 } or_session_table_t;
@@ -84,6 +84,8 @@ enum {
     OR_SR_CLOSED,               /* peer closed before a complete request */
     OR_SR_DUPLICATE,            /* crossed dials: the other one is kept */
     OR_SR_FULL,                 /* the session table is full */
+    OR_SR_IDLE,                 /* session closed: session_idle_timeout */
+    OR_SR_EVICTED,              /* session closed for a new one: max_inbound */
     OR_SR_LAST
 };
 

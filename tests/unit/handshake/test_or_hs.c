@@ -534,34 +534,142 @@ test_hs_responder_max_pending_bound(void **state)
     hsf_free(f);
 }
 
-/* max_inbound counts handshakes and sessions of the node. */
+/* max_inbound bounds the node's inbound handshakes in progress: at the
+ * bound the worker stops watching the listening socket (the kernel keeps
+ * the connection for another worker, nothing is accepted and closed),
+ * one below it watches again. Sessions do not count here. */
 static void
-test_hs_responder_max_inbound_bound(void **state)
+test_hs_responder_max_inbound_handshakes_bound(void **state)
 {
     hsf_t  *f = responder();
     char    buf[64];
     size_t  n;
-    int     s, p, x;
+    int     s, p, q, x;
 
     (void) state;
     f->hs.nodes[0].max_inbound = 2;
     s = handshake_in(f, HSF_A, hsf_now, NULL, 0);
     p = hsf_connect(f->port[0]);
     wait_conns(f, 2);
-    assert_int_equal(f->hs.nodes[0].inbound, 2);
-    x = hsf_connect(f->port[0]);
-    assert_true(hsf_read_to_eof(f, x, buf, sizeof(buf), &n));
-    close(x);
-    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 1);
-    assert_true(hsf_log_has(f, "limit (1 pending, 2 inbound)"));
-    close(s);                       /* the session ends: room for one */
-    wait_conns(f, 1);
-    assert_int_equal(f->hs.nodes[0].inbound, 1);
-    x = hsf_connect(f->port[0]);
+    assert_true(f->hs.nodes[0].watched);          /* one below */
+    q = hsf_connect(f->port[0]);
+    wait_conns(f, 3);
+    assert_int_equal(f->hs.nodes[0].inbound, 3);
+    assert_false(f->hs.nodes[0].watched);         /* at the bound */
+    x = hsf_connect(f->port[0]);                  /* one above */
+    hsf_run_for(f, NULL, 200);
+    assert_int_equal(hsf_conns(f, -1), 3);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 0);
+    assert_int_equal(read(x, buf, sizeof(buf)), -1);    /* not closed */
+    close(p);                       /* a handshake ends: x is taken */
+    wait_refused(f, NULL, OR_SR_CLOSED, 1);
+    wait_conns(f, 3);
+    assert_false(f->hs.nodes[0].watched);
+    close(q);
     wait_conns(f, 2);
-    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 1);
+    assert_true(f->hs.nodes[0].watched);
+    hsf_send(x, "{\"type\": }", 10);
+    assert_true(hsf_read_to_eof(f, x, buf, sizeof(buf), &n));
+    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 0);
     close(x);
-    close(p);
+    close(s);
+    hsf_free(f);
+}
+
+static or_hs_conn_t *
+session_of(hsf_t *f, const char *fp)
+{
+    for (or_hs_conn_t *hc = f->hs.conns; hc != NULL; hc = hc->next) {
+        if (hc->state == OR_HS_SESSION && strcmp(hc->peer, fp) == 0) {
+            return hc;
+        }
+    }
+    return NULL;
+}
+
+/* max_inbound sessions: one below, a new one is added; at the bound, the
+ * one verified handshake closes the longest idle session as "evicted". */
+static void
+test_hs_responder_max_inbound_evicts_idlest(void **state)
+{
+    hsf_t     *f = responder();
+    or_evt_t   ev;
+    char       buf[256];
+    size_t     n;
+    int        a, m, m2;
+
+    (void) state;
+    f->hs.nodes[0].max_inbound = 2;
+    a = handshake_in(f, HSF_A, hsf_now, NULL, 0);
+    m = handshake_in(f, HSF_M, hsf_now, NULL, 0);      /* one below */
+    assert_int_equal(f->hs.nodes[0].sessions_in, 2);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_EVICTED), 0);
+    /* A has been quiet longer than M */
+    session_of(f, hsf_fp[HSF_A])->last_msg_ms = 0;
+    m2 = handshake_in(f, HSF_M, hsf_now, NULL, 0);     /* at the bound */
+    assert_true(hsf_read_to_eof(f, a, buf, sizeof(buf), &n));
+    assert_int_equal(hsf_refused(f, 0, OR_SR_EVICTED), 1);
+    assert_true(hsf_log_has(f, "session closed: evicted, node: n0"));
+    assert_true(hsf_event(f, OR_EVT_SESSION_CLOSED, &ev) == 1);
+    assert_true(session_of(f, hsf_fp[HSF_M]) != NULL);
+    assert_null(session_of(f, hsf_fp[HSF_A]));
+    assert_int_equal(hsf_sessions(f, 0, OR_SESSION_IN), 1);
+    assert_true(hsf_read_to_eof(f, m, buf, sizeof(buf), &n));  /* replaced */
+    assert_int_equal(f->hs.nodes[0].sessions_in, 1);
+    close(a);
+    close(m);
+    close(m2);
+    hsf_free(f);
+}
+
+/* session_idle_timeout: no message either way for idle_ms closes the
+ * session as "idle"; a message moves the deadline. */
+static void
+test_hs_session_idle_timeout(void **state)
+{
+    hsf_t        *f = responder();
+    or_hs_conn_t *hc;
+    or_evt_t      ev;
+    char          buf[256];
+    size_t        n;
+    int           a;
+
+    (void) state;
+    f->hs.nodes[0].idle_ms = 300;
+    a = handshake_in(f, HSF_A, hsf_now, NULL, 0);
+    hc = session_of(f, hsf_fp[HSF_A]);
+    assert_non_null(hc);
+    hsf_run_for(f, NULL, 150);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_IDLE), 0);
+    /* as if a message came now: 300 ms more from here */
+    hc->last_msg_ms = or_event_now_ms(f->loop);
+    hsf_run_for(f, NULL, 200);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_IDLE), 0);
+    assert_non_null(session_of(f, hsf_fp[HSF_A]));
+    assert_true(hsf_read_to_eof(f, a, buf, sizeof(buf), &n));
+    assert_int_equal(hsf_refused(f, 0, OR_SR_IDLE), 1);
+    assert_true(hsf_log_has(f, "session closed: idle, node: n0"));
+    assert_true(hsf_event(f, OR_EVT_SESSION_CLOSED, &ev) == 1);
+    assert_string_equal(ev.detail, "idle");
+    assert_int_equal(hsf_sessions(f, 0, -1), 0);
+    close(a);
+    hsf_free(f);
+}
+
+/* 0: never closed for being idle. */
+static void
+test_hs_session_idle_timeout_zero_never(void **state)
+{
+    hsf_t *f = responder();
+    int    a;
+
+    (void) state;
+    f->hs.nodes[0].idle_ms = 0;
+    a = handshake_in(f, HSF_A, hsf_now, NULL, 0);
+    assert_false(or_timer_is_armed(&session_of(f, hsf_fp[HSF_A])->c->deadline));
+    hsf_run_for(f, NULL, 100);
+    assert_int_equal(hsf_sessions(f, 0, -1), 1);
+    close(a);
     hsf_free(f);
 }
 
@@ -1409,7 +1517,10 @@ main(void)
         T(test_hs_responder_self_and_sibling_refused),
         T(test_hs_responder_filter),
         T(test_hs_responder_max_pending_bound),
-        T(test_hs_responder_max_inbound_bound),
+        T(test_hs_responder_max_inbound_handshakes_bound),
+        T(test_hs_responder_max_inbound_evicts_idlest),
+        T(test_hs_session_idle_timeout),
+        T(test_hs_session_idle_timeout_zero_never),
         T(test_hs_responder_timeout),
         T(test_hs_responder_peer_closes_early),
         T(test_hs_record_full_table_bound),
