@@ -34,6 +34,8 @@ typedef struct hs_worker_s hs_worker_t;
 typedef struct {
     int64_t       max_pending_handshakes;   /* all nodes, per worker */
     int64_t       max_sessions;             /* all nodes, all workers */
+    int64_t       max_pending_per_source;   /* handshakes, per worker */
+    int64_t       max_sessions_per_source;  /* inbound, per worker */
     hs_worker_t  *worker;                   /* this worker's state */
 } or_handshake_main_conf_t;
 
@@ -54,6 +56,15 @@ static const or_setting_t handshake_settings[] = {
       "1024", HM(max_pending_handshakes), 16, 1000000, 0, NULL },
     { NULL, "max_sessions", OR_CONF_T_INT, OR_SCOPE_MAIN,
       "16384", HM(max_sessions), 16, OR_SESSIONS_LIMIT, 0, NULL },
+    /* A host runs a few nodes, each dialling a few peers at once (the
+     * original keeps 3): 32 in progress is far above that, and 32
+     * addresses are needed to fill the default 1024. */
+    { NULL, "max_pending_per_source", OR_CONF_T_INT, OR_SCOPE_MAIN,
+      "32", HM(max_pending_per_source), 1, 1000000, 0, NULL },
+    /* A host's nodes times their sessions with ours: 64 leaves room for
+     * 16 nodes of 4 sessions each behind one address. */
+    { NULL, "max_sessions_per_source", OR_CONF_T_INT, OR_SCOPE_MAIN,
+      "64", HM(max_sessions_per_source), 1, 1000000, 0, NULL },
     { NULL, "auto_connect", OR_CONF_T_BOOL, OR_SCOPE_NODE,
       "false", H(auto_connect), 0, 1, 0, NULL },
     { NULL, "max_connections", OR_CONF_T_INT, OR_SCOPE_NODE,
@@ -306,6 +317,8 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
     hw->hs.cycle = cycle;
     hw->hs.worker = w;
     hw->hs.max_pending = (size_t) mc->max_pending_handshakes;
+    hw->hs.max_pending_src = (size_t) mc->max_pending_per_source;
+    hw->hs.max_sessions_src = (size_t) mc->max_sessions_per_source;
     hw->hs.sessions = or_session_zone(cycle);
     if (hw->hs.sessions != NULL
         && or_session_zone_attach(hw->hs.sessions,

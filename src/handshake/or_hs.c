@@ -101,6 +101,23 @@ hs_accept_pause(or_hs_t *hs, int err)
     }
 }
 
+/* max_pending_handshakes full: the oldest inbound handshake of the
+ * source with the most in progress makes room (OpenSSH MaxStartups,
+ * WireGuard's per-source buckets), so a flood from a few addresses
+ * cannot refuse everyone else's. 0 if none could be dropped. */
+static int
+hs_drop_busiest(or_hs_t *hs)
+{
+    or_hs_source_t *src = or_hs_source_busiest(&hs->sources);
+
+    if (src == NULL || src->oldest == NULL) {
+        return 0;
+    }
+    or_hs_conn_refuse(src->oldest, OR_SR_DROPPED, "max_pending_handshakes "
+                      "full: the oldest handshake of the busiest address");
+    return 1;
+}
+
 static void
 hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
 {
@@ -110,6 +127,7 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
     socklen_t               salen = sizeof(sa);
     or_hs_conn_t           *hc;
     char                    addr[64];
+    or_hs_source_t         *src;
     int                     cfd;
 
     (void) loop;
@@ -125,9 +143,26 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
         return;
     }
     or_conn_addr_text(&sa, addr, sizeof(addr));
+    src = or_hs_source_get(&hs->sources, (struct sockaddr *) &sa);
+    if (src == NULL || src->pending >= hs->max_pending_src) {
+        /* nginx limit_conn: one address cannot take every slot */
+        or_hs_count(hs, (size_t) (n - hs->nodes), OR_SR_SOURCE);
+        or_log_ratelimited(hs_log(hs), OR_LOG_INFO, "handshake refused: "
+                           "source_limit", src ? 0 : ENOMEM, "handshake "
+                           "refused: source_limit (%zu handshakes from this "
+                           "address), node: %s, peer: %s", src ? src->pending
+                           : 0, n->id, addr);
+        or_hs_source_put(&hs->sources, src);
+        close(cfd);
+        return;
+    }
+    if (hs->pending >= hs->max_pending && hs_drop_busiest(hs)) {
+        /* the drop may have freed src */
+        src = or_hs_source_get(&hs->sources, (struct sockaddr *) &sa);
+    }
     /* or_hs_watch() stops accepting at max_inbound handshakes; this is
      * left for the connections accepted before it could. */
-    if (hs->pending >= hs->max_pending
+    if (src == NULL || hs->pending >= hs->max_pending
         || n->inbound - n->sessions_in >= n->max_inbound)
     {
         /* A flood of half-open connections must not starve valid peers:
@@ -137,6 +172,7 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
                            "limit", 0, "handshake refused: limit (%zu "
                            "pending, %zu inbound), node: %s, peer: %s",
                            hs->pending, n->inbound, n->id, addr);
+        or_hs_source_put(&hs->sources, src);
         close(cfd);
         return;
     }
@@ -145,8 +181,12 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
     {
         or_log_error(hs_log(hs), OR_LOG_NOTICE, ENOMEM, "handshake refused: "
                      "out of memory, node: %s, peer: %s", n->id, addr);
+        or_hs_source_put(&hs->sources, src);
         return;
     }
+    hc->src = src;
+    hc->src_pending = 1;
+    or_hs_source_add_pending(src, hc);
     snprintf(hc->c->peer, sizeof(hc->c->peer), "%s", addr);
     n->inbound++;
     hc->counted_inbound = 1;
@@ -327,6 +367,12 @@ hs_to_session(or_hs_conn_t *hc)
     hc->counted_pending = 0;
     or_timer_del(hc->c->loop, &hc->c->deadline);
     hc->last_msg_ms = or_event_now_ms(hc->c->loop);
+    if (hc->src_pending) {
+        or_hs_source_del_pending(hc->src, hc);
+        hc->src_pending = 0;
+        hc->src->sessions++;
+        hc->src_session = 1;
+    }
     if (hc->counted_inbound) {
         hc->hs->nodes[hc->node].sessions_in++;
         or_hs_watch(hc->hs, hc->node);
@@ -421,6 +467,13 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     memcpy(hc->peer, req.source, sizeof(hc->peer));
     if (hs_refuse_own(hc)) {
         or_v2_request_clear(&req);
+        return -1;
+    }
+    if (hc->src != NULL && hc->src->sessions >= hs->max_sessions_src) {
+        or_v2_request_clear(&req);
+        snprintf(full, sizeof(full), "%zu sessions from this address: "
+                 "max_sessions_per_source", hc->src->sessions);
+        or_hs_conn_refuse(hc, OR_SR_SOURCE, full);
         return -1;
     }
     or_shm_lock(hs->replay);
@@ -790,4 +843,5 @@ or_hs_close_all(or_hs_t *hs, const char *reason)
     while (hs->conns != NULL) {
         or_hs_conn_close(hs->conns, OR_LOG_INFO, reason);
     }
+    or_hs_sources_free(&hs->sources);
 }

@@ -14,6 +14,7 @@
 
 #include "openred.h"
 #include "or_err.h"
+#include "or_hs_source.h"
 #include "or_session.h"
 #include "or_timer.h"
 
@@ -54,6 +55,9 @@ struct or_hs_s {
     size_t              nnodes;
     size_t              pending;     /* handshakes in progress, all nodes */
     size_t              max_pending; /* max_pending_handshakes */
+    size_t              max_pending_src;   /* max_pending_per_source */
+    size_t              max_sessions_src;  /* max_sessions_per_source */
+    or_hs_sources_t     sources;     /* inbound connections by address */
     or_shm_zone_t      *sessions;    /* borrowed */
     or_shm_zone_t      *replay;      /* borrowed */
     or_hs_conn_t       *conns;       /* every connection of this worker */

@@ -69,6 +69,14 @@ hs_close(or_hs_conn_t *hc, or_log_level_t level, const char *key,
         }
     }
     hs_session_remove(hc);
+    if (hc->src != NULL) {
+        if (hc->src_pending) {
+            or_hs_source_del_pending(hc->src, hc);
+        } else if (hc->src_session) {
+            hc->src->sessions--;
+        }
+        or_hs_source_put(&hs->sources, hc->src);
+    }
     hc_counted_in = hc->counted_inbound && !was_session;
     node = hc->node;
     if (hc->counted_pending) {

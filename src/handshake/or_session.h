@@ -86,6 +86,8 @@ enum {
     OR_SR_FULL,                 /* the session table is full */
     OR_SR_IDLE,                 /* session closed: session_idle_timeout */
     OR_SR_EVICTED,              /* session closed for a new one: max_inbound */
+    OR_SR_SOURCE,               /* max_pending/sessions_per_source */
+    OR_SR_DROPPED,              /* oldest of the busiest source, pending full */
     OR_SR_LAST
 };
 

@@ -497,40 +497,156 @@ test_hs_responder_filter(void **state)
     hsf_free(f);
 }
 
-/* max_pending_handshakes: the bound-th handshake is served, one more is
- * closed at once without a reply, counted as "limit". */
+/* max_pending_handshakes: the bound-th handshake is served with no drop;
+ * one more is taken too, and the oldest handshake of the address with
+ * the most in progress is closed as "dropped" (not the newcomer). */
 static void
-test_hs_responder_max_pending_bound(void **state)
+test_hs_responder_max_pending_drops_busiest(void **state)
 {
     hsf_t  *f = responder();
-    int     fds[17];
-    char    buf[64];
+    int     busy[10], other[6], x, y;
+    char    buf[256];
     size_t  n;
 
     (void) state;
     f->hs.max_pending = 16;
-    for (int i = 0; i < 16; i++) {
-        fds[i] = hsf_connect(f->port[0]);
+    for (int i = 0; i < 10; i++) {
+        busy[i] = hsf_connect_from(f->port[0], "127.0.0.2");
         wait_conns(f, (size_t) i + 1);
     }
+    for (int i = 0; i < 5; i++) {
+        other[i] = hsf_connect_from(f->port[0], "127.0.0.3");
+        wait_conns(f, (size_t) 11 + i);
+    }
+    other[5] = hsf_connect_from(f->port[0], "127.0.0.3");    /* the 16th */
+    wait_conns(f, 16);
     assert_int_equal(f->hs.pending, 16);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_DROPPED), 0);
+    x = hsf_connect_from(f->port[0], "127.0.0.4");           /* one above */
+    assert_true(hsf_read_to_eof(f, busy[0], buf, sizeof(buf), &n));
+    assert_string_equal(buf, "{\"error\": \"handshake_verification_failed: "
+                        "dropped\"}");
+    assert_int_equal(hsf_refused(f, 0, OR_SR_DROPPED), 1);
     assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 0);
-    fds[16] = hsf_connect(f->port[0]);
-    assert_true(hsf_read_to_eof(f, fds[16], buf, sizeof(buf), &n));
+    wait_conns(f, 16);
+    assert_true(hsf_log_has(f, "handshake refused: dropped "
+                            "(max_pending_handshakes full"));
+    /* the next goes the same way: busy[1], the oldest of the busiest */
+    y = hsf_connect_from(f->port[0], "127.0.0.3");
+    assert_true(hsf_read_to_eof(f, busy[1], buf, sizeof(buf), &n));
+    assert_int_equal(hsf_refused(f, 0, OR_SR_DROPPED), 2);
+    /* the newcomers are served */
+    close(busy[0]);
+    close(busy[1]);
+    hsf_send(x, "{\"type\": }", 10);
+    assert_true(hsf_read_to_eof(f, x, buf, sizeof(buf), &n));
+    assert_true(strstr(buf, "malformed_json") != NULL);
+    for (int i = 2; i < 10; i++) {
+        close(busy[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        close(other[i]);
+    }
+    close(x);
+    close(y);
+    hsf_free(f);
+}
+
+/* max_pending_per_source: the bound-th handshake from one address is
+ * taken, one more is closed at once (no reply) as "source_limit"; other
+ * addresses are not affected. */
+static void
+test_hs_responder_max_pending_per_source_bound(void **state)
+{
+    hsf_t  *f = responder();
+    int     fds[4], x, y;
+    char    buf[64];
+    size_t  n;
+
+    (void) state;
+    f->hs.max_pending_src = 4;
+    for (int i = 0; i < 4; i++) {
+        fds[i] = hsf_connect_from(f->port[0], "127.0.0.2");
+        wait_conns(f, (size_t) i + 1);
+    }
+    assert_int_equal(hsf_refused(f, 0, OR_SR_SOURCE), 0);
+    x = hsf_connect_from(f->port[0], "127.0.0.2");
+    assert_true(hsf_read_to_eof(f, x, buf, sizeof(buf), &n));
     assert_int_equal(n, 0);
-    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 1);
-    assert_true(hsf_log_has(f, "handshake refused: limit (16 pending, 16 "
-                            "inbound), node: n0, peer: 127.0.0.1:"));
-    assert_int_equal(hsf_conns(f, -1), 16);
-    /* one finishes: its place is free again */
-    close(fds[0]);
-    wait_conns(f, 15);
-    close(fds[16]);
-    fds[16] = handshake_in(f, HSF_A, hsf_now, NULL, 0);
-    assert_int_equal(f->hs.pending, 15);
-    for (int i = 1; i < 17; i++) {
+    close(x);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_SOURCE), 1);
+    assert_true(hsf_log_has(f, "handshake refused: source_limit (4 "
+                            "handshakes from this address), node: n0, "
+                            "peer: 127.0.0.2:"));
+    y = hsf_connect_from(f->port[0], "127.0.0.3");
+    wait_conns(f, 5);
+    close(fds[0]);                  /* one ends: room for one more */
+    wait_conns(f, 4);
+    x = hsf_connect_from(f->port[0], "127.0.0.2");
+    wait_conns(f, 5);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_SOURCE), 1);
+    assert_int_equal(f->hs.sources.count, 2);
+    for (int i = 1; i < 4; i++) {
         close(fds[i]);
     }
+    close(x);
+    close(y);
+    wait_conns(f, 0);
+    assert_int_equal(f->hs.sources.count, 0);      /* nothing left over */
+    hsf_free(f);
+}
+
+/* max_sessions_per_source: the bound-th session from one address is
+ * made, a handshake past it is refused once it verifies. */
+static void
+test_hs_responder_max_sessions_per_source_bound(void **state)
+{
+    hsf_t  *f = responder();
+    char    req[OR_HANDSHAKE_MAX], buf[256];
+    size_t  len, n;
+    int     a, m;
+
+    (void) state;
+    f->hs.max_sessions_src = 1;
+    a = handshake_in(f, HSF_A, hsf_now, NULL, 0);       /* at the bound */
+    assert_int_equal(hsf_sessions(f, 0, -1), 1);
+    len = hsf_request(HSF_M, f->hs.nodes[0].fp, hsf_now, req, sizeof(req));
+    m = hsf_connect(f->port[0]);                         /* one above */
+    hsf_send(m, req, len);
+    assert_true(hsf_read_to_eof(f, m, buf, sizeof(buf), &n));
+    assert_string_equal(buf, "{\"error\": \"handshake_verification_failed: "
+                        "source_limit\"}");
+    close(m);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_SOURCE), 1);
+    assert_true(hsf_log_has(f, "1 sessions from this address: "
+                            "max_sessions_per_source"));
+    close(a);
+    wait_conns(f, 0);
+    m = handshake_in(f, HSF_M, hsf_now, NULL, 0);       /* room again */
+    assert_int_equal(hsf_sessions(f, 0, -1), 1);
+    close(m);
+    hsf_free(f);
+}
+
+/* handshake_timeout is one deadline from accept: a request trickled a
+ * byte at a time does not move it. */
+static void
+test_hs_responder_timeout_absolute(void **state)
+{
+    hsf_t  *f = responder();
+    int     fd;
+
+    (void) state;
+    f->hs.nodes[0].timeout_ms = 300;
+    fd = hsf_connect(f->port[0]);
+    for (int i = 0; i < 10 && hsf_refused(f, 0, OR_SR_TIMEOUT) == 0; i++) {
+        hsf_send(fd, "{", 1);
+        hsf_run_for(f, NULL, 100);
+    }
+    /* 10 bytes at 100 ms each would be 1 s; it ended at 300 ms */
+    assert_int_equal(hsf_refused(f, 0, OR_SR_TIMEOUT), 1);
+    assert_int_equal(hsf_conns(f, -1), 0);
+    close(fd);
     hsf_free(f);
 }
 
@@ -1516,7 +1632,10 @@ main(void)
         T(test_hs_responder_replay_refused),
         T(test_hs_responder_self_and_sibling_refused),
         T(test_hs_responder_filter),
-        T(test_hs_responder_max_pending_bound),
+        T(test_hs_responder_max_pending_drops_busiest),
+        T(test_hs_responder_max_pending_per_source_bound),
+        T(test_hs_responder_max_sessions_per_source_bound),
+        T(test_hs_responder_timeout_absolute),
         T(test_hs_responder_max_inbound_handshakes_bound),
         T(test_hs_responder_max_inbound_evicts_idlest),
         T(test_hs_session_idle_timeout),
