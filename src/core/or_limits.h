@@ -14,6 +14,9 @@
 #define OR_SESSION_PROBE        64      /* index buckets looked at per key */
 #define OR_REPLAY_SLOTS         65536   /* accepted signatures remembered */
 #define OR_REPLAY_PROBE         32      /* slots looked at per signature */
+/* A session is closed as "flood" when messages over its budget came in
+ * this many consecutive seconds (a burst of one second is dropped only). */
+#define OR_FLOOD_SECONDS        3
 #define OR_EVENTS_MAX           512     /* watch events kept in the ring */
 #define OR_EVENT_TEXT_MAX       4096    /* bytes of a message kept per event */
 #define OR_CONN_OUT_MAX         262144  /* bytes queued to a slow peer */

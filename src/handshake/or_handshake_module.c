@@ -46,6 +46,8 @@ typedef struct {
     int64_t  handshake_timeout;        /* s */
     int64_t  handshake_max_size;       /* bytes of one request/response */
     int64_t  session_idle_timeout;     /* s without a message; 0: never */
+    int64_t  max_message_rate;         /* per session, messages/s */
+    int64_t  max_message_byte_rate;    /* per session, bytes/s */
 } or_handshake_conf_t;
 
 #define HM(f)  offsetof(or_handshake_main_conf_t, f)
@@ -80,6 +82,14 @@ static const or_setting_t handshake_settings[] = {
      * original's sessions (it redials every 15 s when short of 3). */
     { NULL, "session_idle_timeout", OR_CONF_T_INT, OR_SCOPE_NODE,
       "300", H(session_idle_timeout), 0, 86400, 0, NULL },
+    /* The original sends a message when its user does: 100/s and 1 MiB/s
+     * per session are far above it, and hold a flood of 60 KB messages
+     * (2.3 ms of parsing each) to ~4 % of a worker per session. */
+    { NULL, "max_message_rate", OR_CONF_T_INT, OR_SCOPE_NODE,
+      "100", H(max_message_rate), 1, 1000000, 0, NULL },
+    { NULL, "max_message_byte_rate", OR_CONF_T_INT, OR_SCOPE_NODE,
+      "1048576", H(max_message_byte_rate), OR_MESSAGE_MAX, 1000000000, 0,
+      NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -236,6 +246,8 @@ hs_nodes_init(or_cycle_t *cycle, hs_worker_t *hw)
         n->max_size = (size_t) hc->handshake_max_size;
         n->max_inbound = (size_t) hc->max_inbound;
         n->idle_ms = (uint64_t) hc->session_idle_timeout * 1000;
+        n->msg_rate = (uint64_t) hc->max_message_rate;
+        n->byte_rate = (uint64_t) hc->max_message_byte_rate;
         n->auto_connect = hc->auto_connect;
         n->max_connections = (size_t) hc->max_connections;
     }
@@ -499,13 +511,14 @@ cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     }
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, "
-            "s:I, s:I, s:I, s:I, s:i, s:i}", "node", s[i].node, "peer",
+            "s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "node", s[i].node, "peer",
             s[i].peer, "direction", s[i].direction == OR_SESSION_IN ? "in"
             : "out", "address", s[i].address, "mutual_link",
             s[i].mutual_link, "since", (json_int_t) s[i].since,
             "messages_in", (json_int_t) s[i].messages_in, "messages_out",
             (json_int_t) s[i].messages_out, "bytes_in", (json_int_t)
             s[i].bytes_in, "bytes_out", (json_int_t) s[i].bytes_out,
+            "messages_dropped", (json_int_t) s[i].messages_dropped,
             "worker", (int) s[i].worker, "pid", (int) s[i].pid));
     }
     free(s);

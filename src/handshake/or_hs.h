@@ -40,6 +40,8 @@ typedef struct {
     size_t            sessions_in;   /* this worker: inbound sessions */
     int               watched;       /* listen_fd is in the loop */
     uint64_t          idle_ms;       /* session_idle_timeout; 0: never */
+    uint64_t          msg_rate;      /* max_message_rate, per s */
+    uint64_t          byte_rate;     /* max_message_byte_rate, per s */
     int               auto_connect;
     size_t            max_connections;   /* sessions + dials, auto-connect */
 } or_hs_node_t;

@@ -39,6 +39,11 @@ struct or_hs_conn_s {
     int                src_pending;  /* in src's pending list */
     int                src_session;  /* counted in src->sessions */
     uint64_t           last_msg_ms;  /* session: last message either way */
+    uint64_t           budget_ms;    /* buckets last filled; 0: not yet */
+    uint64_t           tok_msgs;     /* message bucket, 1/1000 message */
+    uint64_t           tok_bytes;    /* byte bucket, 1/1000 byte */
+    uint64_t           flood_sec;    /* last second with a dropped message */
+    unsigned           flood_streak; /* consecutive such seconds */
     size_t             scanned;      /* bytes of c->in the reader has seen */
     or_json_reader_t  *reader;       /* owned */
     or_v2_sent_t       sent;         /* initiator: what we asked */

@@ -47,6 +47,7 @@ typedef struct {
     uint64_t  messages_out;
     uint64_t  bytes_in;
     uint64_t  bytes_out;
+    uint64_t  messages_dropped; /* over max_message_(byte_)rate */
     pid_t     pid;              /* worker holding it */
     uint64_t  handoff;          /* its hand-off socket (or_handoff.h) */
     unsigned  worker;           /* its index */
@@ -88,6 +89,8 @@ enum {
     OR_SR_EVICTED,              /* session closed for a new one: max_inbound */
     OR_SR_SOURCE,               /* max_pending/sessions_per_source */
     OR_SR_DROPPED,              /* oldest of the busiest source, pending full */
+    OR_SR_RATE,                 /* a message over max_message_rate, dropped */
+    OR_SR_FLOOD,                /* session closed: sustained excess */
     OR_SR_LAST
 };
 

@@ -219,6 +219,8 @@ hsf_new(const int *keys, size_t n, size_t max_sessions)
         hn->timeout_ms = 10000;
         hn->max_size = 16384;
         hn->max_inbound = 256;
+        hn->msg_rate = 100;
+        hn->byte_rate = 1048576;
         hn->max_connections = 3;
     }
     assert_int_equal(or_hs_listen(&f->hs), OR_OK);
