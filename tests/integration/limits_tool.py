@@ -13,6 +13,9 @@
   churn HOST PORT N SRCS SECONDS         N half-requests spread over the
                                          comma-separated sources, each
                                          re-opened as soon as it is closed
+  junk HOST PORT N                       N connections that each send one
+                                         malformed request and read the
+                                         refusal; prints "refused K of N"
   flood HOST PORT TARGET SIZE SECONDS    one session, then messages of SIZE
                                          payload bytes as fast as the socket
                                          takes them; prints "sent K"
@@ -178,6 +181,17 @@ def flood(host, port, target, size, seconds):
     s.close()
 
 
+def junk(host, port, n):
+    refused = 0
+    for _ in range(n):
+        try:
+            out = ht.exchange(host, port, [b'{"type": ]'], wait=5.0)
+        except OSError:
+            continue
+        refused += "malformed_json" in out
+    print("refused", refused, "of", n, flush=True)
+
+
 def main():
     cmd, a = sys.argv[1], sys.argv[2:]
     if cmd == "hold":
@@ -188,6 +202,8 @@ def main():
         stall(a[0], int(a[1]), int(a[2]), a[3], float(a[4]), False)
     elif cmd == "churn":
         stall(a[0], int(a[1]), int(a[2]), a[3], float(a[4]), True)
+    elif cmd == "junk":
+        junk(a[0], int(a[1]), int(a[2]))
     elif cmd == "flood":
         flood(a[0], int(a[1]), a[2], int(a[3]), float(a[4]))
     else:
