@@ -333,6 +333,13 @@ hs_evict_idlest(or_hs_conn_t *hc)
     }
     for (or_hs_conn_t *o = hs->conns; o != NULL; o = o->next) {
         if (o->node == hc->node && o->state == OR_HS_SESSION
+            && strcmp(o->peer, hc->peer) == 0)
+        {
+            return;         /* it replaces its own session: a slot frees */
+        }
+    }
+    for (or_hs_conn_t *o = hs->conns; o != NULL; o = o->next) {
+        if (o->node == hc->node && o->state == OR_HS_SESSION
             && o->direction == OR_SESSION_IN
             && (victim == NULL || o->last_msg_ms < victim->last_msg_ms))
         {

@@ -704,38 +704,57 @@ session_of(hsf_t *f, const char *fp)
 }
 
 /* max_inbound sessions: one below, a new one is added; at the bound, the
- * one verified handshake closes the longest idle session as "evicted". */
+ * one verified handshake of a new peer closes the longest idle session
+ * as "evicted"; a peer replacing its own session evicts no one. */
 static void
 test_hs_responder_max_inbound_evicts_idlest(void **state)
 {
-    hsf_t     *f = responder();
-    or_evt_t   ev;
-    char       buf[256];
-    size_t     n;
-    int        a, m, m2;
+    hsf_t       *f = responder();
+    or_key_t    *c, *keep_key = hsf_key[HSF_A];
+    const char  *keep_fp = hsf_fp[HSF_A], *fc;
+    or_errbuf_t  eb;
+    or_evt_t     ev;
+    char         buf[256];
+    size_t       n;
+    int          a, m, m2, x;
 
     (void) state;
+    assert_int_equal(or_key_generate(&c, &eb), OR_OK);
+    fc = or_key_fingerprint(c);
     f->hs.nodes[0].max_inbound = 2;
     a = handshake_in(f, HSF_A, hsf_now, NULL, 0);
     m = handshake_in(f, HSF_M, hsf_now, NULL, 0);      /* one below */
     assert_int_equal(f->hs.nodes[0].sessions_in, 2);
     assert_int_equal(hsf_refused(f, 0, OR_SR_EVICTED), 0);
-    /* A has been quiet longer than M */
+    /* M replaces its own session: the slot it frees is enough */
+    m2 = handshake_in(f, HSF_M, hsf_now, NULL, 0);
+    assert_true(hsf_read_to_eof(f, m, buf, sizeof(buf), &n));
+    assert_int_equal(hsf_refused(f, 0, OR_SR_EVICTED), 0);
+    assert_non_null(session_of(f, hsf_fp[HSF_A]));
+    /* A has been quiet longer than M: a new peer (C) takes A's place */
     session_of(f, hsf_fp[HSF_A])->last_msg_ms = 0;
-    m2 = handshake_in(f, HSF_M, hsf_now, NULL, 0);     /* at the bound */
+    hsf_key[HSF_A] = c;
+    hsf_fp[HSF_A] = fc;
+    x = handshake_in(f, HSF_A, hsf_now, NULL, 0);      /* at the bound */
+    hsf_key[HSF_A] = keep_key;
+    hsf_fp[HSF_A] = keep_fp;
     assert_true(hsf_read_to_eof(f, a, buf, sizeof(buf), &n));
     assert_int_equal(hsf_refused(f, 0, OR_SR_EVICTED), 1);
     assert_true(hsf_log_has(f, "session closed: evicted, node: n0"));
     assert_true(hsf_event(f, OR_EVT_SESSION_CLOSED, &ev) == 1);
-    assert_true(session_of(f, hsf_fp[HSF_M]) != NULL);
+    assert_string_equal(ev.detail, "evicted");
+    assert_string_equal(ev.peer, hsf_fp[HSF_A]);
+    assert_non_null(session_of(f, hsf_fp[HSF_M]));
+    assert_non_null(session_of(f, fc));
     assert_null(session_of(f, hsf_fp[HSF_A]));
-    assert_int_equal(hsf_sessions(f, 0, OR_SESSION_IN), 1);
-    assert_true(hsf_read_to_eof(f, m, buf, sizeof(buf), &n));  /* replaced */
-    assert_int_equal(f->hs.nodes[0].sessions_in, 1);
+    assert_int_equal(hsf_sessions(f, 0, OR_SESSION_IN), 2);
+    assert_int_equal(f->hs.nodes[0].sessions_in, 2);
     close(a);
     close(m);
     close(m2);
+    close(x);
     hsf_free(f);
+    or_key_free(c);
 }
 
 /* session_idle_timeout: no message either way for idle_ms closes the
