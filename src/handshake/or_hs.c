@@ -318,6 +318,21 @@ hs_idle(or_event_loop_t *loop, or_timer_t *t, void *data)
     or_hs_conn_close(hc, OR_LOG_INFO, "idle");
 }
 
+/* 1 if this worker holds a session of hc's node with hc's peer, which
+ * the new one replaces (hs_record): it frees its own slot. */
+static int
+hs_holds_peer(const or_hs_conn_t *hc)
+{
+    for (const or_hs_conn_t *o = hc->hs->conns; o != NULL; o = o->next) {
+        if (o != hc && o->node == hc->node && o->state == OR_HS_SESSION
+            && strcmp(o->peer, hc->peer) == 0)
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* max_inbound inbound sessions held: a handshake that verified takes the
  * place of the longest idle one (v2 has no keepalive to tell a dead
  * session from a quiet one; a peer that talks is kept). */
@@ -328,15 +343,8 @@ hs_evict_idlest(or_hs_conn_t *hc)
     or_hs_node_t *n = &hs->nodes[hc->node];
     or_hs_conn_t *victim = NULL;
 
-    if (n->sessions_in < n->max_inbound) {
+    if (n->sessions_in < n->max_inbound || hs_holds_peer(hc)) {
         return;
-    }
-    for (or_hs_conn_t *o = hs->conns; o != NULL; o = o->next) {
-        if (o->node == hc->node && o->state == OR_HS_SESSION
-            && strcmp(o->peer, hc->peer) == 0)
-        {
-            return;         /* it replaces its own session: a slot frees */
-        }
     }
     for (or_hs_conn_t *o = hs->conns; o != NULL; o = o->next) {
         if (o->node == hc->node && o->state == OR_HS_SESSION
@@ -476,7 +484,9 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_v2_request_clear(&req);
         return -1;
     }
-    if (hc->src != NULL && hc->src->sessions >= hs->max_sessions_src) {
+    if (hc->src != NULL && hc->src->sessions >= hs->max_sessions_src
+        && !hs_holds_peer(hc))
+    {
         or_v2_request_clear(&req);
         snprintf(full, sizeof(full), "%zu sessions from this address: "
                  "max_sessions_per_source", hc->src->sessions);

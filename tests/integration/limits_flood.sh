@@ -44,7 +44,8 @@ grep -q session_established "$T/connect" \
     || fail "connect: $(cat "$T/connect")"
 echo "connect established while $(( after - before )) messages came in"
 [ $(( after - before )) -gt 512 ] \
-    || fail "only $(( after - before )) messages during connect: the ring was not flooded"
+    || fail "only $(( after - before )) messages during connect: the" \
+            "ring was not flooded"
 
 # (2) 60 KB messages into A2 (default budget: 100/s, 1 MiB/s)
 nsx $LT flood 127.0.0.1 9003 "$FA2" 60000 15 > "$T/big" 2>&1 \

@@ -7,7 +7,7 @@
 
 LT="$PY $TOP/tests/integration/limits_tool.py"
 BG=
-trap 'for p in $BG; do kill "$p" 2>/dev/null; done; stop_masters $HS_MASTERS; or_cleanup' EXIT
+trap 'for p in $BG; do kill "$p" 2>/dev/null; done; hs_cleanup' EXIT
 
 hs_conf A 9001 "max_inbound = 16; session_idle_timeout = 10;"
 hs_start A

@@ -10,7 +10,7 @@
 
 LT="$PY $TOP/tests/integration/limits_tool.py"
 BG=
-trap 'for p in $BG; do kill "$p" 2>/dev/null; done; stop_masters $HS_MASTERS; or_cleanup' EXIT
+trap 'for p in $BG; do kill "$p" 2>/dev/null; done; hs_cleanup' EXIT
 
 hs_conf A 9001 "handshake_timeout = 3;"
 sed -i '1a max_pending_handshakes = 64;' "$T/A/openred.conf"

@@ -610,6 +610,13 @@ test_hs_responder_max_sessions_per_source_bound(void **state)
     f->hs.max_sessions_src = 1;
     a = handshake_in(f, HSF_A, hsf_now, NULL, 0);       /* at the bound */
     assert_int_equal(hsf_sessions(f, 0, -1), 1);
+    /* A again replaces its own session: not over the bound */
+    m = handshake_in(f, HSF_A, hsf_now, NULL, 0);
+    assert_true(hsf_read_to_eof(f, a, buf, sizeof(buf), &n));
+    close(a);
+    a = m;
+    assert_int_equal(hsf_refused(f, 0, OR_SR_SOURCE), 0);
+    assert_int_equal(hsf_sessions(f, 0, -1), 1);
     len = hsf_request(HSF_M, f->hs.nodes[0].fp, hsf_now, req, sizeof(req));
     m = hsf_connect(f->port[0]);                         /* one above */
     hsf_send(m, req, len);
