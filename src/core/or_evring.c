@@ -14,31 +14,55 @@
 void
 or_evring_push(or_evring_t *r, const or_evt_t *ev)
 {
-    or_evt_t *slot;
+    or_evlane_t *l = &r->lane[ev->type != OR_EVT_MESSAGE];
+    or_evt_t    *slot;
 
     r->last++;
-    slot = &r->ring[r->last % OR_EVENTS_MAX];
+    slot = &l->ring[l->pushed++ % OR_EVENTS_MAX];
     *slot = *ev;
     slot->seq = r->last;
 }
 
+/* Index (in pushed order) of the lane's first kept event after since. */
+static uint64_t
+lane_first(const or_evlane_t *l, uint64_t since)
+{
+    uint64_t i = l->pushed > OR_EVENTS_MAX ? l->pushed - OR_EVENTS_MAX : 0;
+
+    while (i < l->pushed && l->ring[i % OR_EVENTS_MAX].seq <= since) {
+        i++;
+    }
+    return i;
+}
+
+/* The two lanes merged by seq. Every seq is in one lane, so what is
+ * neither returned nor still kept after since was overwritten. */
 void
 or_evring_read(const or_evring_t *r, uint64_t since, or_evt_t *out,
     size_t max, size_t *n, uint64_t *missed)
 {
-    uint64_t first = since + 1;
+    uint64_t i[2], kept;
 
     *n = 0;
     *missed = 0;
     if (since >= r->last) {
         return;
     }
-    if (r->last - since > OR_EVENTS_MAX) {
-        first = r->last - OR_EVENTS_MAX + 1;
-        *missed = first - since - 1;
-    }
-    for (uint64_t s = first; s <= r->last && *n < max; s++) {
-        out[(*n)++] = r->ring[s % OR_EVENTS_MAX];
+    i[0] = lane_first(&r->lane[0], since);
+    i[1] = lane_first(&r->lane[1], since);
+    kept = (r->lane[0].pushed - i[0]) + (r->lane[1].pushed - i[1]);
+    *missed = r->last - since - kept;
+    while (*n < max && (i[0] < r->lane[0].pushed
+                        || i[1] < r->lane[1].pushed))
+    {
+        const or_evt_t *a = i[0] < r->lane[0].pushed
+                            ? &r->lane[0].ring[i[0] % OR_EVENTS_MAX] : NULL;
+        const or_evt_t *b = i[1] < r->lane[1].pushed
+                            ? &r->lane[1].ring[i[1] % OR_EVENTS_MAX] : NULL;
+        int             k = a == NULL || (b != NULL && b->seq < a->seq);
+
+        out[(*n)++] = k ? *b : *a;
+        i[k]++;
     }
 }
 

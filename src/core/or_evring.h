@@ -4,6 +4,10 @@
  * discovery) publishes to and the control worker reads by sequence
  * number. A reader that falls more than OR_EVENTS_MAX behind is told how
  * many it missed.
+ * Two lanes of OR_EVENTS_MAX slots share one sequence: messages, which a
+ * peer can send as fast as it likes, and the rest (sessions, dials,
+ * peers). A message flood overwrites only older messages, so the outcome
+ * of a dial that `openredctl connect` waits for stays readable.
  */
 #ifndef OR_EVRING_H_INCLUDED
 #define OR_EVRING_H_INCLUDED
@@ -41,8 +45,13 @@ typedef struct {
 } or_evt_t;
 
 typedef struct {
-    uint64_t  last;             /* seq of the newest event */
+    uint64_t  pushed;           /* events ever pushed into this lane */
     or_evt_t  ring[OR_EVENTS_MAX];
+} or_evlane_t;
+
+typedef struct {
+    uint64_t     last;          /* seq of the newest event, both lanes */
+    or_evlane_t  lane[2];       /* [0] messages, [1] everything else */
 } or_evring_t;
 
 /* Pure parts, for tests; the caller locks. */

@@ -15,6 +15,9 @@
 #define OR_REPLAY_SLOTS         65536   /* accepted signatures remembered */
 #define OR_REPLAY_PROBE         32      /* slots looked at per signature */
 #define OR_REPLAY_FLOORS        65536   /* requesters with a floor at once */
+/* A session is closed as "flood" when messages over its budget came in
+ * this many consecutive seconds (a burst of one second is dropped only). */
+#define OR_FLOOD_SECONDS        3
 #define OR_EVENTS_MAX           512     /* watch events kept in the ring */
 #define OR_EVENT_TEXT_MAX       4096    /* bytes of a message kept per event */
 #define OR_CONN_OUT_MAX         262144  /* bytes queued to a slow peer */

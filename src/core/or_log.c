@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,19 @@
 
 #define OR_LOG_LINE_MAX  2048
 
+/* One key's interval of or_log_ratelimited(). */
+typedef struct {
+    const char  *key;            /* borrowed, static; NULL: unused */
+    int64_t      start;          /* s, wall clock: the interval began */
+    unsigned     lines;          /* written in this interval */
+    uint64_t     held;           /* suppressed in this interval */
+} or_log_rate_t;
+
 struct or_log_s {
     int             fd;          /* 2 until a file is opened */
     or_log_level_t  level;
     char           *path;        /* NULL while on stderr */
+    or_log_rate_t   rate[OR_LOG_RATE_KEYS];
 };
 
 static const char *level_names[] = {
@@ -125,9 +135,6 @@ log_write(or_log_t *log, or_log_level_t level, int err,
     struct tm  tm;
     int        saved = errno;
 
-    if (log != NULL && level > log->level) {
-        return;
-    }
     now = time(NULL);
     localtime_r(&now, &tm);
     n = strftime(line, sizeof(line), "%Y/%m/%d %H:%M:%S ", &tm);
@@ -164,6 +171,9 @@ or_log_error(or_log_t *log, or_log_level_t level, int err,
 {
     va_list ap;
 
+    if (log != NULL && level > log->level) {
+        return;
+    }
     va_start(ap, fmt);
     log_write(log, level, err, NULL, fmt, ap);
     va_end(ap);
@@ -175,6 +185,9 @@ or_log_ctx_error(const or_log_ctx_t *ctx, or_log_level_t level, int err,
 {
     va_list ap;
 
+    if (ctx->log != NULL && level > ctx->log->level) {
+        return;
+    }
     va_start(ap, fmt);
     log_write(ctx->log, level, err, ctx, fmt, ap);
     va_end(ap);
@@ -195,6 +208,94 @@ or_log_node_peer(const or_log_ctx_t *ctx, char *buf, size_t len)
         n = advance(n, r, len);
     }
     return n;
+}
+
+/* The bucket of key: found by its text, else a free one, else the last. */
+static or_log_rate_t *
+log_rate_of(or_log_t *log, const char *key)
+{
+    for (size_t i = 0; i < OR_LOG_RATE_KEYS; i++) {
+        or_log_rate_t *r = &log->rate[i];
+
+        if (r->key == NULL) {
+            r->key = i == OR_LOG_RATE_KEYS - 1 ? "other" : key;
+            return r;
+        }
+        if (r->key == key || strcmp(r->key, key) == 0
+            || i == OR_LOG_RATE_KEYS - 1)
+        {
+            return r;
+        }
+    }
+    return &log->rate[OR_LOG_RATE_KEYS - 1];
+}
+
+static void
+log_line(or_log_t *log, or_log_level_t level, int err, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_write(log, level, err, NULL, fmt, ap);
+    va_end(ap);
+}
+
+/* 1 if a line of key may be written now; a held count is said first */
+static int
+log_rate_allow(or_log_t *log, or_log_level_t level, const char *key)
+{
+    or_log_rate_t *r;
+    int64_t        now;
+
+    if (log == NULL || level > log->level) {
+        return 0;
+    }
+    r = log_rate_of(log, key);
+    now = (int64_t) time(NULL);
+    if (now - r->start >= OR_LOG_RATE_INTERVAL_S || now < r->start) {
+        if (r->held > 0) {
+            log_line(log, level, 0, "%llu similar messages suppressed in "
+                     "the last %d s: %s", (unsigned long long) r->held,
+                     OR_LOG_RATE_INTERVAL_S, r->key);
+        }
+        r->start = now;
+        r->lines = 0;
+        r->held = 0;
+    }
+    if (r->lines >= OR_LOG_RATE_LINES) {
+        r->held++;
+        return 0;
+    }
+    r->lines++;
+    return 1;
+}
+
+void
+or_log_ratelimited(or_log_t *log, or_log_level_t level, const char *key,
+    int err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!log_rate_allow(log, level, key)) {
+        return;
+    }
+    va_start(ap, fmt);
+    log_write(log, level, err, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void
+or_log_ctx_ratelimited(const or_log_ctx_t *ctx, or_log_level_t level,
+    const char *key, int err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!log_rate_allow(ctx->log, level, key)) {
+        return;
+    }
+    va_start(ap, fmt);
+    log_write(ctx->log, level, err, ctx, fmt, ap);
+    va_end(ap);
 }
 
 int

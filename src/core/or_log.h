@@ -92,6 +92,27 @@ void or_log_ctx_error(const or_log_ctx_t *ctx, or_log_level_t level,
         }                                                                     \
     } while (0)
 
+/*
+ * Lines a peer can trigger (refusals, messages, discoveries) go through
+ * or_log_ratelimited(): per key (a static string naming the kind of line,
+ * e.g. "handshake refused: timeout"), at most OR_LOG_RATE_LINES lines per
+ * OR_LOG_RATE_INTERVAL_S seconds of the wall clock in each process; the
+ * rest are counted, and the first line of the next interval is preceded
+ * by "N similar messages suppressed in the last S s: KEY". So a flood adds
+ * a bounded number of lines: per key and process, LINES + 1 per interval.
+ * Keys beyond OR_LOG_RATE_KEYS share one bucket ("other").
+ */
+#define OR_LOG_RATE_LINES       10
+#define OR_LOG_RATE_INTERVAL_S  5
+#define OR_LOG_RATE_KEYS        64
+
+void or_log_ratelimited(or_log_t *log, or_log_level_t level, const char *key,
+    int err, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The same with a context (or_log_ctx_error's). */
+void or_log_ctx_ratelimited(const or_log_ctx_t *ctx, or_log_level_t level,
+    const char *key, int err, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* "info" -> OR_LOG_INFO; -1 if unknown. */
 int or_log_level_parse(const char *name);
 const char *or_log_level_name(or_log_level_t level);

@@ -64,8 +64,9 @@ lost_expired(or_cycle_t *cycle, size_t node, const or_peer_t *p,
     or_peers_node_stats(cycle, node)->lost++;
     snprintf(reason, sizeof(reason), "expired: not heard for %lld s",
              (long long) (now - p->last_seen));
-    or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer lost: %s, %s", p->fingerprint,
-                     reason + sizeof("expired:"));  /* "not heard for N s" */
+    or_log_ctx_ratelimited(&lc, OR_LOG_INFO, "peer lost", 0,
+                           "peer lost: %s, %s", p->fingerprint,
+                           reason + sizeof("expired:")); /* not heard ... */
     publish_peer(cycle, OR_EVT_PEER_LOST, node, p, reason);
 }
 
@@ -90,8 +91,9 @@ node_removed(or_cycle_t *cycle, size_t i, or_peer_update_t r,
     snprintf(reason, sizeof(reason), "evicted: table full (max_peers %lld)",
              (long long) max_peers);
     lc = peer_log(cycle, i, removed, addr, sizeof(addr));
-    or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer lost: %s, %s",
-                     removed->fingerprint, reason);
+    or_log_ctx_ratelimited(&lc, OR_LOG_INFO, "peer lost", 0,
+                           "peer lost: %s, %s", removed->fingerprint,
+                           reason);
     publish_peer(cycle, OR_EVT_PEER_LOST, i, removed, reason);
 }
 
@@ -173,16 +175,17 @@ or_discovery_hear(or_cycle_t *cycle, size_t i, const or_v2_beacon_t *b,
     lc = peer_log(cycle, i, p, addr, sizeof(addr));
     if (r == OR_PEER_RESTARTED) {
         /* it lists no one yet: answer early rather than at our interval */
-        or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer restarted: %s",
-                         p->fingerprint);
+        or_log_ctx_ratelimited(&lc, OR_LOG_INFO, "peer restarted", 0,
+                               "peer restarted: %s", p->fingerprint);
         return 1;
     }
     node_removed(cycle, i, r, &removed, now, max_peers);
     ns->listed++;
-    or_log_ctx_error(&lc, OR_LOG_INFO, 0, "peer discovered: %s, sector "
-                     "\"%s\"", p->fingerprint,
-                     or_printable(b->sector, strlen(b->sector), sector,
-                                  sizeof(sector), OR_PRINTABLE_QUOTED));
+    or_log_ctx_ratelimited(&lc, OR_LOG_INFO, "peer discovered", 0,
+                           "peer discovered: %s, sector \"%s\"",
+                           p->fingerprint,
+                           or_printable(b->sector, strlen(b->sector), sector,
+                                        sizeof(sector), OR_PRINTABLE_QUOTED));
     publish_peer(cycle, OR_EVT_PEER_DISCOVERED, i, p, NULL);
     return 1;
 }

@@ -34,6 +34,8 @@ typedef struct hs_worker_s hs_worker_t;
 typedef struct {
     int64_t       max_pending_handshakes;   /* all nodes, per worker */
     int64_t       max_sessions;             /* all nodes, all workers */
+    int64_t       max_pending_per_source;   /* handshakes, per worker */
+    int64_t       max_sessions_per_source;  /* inbound, per worker */
     hs_worker_t  *worker;                   /* this worker's state */
 } or_handshake_main_conf_t;
 
@@ -44,6 +46,9 @@ typedef struct {
     int64_t  handshake_timeout;        /* s */
     int64_t  handshake_max_size;       /* bytes of one request/response */
     int      accept_undiscovered;      /* requesters discovery never heard */
+    int64_t  session_idle_timeout;     /* s without a message; 0: never */
+    int64_t  max_message_rate;         /* per session, messages/s */
+    int64_t  max_message_byte_rate;    /* per session, bytes/s */
 } or_handshake_conf_t;
 
 #define HM(f)  offsetof(or_handshake_main_conf_t, f)
@@ -54,6 +59,15 @@ static const or_setting_t handshake_settings[] = {
       "1024", HM(max_pending_handshakes), 16, 1000000, 0, NULL },
     { NULL, "max_sessions", OR_CONF_T_INT, OR_SCOPE_MAIN,
       "16384", HM(max_sessions), 16, OR_SESSIONS_LIMIT, 0, NULL },
+    /* A host runs a few nodes, each dialling a few peers at once (the
+     * original keeps 3): 32 in progress is far above that, and 32
+     * addresses are needed to fill the default 1024. */
+    { NULL, "max_pending_per_source", OR_CONF_T_INT, OR_SCOPE_MAIN,
+      "32", HM(max_pending_per_source), 1, 1000000, 0, NULL },
+    /* A host's nodes times their sessions with ours: 64 leaves room for
+     * 16 nodes of 4 sessions each behind one address. */
+    { NULL, "max_sessions_per_source", OR_CONF_T_INT, OR_SCOPE_MAIN,
+      "64", HM(max_sessions_per_source), 1, 1000000, 0, NULL },
     { NULL, "auto_connect", OR_CONF_T_BOOL, OR_SCOPE_NODE,
       "false", H(auto_connect), 0, 1, 0, NULL },
     { NULL, "max_connections", OR_CONF_T_INT, OR_SCOPE_NODE,
@@ -66,6 +80,19 @@ static const or_setting_t handshake_settings[] = {
       "16384", H(handshake_max_size), 1024, 65536, 0, NULL },
     { NULL, "accept_undiscovered", OR_CONF_T_BOOL, OR_SCOPE_NODE,
       "true", H(accept_undiscovered), 0, 1, 0, NULL },
+    /* v2 has no keepalive (PROTOCOL-v2.md): a quiet session looks the
+     * same as a dead one. 300 s, the handshake window, keeps the
+     * original's sessions (it redials every 15 s when short of 3). */
+    { NULL, "session_idle_timeout", OR_CONF_T_INT, OR_SCOPE_NODE,
+      "300", H(session_idle_timeout), 0, 86400, 0, NULL },
+    /* The original sends a message when its user does: 100/s and 1 MiB/s
+     * per session are far above it, and hold a flood of 60 KB messages
+     * (2.3 ms of parsing each) to ~4 % of a worker per session. */
+    { NULL, "max_message_rate", OR_CONF_T_INT, OR_SCOPE_NODE,
+      "100", H(max_message_rate), 1, 1000000, 0, NULL },
+    { NULL, "max_message_byte_rate", OR_CONF_T_INT, OR_SCOPE_NODE,
+      "1048576", H(max_message_byte_rate), OR_MESSAGE_MAX, 1000000000, 0,
+      NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -239,6 +266,9 @@ hs_nodes_init(or_cycle_t *cycle, hs_worker_t *hw)
         n->timeout_ms = (uint64_t) hc->handshake_timeout * 1000;
         n->max_size = (size_t) hc->handshake_max_size;
         n->max_inbound = (size_t) hc->max_inbound;
+        n->idle_ms = (uint64_t) hc->session_idle_timeout * 1000;
+        n->msg_rate = (uint64_t) hc->max_message_rate;
+        n->byte_rate = (uint64_t) hc->max_message_byte_rate;
         n->auto_connect = hc->auto_connect;
         n->max_connections = (size_t) hc->max_connections;
         n->accept_undiscovered = hc->accept_undiscovered;
@@ -322,6 +352,8 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
     hw->hs.cycle = cycle;
     hw->hs.worker = w;
     hw->hs.max_pending = (size_t) mc->max_pending_handshakes;
+    hw->hs.max_pending_src = (size_t) mc->max_pending_per_source;
+    hw->hs.max_sessions_src = (size_t) mc->max_sessions_per_source;
     hw->hs.sessions = or_session_zone(cycle);
     if (hw->hs.sessions != NULL
         && or_session_zone_attach(hw->hs.sessions,
@@ -553,13 +585,14 @@ cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     }
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, "
-            "s:I, s:I, s:I, s:I, s:i, s:i}", "node", s[i].node, "peer",
+            "s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "node", s[i].node, "peer",
             s[i].peer, "direction", s[i].direction == OR_SESSION_IN ? "in"
             : "out", "address", s[i].address, "mutual_link",
             s[i].mutual_link, "since", (json_int_t) s[i].since,
             "messages_in", (json_int_t) s[i].messages_in, "messages_out",
             (json_int_t) s[i].messages_out, "bytes_in", (json_int_t)
             s[i].bytes_in, "bytes_out", (json_int_t) s[i].bytes_out,
+            "messages_dropped", (json_int_t) s[i].messages_dropped,
             "worker", (int) s[i].worker, "pid", (int) s[i].pid));
     }
     free(s);

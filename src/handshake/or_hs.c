@@ -36,6 +36,8 @@ static void hs_event(or_conn_t *c, unsigned events);
 static void hs_read(or_hs_conn_t *hc);
 static void hs_expired(or_event_loop_t *loop, or_timer_t *t, void *data);
 static void hs_accept_pause(or_hs_t *hs, int err);
+static void hs_accept(or_event_loop_t *loop, int fd, unsigned events,
+    void *data);
 
 static or_log_t *
 hs_log(or_hs_t *hs)
@@ -121,6 +123,23 @@ hs_accept_pause(or_hs_t *hs, int err)
     }
 }
 
+/* max_pending_handshakes full: the oldest inbound handshake of the
+ * source with the most in progress makes room (OpenSSH MaxStartups,
+ * WireGuard's per-source buckets), so a flood from a few addresses
+ * cannot refuse everyone else's. 0 if none could be dropped. */
+static int
+hs_drop_busiest(or_hs_t *hs)
+{
+    or_hs_source_t *src = or_hs_source_busiest(&hs->sources);
+
+    if (src == NULL || src->oldest == NULL) {
+        return 0;
+    }
+    or_hs_conn_refuse(src->oldest, OR_SR_DROPPED, "max_pending_handshakes "
+                      "full: the oldest handshake of the busiest address");
+    return 1;
+}
+
 static void
 hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
 {
@@ -130,6 +149,7 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
     socklen_t               salen = sizeof(sa);
     or_hs_conn_t           *hc;
     char                    addr[64];
+    or_hs_source_t         *src;
     int                     cfd;
 
     (void) loop;
@@ -148,13 +168,36 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
     or_log_ctx_debug(&OR_LOG_CTX(hs_log(hs), n->id, addr), 0, "accept: fd "
                      "%d, %zu pending, %zu inbound", cfd, hs->pending,
                      n->inbound);
-    if (hs->pending >= hs->max_pending || n->inbound >= n->max_inbound) {
+    src = or_hs_source_get(&hs->sources, (struct sockaddr *) &sa);
+    if (src == NULL || src->pending >= hs->max_pending_src) {
+        /* nginx limit_conn: one address cannot take every slot */
+        or_hs_count(hs, (size_t) (n - hs->nodes), OR_SR_SOURCE);
+        or_log_ctx_ratelimited(&OR_LOG_CTX(hs_log(hs), n->id, addr),
+                               OR_LOG_INFO, "handshake refused: source_limit",
+                               src ? 0 : ENOMEM, "handshake refused: "
+                               "source_limit (%zu handshakes from this "
+                               "address)", src ? src->pending : 0);
+        or_hs_source_put(&hs->sources, src);
+        close(cfd);
+        return;
+    }
+    if (hs->pending >= hs->max_pending && hs_drop_busiest(hs)) {
+        /* the drop may have freed src */
+        src = or_hs_source_get(&hs->sources, (struct sockaddr *) &sa);
+    }
+    /* or_hs_watch() stops accepting at max_inbound handshakes; this is
+     * left for the connections accepted before it could. */
+    if (src == NULL || hs->pending >= hs->max_pending
+        || n->inbound - n->sessions_in >= n->max_inbound)
+    {
         /* A flood of half-open connections must not starve valid peers:
          * refused at once, before any buffer is allocated. */
         or_hs_count(hs, (size_t) (n - hs->nodes), OR_SR_LIMIT);
-        or_log_ctx_error(&OR_LOG_CTX(hs_log(hs), n->id, addr), OR_LOG_INFO,
-                         0, "handshake refused: limit (%zu pending, %zu "
-                         "inbound)", hs->pending, n->inbound);
+        or_log_ctx_ratelimited(&OR_LOG_CTX(hs_log(hs), n->id, addr),
+                               OR_LOG_INFO, "handshake refused: limit", 0,
+                               "handshake refused: limit (%zu pending, %zu "
+                               "inbound)", hs->pending, n->inbound);
+        or_hs_source_put(&hs->sources, src);
         close(cfd);
         return;
     }
@@ -164,11 +207,16 @@ hs_accept(or_event_loop_t *loop, int fd, unsigned events, void *data)
         or_log_ctx_error(&OR_LOG_CTX(hs_log(hs), n->id, addr),
                          OR_LOG_NOTICE, ENOMEM, "handshake refused: out of "
                          "memory");
+        or_hs_source_put(&hs->sources, src);
         return;
     }
+    hc->src = src;
+    hc->src_pending = 1;
+    or_hs_source_add_pending(src, hc);
     snprintf(hc->c->peer, sizeof(hc->c->peer), "%s", addr);
     n->inbound++;
     hc->counted_inbound = 1;
+    or_hs_watch(hs, (size_t) (n - hs->nodes));
     if (or_conn_start(hc->c, OR_EV_READ, hs_event, hc) != OR_OK
         || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
     {
@@ -279,6 +327,67 @@ hs_record(or_hs_conn_t *hc, char *full, size_t fulllen)
     return OR_OK;
 }
 
+/* No message either way for session_idle_timeout: closed as "idle". The
+ * timer is re-armed for what is left rather than reset per message. */
+static void
+hs_idle(or_event_loop_t *loop, or_timer_t *t, void *data)
+{
+    or_hs_conn_t *hc = data;
+    uint64_t      idle_ms = hc->hs->nodes[hc->node].idle_ms;
+    uint64_t      quiet = or_event_now_ms(loop) - hc->last_msg_ms;
+
+    (void) t;
+    if (quiet < idle_ms
+        && or_conn_deadline(hc->c, idle_ms - quiet, hs_idle) == OR_OK)
+    {
+        return;
+    }
+    or_hs_count(hc->hs, hc->node, OR_SR_IDLE);
+    or_hs_conn_close(hc, OR_LOG_INFO, "idle");
+}
+
+/* 1 if this worker holds a session of hc's node with hc's peer, which
+ * the new one replaces (hs_record): it frees its own slot. */
+static int
+hs_holds_peer(const or_hs_conn_t *hc)
+{
+    for (const or_hs_conn_t *o = hc->hs->conns; o != NULL; o = o->next) {
+        if (o != hc && o->node == hc->node && o->state == OR_HS_SESSION
+            && strcmp(o->peer, hc->peer) == 0)
+        {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* max_inbound inbound sessions held: a handshake that verified takes the
+ * place of the longest idle one (v2 has no keepalive to tell a dead
+ * session from a quiet one; a peer that talks is kept). */
+static void
+hs_evict_idlest(or_hs_conn_t *hc)
+{
+    or_hs_t      *hs = hc->hs;
+    or_hs_node_t *n = &hs->nodes[hc->node];
+    or_hs_conn_t *victim = NULL;
+
+    if (n->sessions_in < n->max_inbound || hs_holds_peer(hc)) {
+        return;
+    }
+    for (or_hs_conn_t *o = hs->conns; o != NULL; o = o->next) {
+        if (o->node == hc->node && o->state == OR_HS_SESSION
+            && o->direction == OR_SESSION_IN
+            && (victim == NULL || o->last_msg_ms < victim->last_msg_ms))
+        {
+            victim = o;
+        }
+    }
+    if (victim != NULL) {
+        or_hs_count(hs, hc->node, OR_SR_EVICTED);
+        or_hs_conn_close(victim, OR_LOG_INFO, "evicted");
+    }
+}
+
 /* The stream after the handshake: messages up to OR_MESSAGE_MAX each.
  * Only the bound rises: the input buffer grows when a message needs it. */
 static or_err_t
@@ -300,6 +409,23 @@ hs_to_session(or_hs_conn_t *hc)
     hc->hs->pending--;
     hc->counted_pending = 0;
     or_timer_del(hc->c->loop, &hc->c->deadline);
+    hc->last_msg_ms = or_event_now_ms(hc->c->loop);
+    if (hc->src_pending) {
+        or_hs_source_del_pending(hc->src, hc);
+        hc->src_pending = 0;
+        hc->src->sessions++;
+        hc->src_session = 1;
+    }
+    if (hc->counted_inbound) {
+        hc->hs->nodes[hc->node].sessions_in++;
+        or_hs_watch(hc->hs, hc->node);
+    }
+    if (hc->hs->nodes[hc->node].idle_ms > 0
+        && or_conn_deadline(hc->c, hc->hs->nodes[hc->node].idle_ms, hs_idle)
+           != OR_OK)
+    {
+        return OR_ENOMEM;
+    }
     return OR_OK;
 }
 
@@ -449,6 +575,15 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_hs_conn_refuse(hc, OR_SR_FILTERED, why);
         return -1;
     }
+    if (hc->src != NULL && hc->src->sessions >= hs->max_sessions_src
+        && !hs_holds_peer(hc))
+    {
+        or_v2_request_clear(&req);
+        snprintf(full, sizeof(full), "%zu sessions from this address: "
+                 "max_sessions_per_source", hc->src->sessions);
+        or_hs_conn_refuse(hc, OR_SR_SOURCE, full);
+        return -1;
+    }
     if (or_replay_key(req.signature, req.siglen, key) != OR_OK) {
         or_v2_request_clear(&req);
         or_hs_conn_refuse(hc, OR_R_CRYPTO, "replay key");
@@ -471,6 +606,7 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_hs_conn_refuse(hc, eb.reason, eb.msg);
         return -1;
     }
+    hs_evict_idlest(hc);
     rc = hs_record(hc, full, sizeof(full));
     if (rc != OR_OK) {
         or_hs_conn_refuse(hc, rc == OR_AGAIN ? OR_SR_DUPLICATE : OR_SR_FULL,
@@ -747,26 +883,51 @@ or_hs_close_session(or_hs_t *hs, uint64_t id, const char *reason)
 
 /* ---- listening ---- */
 
+static or_err_t
+hs_watch(or_hs_t *hs, or_hs_node_t *n)
+{
+    int want = hs->accepting && n->listen_fd >= 0
+               && n->inbound - n->sessions_in < n->max_inbound;
+
+    if (want == n->watched) {
+        return OR_OK;
+    }
+    if (!want) {
+        if (or_event_del(hs->worker->loop, n->listen_fd) != OR_OK) {
+            /* the slot is released anyway */
+        }
+        n->watched = 0;
+        return OR_OK;
+    }
+    if (or_event_add(hs->worker->loop, n->listen_fd,
+                     OR_EV_READ | OR_EV_EXCLUSIVE, hs_accept, n) != OR_OK)
+    {
+        or_log_error(hs_log(hs), OR_LOG_CRIT, errno, "watching the "
+                     "listening socket of node \"%s\" failed", n->id);
+        return OR_ERROR;
+    }
+    n->watched = 1;
+    return OR_OK;
+}
+
+void
+or_hs_watch(or_hs_t *hs, size_t node)
+{
+    if (node < hs->nnodes && hs_watch(hs, &hs->nodes[node]) != OR_OK) {
+        /* logged; the next change of the count tries again */
+    }
+}
+
 or_err_t
 or_hs_listen(or_hs_t *hs)
 {
+    hs->accepting = 1;
     for (size_t i = 0; i < hs->nnodes; i++) {
-        or_hs_node_t *n = &hs->nodes[i];
-
-        n->hs = hs;
-        if (n->listen_fd < 0) {
-            continue;
-        }
-        if (or_event_add(hs->worker->loop, n->listen_fd,
-                         OR_EV_READ | OR_EV_EXCLUSIVE, hs_accept, n)
-            != OR_OK)
-        {
-            or_log_error(hs_log(hs), OR_LOG_CRIT, errno, "watching the "
-                         "listening socket of node \"%s\" failed", n->id);
+        hs->nodes[i].hs = hs;
+        if (hs_watch(hs, &hs->nodes[i]) != OR_OK) {
             return OR_ERROR;
         }
     }
-    hs->accepting = 1;
     return OR_OK;
 }
 
@@ -776,20 +937,10 @@ or_hs_stop_accepting(or_hs_t *hs)
     if (!hs->accepting) {
         return;
     }
-    for (size_t i = 0; i < hs->nnodes; i++) {
-        /* shared with the master and the other workers: a close would
-         * not take it out of our epoll set, only DEL does */
-        if (hs->nodes[i].listen_fd >= 0
-            && or_event_del(hs->worker->loop, hs->nodes[i].listen_fd)
-               != OR_OK)
-        {
-            or_log_ctx_error(&OR_LOG_CTX(hs_log(hs), hs->nodes[i].id, NULL),
-                             OR_LOG_ERR, errno, "epoll_ctl(DEL) of the "
-                             "listening socket failed; this worker may "
-                             "still accept on it");
-        }
-    }
     hs->accepting = 0;
+    for (size_t i = 0; i < hs->nnodes; i++) {
+        (void) hs_watch(hs, &hs->nodes[i]);
+    }
 }
 
 void
@@ -800,4 +951,5 @@ or_hs_close_all(or_hs_t *hs, const char *reason)
     while (hs->conns != NULL) {
         or_hs_conn_close(hs->conns, OR_LOG_INFO, reason);
     }
+    or_hs_sources_free(&hs->sources);
 }

@@ -14,6 +14,7 @@
 
 #include "openred.h"
 #include "or_err.h"
+#include "or_hs_source.h"
 #include "or_session.h"
 #include "or_timer.h"
 
@@ -34,8 +35,13 @@ typedef struct {
     int               listen_fd;     /* the master's; -1 if none */
     uint64_t          timeout_ms;    /* handshake_timeout */
     size_t            max_size;      /* handshake_max_size */
-    size_t            max_inbound;
+    size_t            max_inbound;   /* sessions in, and handshakes in */
     size_t            inbound;       /* this worker: pending + sessions */
+    size_t            sessions_in;   /* this worker: inbound sessions */
+    int               watched;       /* listen_fd is in the loop */
+    uint64_t          idle_ms;       /* session_idle_timeout; 0: never */
+    uint64_t          msg_rate;      /* max_message_rate, per s */
+    uint64_t          byte_rate;     /* max_message_byte_rate, per s */
     int               auto_connect;
     size_t            max_connections;   /* sessions + dials, auto-connect */
     int               accept_undiscovered;   /* 0: refuse requesters
@@ -53,6 +59,9 @@ struct or_hs_s {
     size_t              nnodes;
     size_t              pending;     /* handshakes in progress, all nodes */
     size_t              max_pending; /* max_pending_handshakes */
+    size_t              max_pending_src;   /* max_pending_per_source */
+    size_t              max_sessions_src;  /* max_sessions_per_source */
+    or_hs_sources_t     sources;     /* inbound connections by address */
     or_shm_zone_t      *sessions;    /* borrowed */
     or_shm_zone_t      *replay;      /* borrowed */
     or_hs_conn_t       *conns;       /* every connection of this worker */
@@ -84,6 +93,12 @@ int or_hs_dialling(const or_hs_t *hs, size_t node, const char *peer);
 /* Close session id held here (replaced elsewhere); OR_AGAIN if not here. */
 __attribute__((warn_unused_result))
 or_err_t or_hs_close_session(or_hs_t *hs, uint64_t id, const char *reason);
+
+/* Watch node's listening socket while this worker accepts and holds
+ * fewer than max_inbound inbound handshakes; stop watching otherwise, so
+ * that (EPOLLEXCLUSIVE) the kernel hands new connections to the other
+ * workers instead of this one accepting and closing them. */
+void or_hs_watch(or_hs_t *hs, size_t node);
 
 /* Count a refusal of node by reason (or_reason_t or OR_SR_*) in shm. */
 void or_hs_count(or_hs_t *hs, size_t node, int reason);

@@ -31,23 +31,34 @@ hs_session_remove(or_hs_conn_t *hc)
     hc->slot = -1;
 }
 
-void
-or_hs_conn_close(or_hs_conn_t *hc, or_log_level_t level, const char *reason)
+/* A peer decides how often a connection of ours closes: the lines at
+ * info go through the log's rate limiter (or_log.h), by key. */
+static void
+hs_close(or_hs_conn_t *hc, or_log_level_t level, const char *key,
+    const char *reason)
 {
     or_hs_t      *hs = hc->hs;
     or_hs_node_t *n = &hs->nodes[hc->node];
     int           was_session = hc->state == OR_HS_SESSION;
+    int           hc_counted_in;
+    size_t        node;
 
+    if (key == NULL) {
+        key = was_session ? "session closed"
+              : hc->direction == OR_SESSION_IN ? "handshake refused"
+              : "handshake failed";
+    }
     if (reason != NULL && was_session) {
-        or_log_ctx_error(&hc->log, level, 0, "session closed: %s, "
-                         "fingerprint: %s, bytes in: %llu", reason, hc->peer,
-                         (unsigned long long) hc->c->bytes_in);
+        or_log_ctx_ratelimited(&hc->log, level, key, 0, "session closed: "
+                               "%s, fingerprint: %s, bytes in: %llu", reason,
+                               hc->peer,
+                               (unsigned long long) hc->c->bytes_in);
         or_evring_publish(hs->cycle, OR_EVT_SESSION_CLOSED, n->id, hc->peer,
                           reason, NULL, 0);
     } else if (reason != NULL) {
-        or_log_ctx_error(&hc->log, level, 0, "handshake %s: %s",
-                         hc->direction == OR_SESSION_IN ? "refused"
-                         : "failed", reason);
+        or_log_ctx_ratelimited(&hc->log, level, key, 0, "handshake %s: %s",
+                               hc->direction == OR_SESSION_IN ? "refused"
+                               : "failed", reason);
     }
     if (!was_session && hc->direction == OR_SESSION_OUT) {
         or_evring_publish(hs->cycle, OR_EVT_HANDSHAKE_FAILED, n->id,
@@ -57,11 +68,22 @@ or_hs_conn_close(or_hs_conn_t *hc, or_log_level_t level, const char *reason)
         }
     }
     hs_session_remove(hc);
+    if (hc->src != NULL) {
+        if (hc->src_pending) {
+            or_hs_source_del_pending(hc->src, hc);
+        } else if (hc->src_session) {
+            hc->src->sessions--;
+        }
+        or_hs_source_put(&hs->sources, hc->src);
+    }
+    hc_counted_in = hc->counted_inbound && !was_session;
+    node = hc->node;
     if (hc->counted_pending) {
         hs->pending--;
     }
     if (hc->counted_inbound) {
         n->inbound--;
+        n->sessions_in -= was_session;
     }
     *hc->prevp = hc->next;
     if (hc->next != NULL) {
@@ -71,6 +93,31 @@ or_hs_conn_close(or_hs_conn_t *hc, or_log_level_t level, const char *reason)
     or_json_reader_free(hc->reader);
     free(hc);
     or_worker_conn_release(hs->worker);
+    if (hc_counted_in) {
+        or_hs_watch(hs, node);
+    }
+}
+
+void
+or_hs_conn_close(or_hs_conn_t *hc, or_log_level_t level, const char *reason)
+{
+    hs_close(hc, level, NULL, reason);
+}
+
+/* "handshake refused: REASON", one rate-limiter key per reason. */
+static const char *
+hs_refused_key(int reason)
+{
+    static char keys[OR_SR_LAST][48];
+
+    if (reason < 0 || reason >= OR_SR_LAST) {
+        return "handshake refused";
+    }
+    if (keys[reason][0] == '\0') {
+        snprintf(keys[reason], sizeof(keys[reason]), "handshake refused: %s",
+                 or_session_reason_name(reason));
+    }
+    return keys[reason];
 }
 
 void
@@ -108,7 +155,7 @@ or_hs_conn_refuse(or_hs_conn_t *hc, int reason, const char *detail)
     if (detail && detail[0]) {
         strncat(why, ")", sizeof(why) - strlen(why) - 1);
     }
-    or_hs_conn_close(hc, OR_LOG_INFO, why);
+    hs_close(hc, OR_LOG_INFO, hs_refused_key(reason), why);
 }
 
 or_err_t

@@ -13,6 +13,7 @@
 #include "or_conn.h"
 #include "or_err.h"
 #include "or_hs.h"
+#include "or_hs_source.h"
 #include "or_log.h"
 
 typedef enum {
@@ -32,6 +33,17 @@ struct or_hs_conn_s {
     int                direction;    /* or_session_dir_t */
     int                counted_pending;
     int                counted_inbound;
+    or_hs_source_t    *src;          /* inbound: its address's counts */
+    or_hs_conn_t      *src_next;     /* src's pending list */
+    or_hs_conn_t      *src_prev;
+    int                src_pending;  /* in src's pending list */
+    int                src_session;  /* counted in src->sessions */
+    uint64_t           last_msg_ms;  /* session: last message either way */
+    uint64_t           budget_ms;    /* buckets last filled; 0: not yet */
+    uint64_t           tok_msgs;     /* message bucket, 1/1000 message */
+    uint64_t           tok_bytes;    /* byte bucket, 1/1000 byte */
+    uint64_t           flood_sec;    /* last second with a dropped message */
+    unsigned           flood_streak; /* consecutive such seconds */
     size_t             scanned;      /* bytes of c->in the reader has seen */
     or_json_reader_t  *reader;       /* owned */
     or_v2_sent_t       sent;         /* initiator: what we asked */

@@ -11,8 +11,10 @@
 #include <time.h>
 
 #include "or_cycle.h"
+#include "or_event.h"
 #include "or_evring.h"
 #include "or_hs_conn.h"
+#include "or_limits.h"
 #include "or_log.h"
 #include "or_session.h"
 #include "or_shm.h"
@@ -40,6 +42,68 @@ hs_count_msg(or_hs_conn_t *hc, int in, size_t bytes)
     or_shm_unlock(hc->hs->sessions);
 }
 
+/* The session's token buckets (a second's worth each), refilled by the
+ * time since the last message; 1 if one message of len bytes fits. */
+static int
+hs_budget_take(or_hs_conn_t *hc, size_t len, uint64_t now)
+{
+    or_hs_node_t *n = &hc->hs->nodes[hc->node];
+    uint64_t      mcap = n->msg_rate * 1000, bcap = n->byte_rate * 1000;
+    uint64_t      dt = hc->budget_ms ? now - hc->budget_ms : UINT64_MAX;
+
+    if (dt == UINT64_MAX || dt >= 1000) {
+        hc->tok_msgs = mcap;
+        hc->tok_bytes = bcap;
+    } else {
+        hc->tok_msgs = hc->tok_msgs + n->msg_rate * dt > mcap ? mcap
+                       : hc->tok_msgs + n->msg_rate * dt;
+        hc->tok_bytes = hc->tok_bytes + n->byte_rate * dt > bcap ? bcap
+                        : hc->tok_bytes + n->byte_rate * dt;
+    }
+    hc->budget_ms = now;
+    if (hc->tok_msgs < 1000 || hc->tok_bytes < (uint64_t) len * 1000) {
+        return 0;
+    }
+    hc->tok_msgs -= 1000;
+    hc->tok_bytes -= (uint64_t) len * 1000;
+    return 1;
+}
+
+/* A message over the budget: dropped before it is parsed and counted;
+ * drops in OR_FLOOD_SECONDS consecutive seconds close the session as
+ * "flood". -1 if hc was closed. */
+static int
+hs_over_budget(or_hs_conn_t *hc, size_t len, uint64_t now)
+{
+    or_session_table_t *t = or_shm_addr(hc->hs->sessions);
+    uint64_t            sec = now / 1000;
+
+    or_hs_count(hc->hs, hc->node, OR_SR_RATE);
+    if (hc->slot >= 0) {
+        or_shm_lock(hc->hs->sessions);
+        if (t->slots[hc->slot].id == hc->id) {
+            t->slots[hc->slot].messages_dropped++;
+        }
+        or_shm_unlock(hc->hs->sessions);
+    }
+    if (hc->flood_streak == 0 || sec > hc->flood_sec + 1) {
+        hc->flood_streak = 1;
+    } else if (sec == hc->flood_sec + 1) {
+        hc->flood_streak++;
+    }
+    hc->flood_sec = sec;
+    or_log_ctx_ratelimited(&hc->log, OR_LOG_INFO, "message dropped", 0,
+                           "message dropped: %zu bytes over "
+                           "max_message_rate/max_message_byte_rate, "
+                           "fingerprint: %s", len, hc->peer);
+    if (hc->flood_streak >= OR_FLOOD_SECONDS) {
+        or_hs_count(hc->hs, hc->node, OR_SR_FLOOD);
+        or_hs_conn_close(hc, OR_LOG_INFO, "flood");
+        return -1;
+    }
+    return 0;
+}
+
 int
 or_message_io_receive(or_hs_conn_t *hc, const char *json, size_t len)
 {
@@ -49,6 +113,10 @@ or_message_io_receive(or_hs_conn_t *hc, const char *json, size_t len)
     char             why[320];
     int              wrong;
 
+    hc->last_msg_ms = or_event_now_ms(hc->c->loop);
+    if (!hs_budget_take(hc, len, hc->last_msg_ms)) {
+        return hs_over_budget(hc, len, hc->last_msg_ms);
+    }
     memset(&eb, 0, sizeof(eb));
     if (or_v2_message_parse(json, len, &msg, &eb) != OR_OK) {
         or_hs_count(hc->hs, hc->node, eb.reason);
@@ -73,8 +141,9 @@ or_message_io_receive(or_hs_conn_t *hc, const char *json, size_t len)
         return -1;
     }
     hs_count_msg(hc, 1, len);
-    or_log_ctx_error(&hc->log, OR_LOG_INFO, 0, "message received: %zu "
-                     "bytes, fingerprint: %s", len, hc->peer);
+    or_log_ctx_ratelimited(&hc->log, OR_LOG_INFO, "message received", 0,
+                           "message received: %zu bytes, fingerprint: %s",
+                           len, hc->peer);
     or_evring_publish(hc->hs->cycle, OR_EVT_MESSAGE, n->id, hc->peer,
                       hc->direction == OR_SESSION_IN ? "in" : "out",
                       msg.payload, msg.payload_len);
@@ -113,6 +182,7 @@ or_message_io_send(or_hs_t *hs, uint64_t id, const char *payload, size_t len)
     }
     free(out);
     if (rc == OR_OK) {
+        hc->last_msg_ms = or_event_now_ms(hc->c->loop);
         hs_count_msg(hc, 0, outlen);
     } else if (rc == OR_ERROR) {
         or_hs_conn_close(hc, OR_LOG_INFO, "write() failed");

@@ -25,7 +25,8 @@ or_session_reason_name(int reason)
 {
     static const char *const ours[] = {
         "replay", "timeout", "limit", "filtered", "self", "closed_early",
-        "duplicate", "sessions_full", "busy"
+        "duplicate", "sessions_full", "busy", "idle", "evicted",
+        "source_limit", "dropped", "rate_dropped", "flood"
     };
 
     if (reason >= OR_R_LAST && reason < OR_SR_LAST) {

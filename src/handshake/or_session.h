@@ -47,6 +47,7 @@ typedef struct {
     uint64_t  messages_out;
     uint64_t  bytes_in;
     uint64_t  bytes_out;
+    uint64_t  messages_dropped; /* over max_message_(byte_)rate */
     pid_t     pid;              /* worker holding it */
     uint64_t  handoff;          /* its hand-off socket (or_handoff.h) */
     unsigned  worker;           /* its index */
@@ -85,6 +86,12 @@ enum {
     OR_SR_DUPLICATE,            /* crossed dials: the other one is kept */
     OR_SR_FULL,                 /* the session table is full */
     OR_SR_BUSY,                 /* replay cache full of unforgettable */
+    OR_SR_IDLE,                 /* session closed: session_idle_timeout */
+    OR_SR_EVICTED,              /* session closed for a new one: max_inbound */
+    OR_SR_SOURCE,               /* max_pending/sessions_per_source */
+    OR_SR_DROPPED,              /* oldest of the busiest source, pending full */
+    OR_SR_RATE,                 /* a message over max_message_rate, dropped */
+    OR_SR_FLOOD,                /* session closed: sustained excess */
     OR_SR_LAST
 };
 

@@ -519,8 +519,9 @@ accept_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
     c = ctl->nclients < OR_CONTROL_CLIENTS_MAX ? calloc(1, sizeof(*c))
                                                : NULL;
     if (c == NULL) {
-        or_log_error(ctl->cycle->log, OR_LOG_NOTICE, 0, "control client "
-                     "refused: %d clients already", OR_CONTROL_CLIENTS_MAX);
+        or_log_ratelimited(ctl->cycle->log, OR_LOG_NOTICE, "control client "
+                           "refused", 0, "control client refused: %d "
+                           "clients already", OR_CONTROL_CLIENTS_MAX);
         close(cfd);
         return;
     }

@@ -13,6 +13,9 @@ mkdir -p "$T/conf" "$T/logs" "$T/state"
 cat > "$CONF" << END
 worker_processes = 1;
 worker_connections = 64;
+# every connection comes from 127.0.0.1: the per-source cap would refuse
+# them before the descriptors run out (limits_slowloris.sh tests it)
+max_pending_per_source = 1000;
 pid = "$PIDFILE";
 worker_shutdown_timeout = 3;
 error_log = { path = "$LOG"; level = "info"; };

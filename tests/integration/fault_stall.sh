@@ -16,6 +16,9 @@ worker_processes = 1;
 pid = "$PIDFILE";
 worker_shutdown_timeout = 3;
 max_pending_handshakes = 2000;
+# all stallers come from 127.0.0.1: this test is about the deadline and
+# memory, the per-source cap has limits_slowloris.sh
+max_pending_per_source = 2000;
 error_log = { path = "$LOG"; level = "notice"; };
 control = { socket = "$SOCK"; };
 nodes = ( { id = "n0"; sector = "tech"; listen = "127.0.0.1:9001";

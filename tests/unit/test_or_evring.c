@@ -113,10 +113,54 @@ test_or_evt_type_name_every_type(void **state)
                         "unknown");
 }
 
+/* A message flood of twice the ring after a session event: the session
+ * event is still read first (connect's outcome), only messages are
+ * missed; one event more than a lane holds loses the oldest of it. */
+static void
+test_or_evring_flood_keeps_session_events(void **state)
+{
+    or_evring_t *r = calloc(1, sizeof(*r));
+    or_evt_t     ev, *out = calloc(OR_EVENTS_MAX, sizeof(*out));
+    size_t       n;
+    uint64_t     missed;
+
+    (void) state;
+    assert_non_null(r);
+    memset(&ev, 0, sizeof(ev));
+    ev.type = OR_EVT_SESSION_ESTABLISHED;
+    or_evring_push(r, &ev);                           /* seq 1 */
+    ev.type = OR_EVT_MESSAGE;
+    for (int i = 0; i < 2 * OR_EVENTS_MAX; i++) {
+        or_evring_push(r, &ev);
+    }
+    or_evring_read(r, 0, out, 64, &n, &missed);
+    assert_int_equal(n, 64);
+    assert_int_equal(out[0].seq, 1);
+    assert_int_equal(out[0].type, OR_EVT_SESSION_ESTABLISHED);
+    assert_int_equal(out[1].seq, OR_EVENTS_MAX + 2);  /* oldest kept msg */
+    assert_int_equal(missed, OR_EVENTS_MAX);
+    /* the other lane at its bound: OR_EVENTS_MAX kept, one more drops 1 */
+    memset(r, 0, sizeof(*r));
+    ev.type = OR_EVT_SESSION_CLOSED;
+    for (int i = 0; i < OR_EVENTS_MAX; i++) {
+        or_evring_push(r, &ev);
+    }
+    or_evring_read(r, 0, out, OR_EVENTS_MAX, &n, &missed);
+    assert_int_equal(n, OR_EVENTS_MAX);
+    assert_int_equal(missed, 0);
+    or_evring_push(r, &ev);
+    or_evring_read(r, 0, out, OR_EVENTS_MAX, &n, &missed);
+    assert_int_equal(missed, 1);
+    assert_int_equal(out[0].seq, 2);
+    free(out);
+    free(r);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_or_evring_flood_keeps_session_events),
         cmocka_unit_test(test_or_evring_read_order_and_missed),
         cmocka_unit_test(test_or_evring_publish_fetch),
         cmocka_unit_test(test_or_evring_without_zone),

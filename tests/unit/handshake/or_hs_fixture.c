@@ -200,6 +200,8 @@ hsf_new(const int *keys, size_t n, size_t max_sessions)
     f->hs.cycle = f->cycle;
     f->hs.worker = &f->worker;
     f->hs.max_pending = 1024;
+    f->hs.max_pending_src = 32;
+    f->hs.max_sessions_src = 64;
     zones_init(f, max_sessions);
     f->hs.nodes = calloc(n, sizeof(or_hs_node_t));
     assert_non_null(f->hs.nodes);
@@ -218,6 +220,8 @@ hsf_new(const int *keys, size_t n, size_t max_sessions)
         hn->max_size = 16384;
         hn->max_inbound = 256;
         hn->accept_undiscovered = 1;    /* the setting's default */
+        hn->msg_rate = 100;
+        hn->byte_rate = 1048576;
         hn->max_connections = 3;
     }
     assert_int_equal(or_hs_listen(&f->hs), OR_OK);
@@ -290,10 +294,20 @@ hsf_run_for(hsf_t *f, hsf_t *g, int ms)
 int
 hsf_connect(uint16_t port)
 {
+    return hsf_connect_from(port, "127.0.0.1");
+}
+
+int
+hsf_connect_from(uint16_t port, const char *src)
+{
     struct sockaddr_in sa;
     int                fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     assert_true(fd >= 0);
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    assert_int_equal(inet_pton(AF_INET, src, &sa.sin_addr), 1);
+    assert_int_equal(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

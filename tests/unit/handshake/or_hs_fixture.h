@@ -63,6 +63,8 @@ void hsf_run_for(hsf_t *f, hsf_t *g, int ms);
 
 /* A client socket connected to 127.0.0.1:port, non-blocking. */
 int hsf_connect(uint16_t port);
+/* The same from source address src ("127.0.0.2": any of 127/8). */
+int hsf_connect_from(uint16_t port, const char *src);
 /* A listening socket on 127.0.0.1, its port in *port. */
 int hsf_listen(uint16_t *port);
 /* Accepts on lfd while running f's loop; -1 if none came. */

@@ -209,6 +209,36 @@ test_hs_responder_malformed_json_refused(void **state)
     hsf_free(f);
 }
 
+/* A refusal flood writes OR_LOG_RATE_LINES lines per reason and interval
+ * (or_log.h), then the count of the rest once the interval is over; each
+ * refusal is still counted. */
+static void
+test_hs_responder_refusal_log_ratelimited(void **state)
+{
+    hsf_t *f = responder();
+
+    (void) state;
+    hsf_now = VECTOR_T_REQ;
+    for (int i = 0; i < OR_LOG_RATE_LINES + 5; i++) {
+        expect_refused(f, "{\"type\": }", 10, NULL, OR_R_JSON_MALFORMED);
+    }
+    assert_int_equal(hsf_refused(f, 0, OR_R_JSON_MALFORMED),
+                     OR_LOG_RATE_LINES + 5);
+    assert_int_equal(hsf_log_count(f, "handshake refused: malformed_json"),
+                     OR_LOG_RATE_LINES);
+    /* another reason has its own budget */
+    close(hsf_connect(f->port[0]));
+    wait_refused(f, NULL, OR_SR_CLOSED, 1);
+    assert_true(hsf_log_has(f, "handshake refused: closed_early"));
+    hsf_now += OR_LOG_RATE_INTERVAL_S;
+    expect_refused(f, "{\"type\": }", 10, NULL, OR_R_JSON_MALFORMED);
+    assert_true(hsf_log_has(f, "5 similar messages suppressed in the last "
+                            "5 s: handshake refused: malformed_json"));
+    assert_int_equal(hsf_log_count(f, "handshake refused: malformed_json"),
+                     OR_LOG_RATE_LINES + 2);
+    hsf_free(f);
+}
+
 static void
 test_hs_responder_not_an_object_refused(void **state)
 {
@@ -467,71 +497,321 @@ test_hs_responder_filter(void **state)
     hsf_free(f);
 }
 
-/* max_pending_handshakes: the bound-th handshake is served, one more is
- * closed at once without a reply, counted as "limit". */
+/* max_pending_handshakes: the bound-th handshake is served with no drop;
+ * one more is taken too, and the oldest handshake of the address with
+ * the most in progress is closed as "dropped" (not the newcomer). */
 static void
-test_hs_responder_max_pending_bound(void **state)
+test_hs_responder_max_pending_drops_busiest(void **state)
 {
     hsf_t  *f = responder();
-    int     fds[17];
-    char    buf[64];
+    int     busy[10], other[6], x, y;
+    char    buf[256];
     size_t  n;
 
     (void) state;
     f->hs.max_pending = 16;
-    for (int i = 0; i < 16; i++) {
-        fds[i] = hsf_connect(f->port[0]);
+    for (int i = 0; i < 10; i++) {
+        busy[i] = hsf_connect_from(f->port[0], "127.0.0.2");
         wait_conns(f, (size_t) i + 1);
     }
-    assert_int_equal(f->hs.pending, 16);
-    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 0);
-    fds[16] = hsf_connect(f->port[0]);
-    assert_true(hsf_read_to_eof(f, fds[16], buf, sizeof(buf), &n));
-    assert_int_equal(n, 0);
-    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 1);
-    assert_true(hsf_log_has(f, "handshake refused: limit (16 pending, 16 "
-                            "inbound), node: n0, peer: 127.0.0.1:"));
-    assert_int_equal(hsf_conns(f, -1), 16);
-    /* one finishes: its place is free again */
-    close(fds[0]);
-    wait_conns(f, 15);
-    close(fds[16]);
-    fds[16] = handshake_in(f, HSF_A, hsf_now, NULL, 0);
-    assert_int_equal(f->hs.pending, 15);
-    for (int i = 1; i < 17; i++) {
-        close(fds[i]);
+    for (int i = 0; i < 5; i++) {
+        other[i] = hsf_connect_from(f->port[0], "127.0.0.3");
+        wait_conns(f, (size_t) 11 + i);
     }
+    other[5] = hsf_connect_from(f->port[0], "127.0.0.3");    /* the 16th */
+    wait_conns(f, 16);
+    assert_int_equal(f->hs.pending, 16);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_DROPPED), 0);
+    x = hsf_connect_from(f->port[0], "127.0.0.4");           /* one above */
+    assert_true(hsf_read_to_eof(f, busy[0], buf, sizeof(buf), &n));
+    assert_string_equal(buf, "{\"error\": \"handshake_verification_failed: "
+                        "dropped\"}");
+    assert_int_equal(hsf_refused(f, 0, OR_SR_DROPPED), 1);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 0);
+    wait_conns(f, 16);
+    assert_true(hsf_log_has(f, "handshake refused: dropped "
+                            "(max_pending_handshakes full"));
+    /* the next goes the same way: busy[1], the oldest of the busiest */
+    y = hsf_connect_from(f->port[0], "127.0.0.3");
+    assert_true(hsf_read_to_eof(f, busy[1], buf, sizeof(buf), &n));
+    assert_int_equal(hsf_refused(f, 0, OR_SR_DROPPED), 2);
+    /* the newcomers are served */
+    close(busy[0]);
+    close(busy[1]);
+    hsf_send(x, "{\"type\": }", 10);
+    assert_true(hsf_read_to_eof(f, x, buf, sizeof(buf), &n));
+    assert_true(strstr(buf, "malformed_json") != NULL);
+    for (int i = 2; i < 10; i++) {
+        close(busy[i]);
+    }
+    for (int i = 0; i < 6; i++) {
+        close(other[i]);
+    }
+    close(x);
+    close(y);
     hsf_free(f);
 }
 
-/* max_inbound counts handshakes and sessions of the node. */
+/* max_pending_per_source: the bound-th handshake from one address is
+ * taken, one more is closed at once (no reply) as "source_limit"; other
+ * addresses are not affected. */
 static void
-test_hs_responder_max_inbound_bound(void **state)
+test_hs_responder_max_pending_per_source_bound(void **state)
+{
+    hsf_t  *f = responder();
+    int     fds[4], x, y;
+    char    buf[64];
+    size_t  n;
+
+    (void) state;
+    f->hs.max_pending_src = 4;
+    for (int i = 0; i < 4; i++) {
+        fds[i] = hsf_connect_from(f->port[0], "127.0.0.2");
+        wait_conns(f, (size_t) i + 1);
+    }
+    assert_int_equal(hsf_refused(f, 0, OR_SR_SOURCE), 0);
+    x = hsf_connect_from(f->port[0], "127.0.0.2");
+    assert_true(hsf_read_to_eof(f, x, buf, sizeof(buf), &n));
+    assert_int_equal(n, 0);
+    close(x);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_SOURCE), 1);
+    assert_true(hsf_log_has(f, "handshake refused: source_limit (4 "
+                            "handshakes from this address), node: n0, "
+                            "peer: 127.0.0.2:"));
+    y = hsf_connect_from(f->port[0], "127.0.0.3");
+    wait_conns(f, 5);
+    close(fds[0]);                  /* one ends: room for one more */
+    wait_conns(f, 4);
+    x = hsf_connect_from(f->port[0], "127.0.0.2");
+    wait_conns(f, 5);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_SOURCE), 1);
+    assert_int_equal(f->hs.sources.count, 2);
+    for (int i = 1; i < 4; i++) {
+        close(fds[i]);
+    }
+    close(x);
+    close(y);
+    wait_conns(f, 0);
+    assert_int_equal(f->hs.sources.count, 0);      /* nothing left over */
+    hsf_free(f);
+}
+
+/* max_sessions_per_source: the bound-th session from one address is
+ * made, a handshake past it is refused once it verifies. */
+static void
+test_hs_responder_max_sessions_per_source_bound(void **state)
+{
+    hsf_t  *f = responder();
+    char    req[OR_HANDSHAKE_MAX], buf[256];
+    size_t  len, n;
+    int     a, m;
+
+    (void) state;
+    f->hs.max_sessions_src = 1;
+    a = handshake_in(f, HSF_A, hsf_now, NULL, 0);       /* at the bound */
+    assert_int_equal(hsf_sessions(f, 0, -1), 1);
+    /* A again replaces its own session: not over the bound */
+    m = handshake_in(f, HSF_A, hsf_now, NULL, 0);
+    assert_true(hsf_read_to_eof(f, a, buf, sizeof(buf), &n));
+    close(a);
+    a = m;
+    assert_int_equal(hsf_refused(f, 0, OR_SR_SOURCE), 0);
+    assert_int_equal(hsf_sessions(f, 0, -1), 1);
+    len = hsf_request(HSF_M, f->hs.nodes[0].fp, hsf_now, req, sizeof(req));
+    m = hsf_connect(f->port[0]);                         /* one above */
+    hsf_send(m, req, len);
+    assert_true(hsf_read_to_eof(f, m, buf, sizeof(buf), &n));
+    assert_string_equal(buf, "{\"error\": \"handshake_verification_failed: "
+                        "source_limit\"}");
+    close(m);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_SOURCE), 1);
+    assert_true(hsf_log_has(f, "1 sessions from this address: "
+                            "max_sessions_per_source"));
+    close(a);
+    wait_conns(f, 0);
+    m = handshake_in(f, HSF_M, hsf_now, NULL, 0);       /* room again */
+    assert_int_equal(hsf_sessions(f, 0, -1), 1);
+    close(m);
+    hsf_free(f);
+}
+
+/* handshake_timeout is one deadline from accept: a request trickled a
+ * byte at a time does not move it. */
+static void
+test_hs_responder_timeout_absolute(void **state)
+{
+    hsf_t  *f = responder();
+    int     fd;
+
+    (void) state;
+    f->hs.nodes[0].timeout_ms = 300;
+    fd = hsf_connect(f->port[0]);
+    for (int i = 0; i < 10 && hsf_refused(f, 0, OR_SR_TIMEOUT) == 0; i++) {
+        hsf_send(fd, "{", 1);
+        hsf_run_for(f, NULL, 100);
+    }
+    /* 10 bytes at 100 ms each would be 1 s; it ended at 300 ms */
+    assert_int_equal(hsf_refused(f, 0, OR_SR_TIMEOUT), 1);
+    assert_int_equal(hsf_conns(f, -1), 0);
+    close(fd);
+    hsf_free(f);
+}
+
+/* max_inbound bounds the node's inbound handshakes in progress: at the
+ * bound the worker stops watching the listening socket (the kernel keeps
+ * the connection for another worker, nothing is accepted and closed),
+ * one below it watches again. Sessions do not count here. */
+static void
+test_hs_responder_max_inbound_handshakes_bound(void **state)
 {
     hsf_t  *f = responder();
     char    buf[64];
     size_t  n;
-    int     s, p, x;
+    int     s, p, q, x;
 
     (void) state;
     f->hs.nodes[0].max_inbound = 2;
     s = handshake_in(f, HSF_A, hsf_now, NULL, 0);
     p = hsf_connect(f->port[0]);
     wait_conns(f, 2);
-    assert_int_equal(f->hs.nodes[0].inbound, 2);
-    x = hsf_connect(f->port[0]);
-    assert_true(hsf_read_to_eof(f, x, buf, sizeof(buf), &n));
-    close(x);
-    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 1);
-    assert_true(hsf_log_has(f, "limit (1 pending, 2 inbound)"));
-    close(s);                       /* the session ends: room for one */
-    wait_conns(f, 1);
-    assert_int_equal(f->hs.nodes[0].inbound, 1);
-    x = hsf_connect(f->port[0]);
+    assert_true(f->hs.nodes[0].watched);          /* one below */
+    q = hsf_connect(f->port[0]);
+    wait_conns(f, 3);
+    assert_int_equal(f->hs.nodes[0].inbound, 3);
+    assert_false(f->hs.nodes[0].watched);         /* at the bound */
+    x = hsf_connect(f->port[0]);                  /* one above */
+    hsf_run_for(f, NULL, 200);
+    assert_int_equal(hsf_conns(f, -1), 3);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 0);
+    assert_int_equal(read(x, buf, sizeof(buf)), -1);    /* not closed */
+    close(p);                       /* a handshake ends: x is taken */
+    wait_refused(f, NULL, OR_SR_CLOSED, 1);
+    wait_conns(f, 3);
+    assert_false(f->hs.nodes[0].watched);
+    close(q);
     wait_conns(f, 2);
-    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 1);
+    assert_true(f->hs.nodes[0].watched);
+    hsf_send(x, "{\"type\": }", 10);
+    assert_true(hsf_read_to_eof(f, x, buf, sizeof(buf), &n));
+    assert_int_equal(hsf_refused(f, 0, OR_SR_LIMIT), 0);
     close(x);
-    close(p);
+    close(s);
+    hsf_free(f);
+}
+
+static or_hs_conn_t *
+session_of(hsf_t *f, const char *fp)
+{
+    for (or_hs_conn_t *hc = f->hs.conns; hc != NULL; hc = hc->next) {
+        if (hc->state == OR_HS_SESSION && strcmp(hc->peer, fp) == 0) {
+            return hc;
+        }
+    }
+    return NULL;
+}
+
+/* max_inbound sessions: one below, a new one is added; at the bound, the
+ * one verified handshake of a new peer closes the longest idle session
+ * as "evicted"; a peer replacing its own session evicts no one. */
+static void
+test_hs_responder_max_inbound_evicts_idlest(void **state)
+{
+    hsf_t       *f = responder();
+    or_key_t    *c, *keep_key = hsf_key[HSF_A];
+    const char  *keep_fp = hsf_fp[HSF_A], *fc;
+    or_errbuf_t  eb;
+    or_evt_t     ev;
+    char         buf[256];
+    size_t       n;
+    int          a, m, m2, x;
+
+    (void) state;
+    assert_int_equal(or_key_generate(&c, &eb), OR_OK);
+    fc = or_key_fingerprint(c);
+    f->hs.nodes[0].max_inbound = 2;
+    a = handshake_in(f, HSF_A, hsf_now, NULL, 0);
+    m = handshake_in(f, HSF_M, hsf_now, NULL, 0);      /* one below */
+    assert_int_equal(f->hs.nodes[0].sessions_in, 2);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_EVICTED), 0);
+    /* M replaces its own session: the slot it frees is enough */
+    m2 = handshake_in(f, HSF_M, hsf_now, NULL, 0);
+    assert_true(hsf_read_to_eof(f, m, buf, sizeof(buf), &n));
+    assert_int_equal(hsf_refused(f, 0, OR_SR_EVICTED), 0);
+    assert_non_null(session_of(f, hsf_fp[HSF_A]));
+    /* A has been quiet longer than M: a new peer (C) takes A's place */
+    session_of(f, hsf_fp[HSF_A])->last_msg_ms = 0;
+    hsf_key[HSF_A] = c;
+    hsf_fp[HSF_A] = fc;
+    x = handshake_in(f, HSF_A, hsf_now, NULL, 0);      /* at the bound */
+    hsf_key[HSF_A] = keep_key;
+    hsf_fp[HSF_A] = keep_fp;
+    assert_true(hsf_read_to_eof(f, a, buf, sizeof(buf), &n));
+    assert_int_equal(hsf_refused(f, 0, OR_SR_EVICTED), 1);
+    assert_true(hsf_log_line_has(f, "session closed: evicted, ", ", node: n0"));
+    assert_true(hsf_event(f, OR_EVT_SESSION_CLOSED, &ev) == 1);
+    assert_string_equal(ev.detail, "evicted");
+    assert_string_equal(ev.peer, hsf_fp[HSF_A]);
+    assert_non_null(session_of(f, hsf_fp[HSF_M]));
+    assert_non_null(session_of(f, fc));
+    assert_null(session_of(f, hsf_fp[HSF_A]));
+    assert_int_equal(hsf_sessions(f, 0, OR_SESSION_IN), 2);
+    assert_int_equal(f->hs.nodes[0].sessions_in, 2);
+    close(a);
+    close(m);
+    close(m2);
+    close(x);
+    hsf_free(f);
+    or_key_free(c);
+}
+
+/* session_idle_timeout: no message either way for idle_ms closes the
+ * session as "idle"; a message moves the deadline. */
+static void
+test_hs_session_idle_timeout(void **state)
+{
+    hsf_t        *f = responder();
+    or_hs_conn_t *hc;
+    or_evt_t      ev;
+    char          buf[256];
+    size_t        n;
+    int           a;
+
+    (void) state;
+    f->hs.nodes[0].idle_ms = 300;
+    a = handshake_in(f, HSF_A, hsf_now, NULL, 0);
+    hc = session_of(f, hsf_fp[HSF_A]);
+    assert_non_null(hc);
+    hsf_run_for(f, NULL, 150);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_IDLE), 0);
+    /* as if a message came now: 300 ms more from here */
+    hc->last_msg_ms = or_event_now_ms(f->loop);
+    hsf_run_for(f, NULL, 200);
+    assert_int_equal(hsf_refused(f, 0, OR_SR_IDLE), 0);
+    assert_non_null(session_of(f, hsf_fp[HSF_A]));
+    assert_true(hsf_read_to_eof(f, a, buf, sizeof(buf), &n));
+    assert_int_equal(hsf_refused(f, 0, OR_SR_IDLE), 1);
+    assert_true(hsf_log_line_has(f, "session closed: idle, ", ", node: n0"));
+    assert_true(hsf_event(f, OR_EVT_SESSION_CLOSED, &ev) == 1);
+    assert_string_equal(ev.detail, "idle");
+    assert_int_equal(hsf_sessions(f, 0, -1), 0);
+    close(a);
+    hsf_free(f);
+}
+
+/* 0: never closed for being idle. */
+static void
+test_hs_session_idle_timeout_zero_never(void **state)
+{
+    hsf_t *f = responder();
+    int    a;
+
+    (void) state;
+    f->hs.nodes[0].idle_ms = 0;
+    a = handshake_in(f, HSF_A, hsf_now, NULL, 0);
+    assert_false(or_timer_is_armed(&session_of(f, hsf_fp[HSF_A])->c->deadline));
+    hsf_run_for(f, NULL, 100);
+    assert_int_equal(hsf_sessions(f, 0, -1), 1);
+    close(a);
     hsf_free(f);
 }
 
@@ -1365,6 +1645,7 @@ main(void)
         T(test_hs_responder_accepts_genuine_request),
         T(test_hs_responder_accepts_original_request),
         T(test_hs_responder_malformed_json_refused),
+        T(test_hs_responder_refusal_log_ratelimited),
         T(test_hs_responder_not_an_object_refused),
         T(test_hs_responder_wrong_shape_refused),
         T(test_hs_responder_max_size_bound),
@@ -1377,8 +1658,14 @@ main(void)
         T(test_hs_responder_replay_refused),
         T(test_hs_responder_self_and_sibling_refused),
         T(test_hs_responder_filter),
-        T(test_hs_responder_max_pending_bound),
-        T(test_hs_responder_max_inbound_bound),
+        T(test_hs_responder_max_pending_drops_busiest),
+        T(test_hs_responder_max_pending_per_source_bound),
+        T(test_hs_responder_max_sessions_per_source_bound),
+        T(test_hs_responder_timeout_absolute),
+        T(test_hs_responder_max_inbound_handshakes_bound),
+        T(test_hs_responder_max_inbound_evicts_idlest),
+        T(test_hs_session_idle_timeout),
+        T(test_hs_session_idle_timeout_zero_never),
         T(test_hs_responder_timeout),
         T(test_hs_responder_peer_closes_early),
         T(test_hs_record_full_table_bound),

@@ -127,6 +127,122 @@ expect_closed(sess_t *s, const char *bytes, size_t len, int counted,
     assert_int_equal(s->f->hs.nodes[0].inbound, 0);
 }
 
+/* ---- the per-session budget ---- */
+
+static int
+rate_dropped_reach(void *arg)
+{
+    void **a = arg;
+
+    return hsf_refused(a[0], 0, OR_SR_RATE) >= (uint64_t) (uintptr_t) a[1];
+}
+
+static void
+wait_dropped(hsf_t *f, int n)
+{
+    void *a[2] = { f, (void *) (uintptr_t) n };
+
+    assert_true(hsf_run_until(f, NULL, rate_dropped_reach, a));
+}
+
+/* max_message_rate: a burst of the bucket's size passes, one more is
+ * dropped before parsing (no event), counted on the node and session. */
+static void
+test_message_io_rate_bound(void **state)
+{
+    sess_t        s;
+    or_session_t  t;
+    char          msg[1024];
+    size_t        len;
+
+    (void) state;
+    sess_open(&s);
+    s.f->hs.nodes[0].msg_rate = 5;
+    len = message(hsf_fp[HSF_A], s.f->hs.nodes[0].fp, NULL, "{\"n\": 1}",
+                  msg, sizeof(msg));
+    for (int i = 0; i < 5; i++) {
+        hsf_send(s.fd, msg, len);
+    }
+    wait_messages(s.f, 5);                        /* at the bound */
+    assert_int_equal(hsf_refused(s.f, 0, OR_SR_RATE), 0);
+    hsf_send(s.fd, msg, len);                     /* one above */
+    wait_dropped(s.f, 1);
+    assert_int_equal(hsf_event_count(s.f, OR_EVT_MESSAGE), 5);
+    assert_true(hsf_session(s.f, 0, hsf_fp[HSF_A], &t) >= 0);
+    assert_int_equal(t.messages_in, 5);
+    assert_int_equal(t.messages_dropped, 1);
+    assert_true(hsf_log_has(s.f, "message dropped: "));
+    assert_int_equal(hsf_sessions(s.f, 0, -1), 1);      /* not closed */
+    sess_close(&s);
+}
+
+/* max_message_byte_rate: two messages of exactly half the bucket pass,
+ * a third is dropped. */
+static void
+test_message_io_byte_rate_bound(void **state)
+{
+    sess_t  s;
+    char    msg[1024];
+    size_t  len;
+
+    (void) state;
+    sess_open(&s);
+    len = message(hsf_fp[HSF_A], s.f->hs.nodes[0].fp, NULL, "{\"n\": 2}",
+                  msg, sizeof(msg));
+    s.f->hs.nodes[0].byte_rate = 2 * len;
+    hsf_send(s.fd, msg, len);
+    hsf_send(s.fd, msg, len);
+    wait_messages(s.f, 2);
+    assert_int_equal(hsf_refused(s.f, 0, OR_SR_RATE), 0);
+    hsf_send(s.fd, msg, len);
+    wait_dropped(s.f, 1);
+    assert_int_equal(hsf_event_count(s.f, OR_EVT_MESSAGE), 2);
+    sess_close(&s);
+}
+
+/* Drops in OR_FLOOD_SECONDS consecutive seconds close the session as
+ * "flood"; it is still open after drops in fewer. */
+static void
+test_message_io_sustained_flood_closes(void **state)
+{
+    sess_t    s;
+    or_evt_t  ev;
+    char      msg[1024];
+    size_t    len;
+    uint64_t  start, secs = 0, first = 0, open_secs = 0;
+
+    (void) state;
+    sess_open(&s);
+    s.f->hs.nodes[0].msg_rate = 1;
+    len = message(hsf_fp[HSF_A], s.f->hs.nodes[0].fp, NULL, "{\"n\": 3}",
+                  msg, sizeof(msg));
+    start = or_event_now_ms(s.f->loop);
+    while (hsf_conns(s.f, -1) > 0
+           && or_event_now_ms(s.f->loop) - start < 6000)
+    {
+        hsf_send(s.fd, msg, len);
+        hsf_run_for(s.f, NULL, 50);
+        if (hsf_refused(s.f, 0, OR_SR_RATE) > 0 && first == 0) {
+            first = or_event_now_ms(s.f->loop) / 1000;
+        }
+        if (first != 0) {
+            secs = or_event_now_ms(s.f->loop) / 1000 - first + 1;
+        }
+        if (hsf_conns(s.f, -1) > 0) {
+            open_secs = secs;
+            assert_true(secs <= OR_FLOOD_SECONDS);
+        }
+    }
+    assert_int_equal(hsf_conns(s.f, -1), 0);
+    /* still open through drops in OR_FLOOD_SECONDS - 1 seconds */
+    assert_true(open_secs >= OR_FLOOD_SECONDS - 1);
+    assert_int_equal(hsf_refused(s.f, 0, OR_SR_FLOOD), 1);
+    assert_true(hsf_event(s.f, OR_EVT_SESSION_CLOSED, &ev));
+    assert_string_equal(ev.detail, "flood");
+    assert_true(hsf_log_line_has(s.f, "session closed: flood, ", ", node: n0"));
+    sess_close(&s);
+}
+
 /* ---- receiving ---- */
 
 static void
@@ -379,6 +495,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_message_io_rate_bound),
+        cmocka_unit_test(test_message_io_byte_rate_bound),
+        cmocka_unit_test(test_message_io_sustained_flood_closes),
         cmocka_unit_test(test_message_io_receive_counts_and_publishes),
         cmocka_unit_test(test_message_io_receive_original_message),
         cmocka_unit_test(test_message_io_wrong_source_refused),
