@@ -55,6 +55,6 @@ wait_for 10 closed || fail "the 60 KB flood was not closed as flood"
 echo "60 KB flood: $(cat "$T/big"), rate_dropped $(stat A2 rate_dropped)," \
      "closed as flood $(stat A2 flood)"
 [ "$(stat A2 rate_dropped)" -ge 1 ] || fail "nothing dropped"
-grep -q "session closed: flood, node: A2" "$T/A/error.log" \
+grep -q "session closed: flood, .*, node: A2" "$T/A/error.log" \
     || fail "no flood close logged"
 echo ok
