@@ -61,6 +61,12 @@ or_err_t or_v3_x25519_dh(EVP_PKEY *ours,
     const unsigned char peer[OR_V3_X25519_LEN],
     unsigned char out[OR_V3_X25519_LEN], or_errbuf_t *eb);
 
+/* the payload of exactly one frame into r, or why not */
+or_err_t or_v3_frame_payload(const unsigned char *frame, size_t len,
+    int magic, size_t min, size_t max, or_v3_get_t *r, or_errbuf_t *eb);
+/* reads the type byte of a handshake payload: OR_R_MSG_TYPE if not want */
+or_err_t or_v3_check_type(or_v3_get_t *r, unsigned want, or_errbuf_t *eb);
+
 /* the record layer's key step: k <- HKDF-Expand(k, "or3 rekey", 32) */
 or_err_t or_v3_rekey_step(unsigned char key[OR_V3_KEY_LEN],
     or_errbuf_t *eb);
