@@ -12,7 +12,6 @@
 #include <openssl/err.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
-#include <openssl/x509.h>
 
 #include "or_base64.h"
 #include "or_errbuf.h"
@@ -162,25 +161,31 @@ or_v3_pubkey_id(const or_pubkey_t *pk, unsigned char id[OR_V3_ID_LEN],
     return or_v3_sha256(pk->pem, pk->pem_len, NULL, 0, NULL, 0, id, eb);
 }
 
+/*
+ * From the cached canonical PEM, not i2d_PUBKEY: OpenSSL 3.0's encoder
+ * chain costs more than the rest of a handshake's non-RSA work.
+ */
 or_err_t
 or_v3_key_der(const or_key_t *key, unsigned char *der, size_t cap,
     size_t *len, or_errbuf_t *eb)
 {
-    int  n;
+    char         b64[OR_PUBKEY_PEM_MAX];
+    const char  *p = key->pem + sizeof(PEM_HEAD) - 1;
+    const char  *end = key->pem + key->pem_len - (sizeof(PEM_TAIL) - 1);
+    size_t       n = 0;
 
-    n = i2d_PUBKEY(key->pkey, NULL);
-    if (n <= 0) {
-        return or_errbuf_ssl(eb, "i2d_PUBKEY");
+    if (key->pem_len < sizeof(PEM_HEAD) + sizeof(PEM_TAIL)
+        || key->pem_len > sizeof(b64))
+    {
+        return or_errbuf_set(eb, OR_ECRYPTO, OR_R_CRYPTO, "own PEM of %zu "
+                             "bytes", key->pem_len);
     }
-    if ((size_t) n > cap) {
-        return or_errbuf_set(eb, OR_ETOOBIG, OR_R_BUF_SMALL, "DER key needs "
-                             "%d bytes, buffer has %zu", n, cap);
+    for (; p < end; p++) {
+        if (*p != '\n') {
+            b64[n++] = *p;
+        }
     }
-    if (i2d_PUBKEY(key->pkey, &der) != n) {
-        return or_errbuf_ssl(eb, "i2d_PUBKEY");
-    }
-    *len = (size_t) n;
-    return OR_OK;
+    return or_base64_decode(OR_BASE64_STD, b64, n, der, cap, len, eb);
 }
 
 /* PEM(key) of §2: the armour around 64-column base64 lines */
