@@ -117,9 +117,11 @@ install-check: build
 	tests/packaging/example.sh
 
 # The v2 test peer stands in for the original node in integration tests:
-# prove it against the original's vectors before trusting it there.
+# prove it against the original's vectors before trusting it there. The
+# v3 peer is the second implementation of docs/PROTOCOL.md Part v3.
 peer-check:
 	python3 tests/peers/test_v2peer.py
+	python3 tests/peers/test_v3peer.py
 
 test: build unit peer-check integration install-check
 

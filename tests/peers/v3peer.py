@@ -8,6 +8,13 @@ Dependencies: Python 3 and Debian's python3-cryptography (38.x).
     v3peer.py vectors OUTDIR   write the known-answer vectors
     v3peer.py selftest         a full handshake and records between two
                                in-process parties, and hostile variants
+    v3peer.py serve --key K [--port P] [--attack A]
+    v3peer.py dial HOST PORT --key K --peer-id HEX [--send JSON] [--attack A]
+
+serve and dial speak v3 over TCP and print one JSON object a line on
+stdout: listening, session (peer id, suite, session id), message,
+refused (the spec's reason name), closed. --attack makes them hostile
+(ATTACKS_DIAL, ATTACKS_SERVE) so that a responder's refusals can be tested.
 """
 
 import argparse
@@ -16,8 +23,10 @@ import hashlib
 import hmac
 import json
 import os
+import socket
 import struct
 import sys
+import time
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -558,14 +567,214 @@ def cmd_selftest(args):
     print(json.dumps({"selftest": "ok"}))
 
 
+
+# ------------------------------------------------------------ over TCP
+
+ATTACKS_DIAL = ("tamper-versions", "tamper-suites", "skip-counter",
+                "repeat-counter", "no-msg3", "bad-fin", "save-msg1",
+                "replay-msg1")
+ATTACKS_SERVE = ("tamper-suite", "bad-fin", "replay-msg2")
+# the wire class of a refusal (§7.5), for the REFUSE frame serve sends
+CODES = {"bad_signature": 2, "wrong_peer": 2, "not_for_this_node": 2,
+         "v3_finished": 2, "key_not_canonical": 2, "handshake_expired": 4,
+         "v3_version": 5, "v3_suite": 5, "timeout": 4}
+
+
+def emit(**kw):
+    print(json.dumps(kw), flush=True)
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def recv_exact(sock, n):
+    out = b""
+    while len(out) < n:
+        try:
+            b = sock.recv(n - len(out))
+        except socket.timeout:
+            raise Refused("timeout", "after %d of %d bytes" % (len(out), n))
+        except OSError as e:
+            raise Refused("closed", str(e))
+        if not b:
+            raise Refused("closed", "after %d of %d bytes" % (len(out), n))
+        out += b
+    return out
+
+
+def recv_frame(sock, hi, magic=False):
+    head = recv_exact(sock, 8 if magic else 4)
+    if magic and head[:4] != MAGIC:
+        raise Refused("v3_bad_magic")
+    n = struct.unpack(">I", head[-4:])[0]
+    if n > hi:
+        raise Refused("too_big", "frame of %d" % n)
+    return head + recv_exact(sock, n)
+
+
+def refused_by_peer(data):
+    """A REFUSE frame in place of a handshake message: its code, or None."""
+    if len(data) == 7 and data[4] == REFUSE:
+        return struct.unpack(">H", data[5:7])[0]
+    return None
+
+
+def session_loop(sock, tx, rx, send=(), attack=None, count=1):
+    """Sends the messages, then prints what arrives until CLOSE or EOF."""
+    frames = [seal(tx, R_MSG, m.encode(), now_ms()) for m in send]
+    if attack == "skip-counter" and frames:
+        tx.ctr += 1
+        frames.append(seal(tx, R_MSG, b'{"skipped": true}', now_ms()))
+    if attack == "repeat-counter" and frames:
+        frames.append(frames[-1])
+    for f in frames:
+        sock.sendall(f)
+    got = 0
+    while True:
+        try:
+            data = recv_frame(sock, REC_LEN_MAX)
+            rtype, body = open_record(rx, data)
+        except Refused as e:
+            emit(event="closed", reason=e.reason)
+            return
+        if rtype == R_MSG:
+            emit(event="message", body=body.decode("utf-8", "replace"))
+            got += 1
+        elif rtype == R_PING:
+            sock.sendall(seal(tx, R_PONG, body, now_ms()))
+        elif rtype == R_CLOSE:
+            emit(event="closed", reason="peer_close",
+                 code=struct.unpack(">H", body[:2])[0])
+            return
+        if count and got >= count:
+            sock.sendall(seal(tx, R_CLOSE, u16(0) + b"done", now_ms()))
+            emit(event="closed", reason="done")
+            return
+
+
+def cmd_dial(args):
+    priv = load_key(args.key)
+    ini = Initiator(priv, bytes.fromhex(args.peer_id))
+    sock = socket.create_connection((args.host, args.port), timeout=10)
+    try:
+        if args.attack == "replay-msg1":
+            with open(args.file, "rb") as f:
+                m1 = f.read()
+        else:
+            m1 = ini.msg1(now_ms())
+        if args.attack == "save-msg1":
+            with open(args.file, "wb") as f:
+                f.write(m1)
+        if args.attack in ("tamper-versions", "tamper-suites"):
+            b = bytearray(m1)
+            b[10 if args.attack == "tamper-versions" else 12] ^= 0x02
+            m1 = bytes(b)
+        sock.sendall(m1)
+        m2 = recv_frame(sock, HS_LEN_MAX)
+        code = refused_by_peer(m2)
+        if code is not None:
+            emit(event="refused", reason="peer_error", code=code)
+            return 1
+        if args.attack == "replay-msg1":
+            # without e_i's private key, no MSG3 can be made
+            emit(event="refused", reason="cannot_confirm")
+            return 1
+        m3 = ini.msg2(m2, now_ms())
+        if args.attack == "bad-fin":
+            m3 = m3[:-1] + bytes([m3[-1] ^ 1])
+        if args.attack != "no-msg3":
+            sock.sendall(m3)
+        emit(event="session", peer_id=ini.peer_id.hex(),
+             suite=ini.suite, sid=ini.keys["sid"].hex())
+        if args.attack == "no-msg3":
+            sock.recv(1)
+            return 0
+        tx = Direction(ini.suite, ini.keys["i2r"], now_ms())
+        rx = Direction(ini.suite, ini.keys["r2i"], now_ms())
+        session_loop(sock, tx, rx, args.send or (), args.attack, args.count)
+        return 0
+    except Refused as e:
+        emit(event="refused", reason=e.reason)
+        return 1
+    finally:
+        sock.close()
+
+
+def serve_one(conn, priv, args, saved):
+    res = Responder(priv)
+    try:
+        try:
+            res.msg1(recv_frame(conn, HS_LEN_MAX, magic=True), now_ms())
+            m2 = res.msg2(now_ms())
+        except Refused as e:
+            conn.sendall(frame(bytes([REFUSE]) + u16(CODES.get(e.reason, 1))))
+            raise
+        if args.attack == "replay-msg2":
+            # the first dial gets a genuine MSG2, every later one a replay
+            saved.setdefault("m2", m2)
+            m2 = saved["m2"]
+        if args.attack == "tamper-suite":
+            b = bytearray(m2)
+            b[8] = SUITE_AESGCM if b[8] == SUITE_CHACHA else SUITE_CHACHA
+            m2 = bytes(b)
+        if args.attack == "bad-fin":
+            m2 = m2[:-1] + bytes([m2[-1] ^ 1])
+        conn.sendall(m2)
+        res.msg3(recv_frame(conn, 33))
+    except Refused as e:
+        emit(event="refused", reason=e.reason)
+        return
+    emit(event="session", peer_id=res.peer_id.hex(), suite=res.suite,
+         sid=res.keys["sid"].hex())
+    tx = Direction(res.suite, res.keys["r2i"], now_ms())
+    rx = Direction(res.suite, res.keys["i2r"], now_ms())
+    session_loop(conn, tx, rx, args.send or (), None, args.count)
+
+
+def cmd_serve(args):
+    priv = load_key(args.key)
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((args.host, args.port))
+    ls.listen(8)
+    emit(event="listening", port=ls.getsockname()[1],
+         id=id_of_der(der_of(priv.public_key())).hex())
+    saved = {}
+    for _ in range(args.accept):
+        conn, _addr = ls.accept()
+        conn.settimeout(args.timeout)
+        with conn:
+            serve_one(conn, priv, args, saved)
+    ls.close()
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     v = sub.add_parser("vectors")
     v.add_argument("outdir")
     sub.add_parser("selftest")
+    d = sub.add_parser("dial")
+    d.add_argument("host")
+    d.add_argument("port", type=int)
+    for p, attacks in ((d, ATTACKS_DIAL), (sub.add_parser("serve"),
+                                           ATTACKS_SERVE)):
+        p.add_argument("--key", required=True)
+        p.add_argument("--send", action="append", help="a JSON message")
+        p.add_argument("--count", type=int, default=1,
+                       help="messages to wait for (0: until closed)")
+        p.add_argument("--attack", choices=attacks)
+        p.add_argument("--file", help="for save-* and replay-*")
+        if p is not d:
+            p.add_argument("--host", default="127.0.0.1")
+            p.add_argument("--port", type=int, default=0)
+            p.add_argument("--accept", type=int, default=1)
+            p.add_argument("--timeout", type=float, default=10.0,
+                           help="s, deadline of each read")
+    d.add_argument("--peer-id", required=True)
     args = ap.parse_args()
-    {"vectors": cmd_vectors, "selftest": cmd_selftest}[args.cmd](args)
+    return {"vectors": cmd_vectors, "selftest": cmd_selftest,
+            "dial": cmd_dial, "serve": cmd_serve}[args.cmd](args)
 
 
 if __name__ == "__main__":
