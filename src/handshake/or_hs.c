@@ -26,6 +26,7 @@
 #include "or_peers.h"
 #include "or_replay.h"
 #include "or_shm.h"
+#include "or_v3_conn.h"
 #include "or_worker.h"
 
 /* ms without accept() after it ran out of descriptors */
@@ -204,7 +205,7 @@ hs_fill(or_hs_conn_t *hc, or_session_t *s)
     memcpy(s->mutual_link, hc->link, sizeof(s->mutual_link));
     snprintf(s->address, sizeof(s->address), "%s", hc->c->peer);
     s->direction = hc->direction;
-    s->framing = OR_FRAMING_V2;
+    s->framing = hc->v3 != NULL ? OR_FRAMING_V3 : OR_FRAMING_V2;
     s->since = (int64_t) time(NULL);
     s->pid = getpid();
     s->handoff = hc->hs->handoff;
@@ -556,6 +557,10 @@ hs_objects(or_hs_conn_t *hc)
     size_t       used, objlen;
     or_err_t     rc;
 
+    /* docs/PROTOCOL.md v3 §3: v2 starts with '{', v3 with its magic */
+    if (hc->v3 != NULL || or_v3_conn_wanted(hc)) {
+        return or_v3_conn_input(hc);
+    }
     while (hc->scanned < c->inlen) {
         memset(&eb, 0, sizeof(eb));
         rc = or_json_reader_feed(hc->reader, c->in + hc->scanned,
@@ -703,4 +708,23 @@ or_hs_close_all(or_hs_t *hs, const char *reason)
     while (hs->conns != NULL) {
         or_hs_conn_close(hs->conns, OR_LOG_INFO, reason);
     }
+}
+
+/* for or_v3_conn.c (or_hs_conn.h) */
+int
+or_hs_filter_ok(or_hs_conn_t *hc, int64_t now)
+{
+    return hs_filter_ok(hc, now);
+}
+
+or_err_t
+or_hs_record(or_hs_conn_t *hc, char *full, size_t fulllen)
+{
+    return hs_record(hc, full, fulllen);
+}
+
+void
+or_hs_established(or_hs_conn_t *hc)
+{
+    hs_established(hc);
 }

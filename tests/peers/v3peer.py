@@ -653,10 +653,33 @@ def session_loop(sock, tx, rx, send=(), attack=None, count=1):
             return
 
 
+class Wire:
+    """A socket that also appends every byte sent and received to a file:
+    the capture a test greps for plaintext."""
+
+    def __init__(self, sock, path):
+        self.sock, self.f = sock, open(path, "ab")
+
+    def recv(self, n):
+        b = self.sock.recv(n)
+        self.f.write(b)
+        return b
+
+    def sendall(self, b):
+        self.f.write(b)
+        self.sock.sendall(b)
+
+    def close(self):
+        self.f.close()
+        self.sock.close()
+
+
 def cmd_dial(args):
     priv = load_key(args.key)
     ini = Initiator(priv, bytes.fromhex(args.peer_id))
     sock = socket.create_connection((args.host, args.port), timeout=10)
+    if args.wire:
+        sock = Wire(sock, args.wire)
     try:
         if args.attack == "replay-msg1":
             with open(args.file, "rb") as f:
@@ -772,6 +795,7 @@ def main():
             p.add_argument("--timeout", type=float, default=10.0,
                            help="s, deadline of each read")
     d.add_argument("--peer-id", required=True)
+    d.add_argument("--wire", help="append every byte on the wire here")
     args = ap.parse_args()
     return {"vectors": cmd_vectors, "selftest": cmd_selftest,
             "dial": cmd_dial, "serve": cmd_serve}[args.cmd](args)
