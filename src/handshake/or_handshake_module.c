@@ -21,12 +21,14 @@
 #include "or_evring.h"
 #include "or_handoff.h"
 #include "or_hs.h"
+#include "or_json.h"
 #include "or_log.h"
 #include "or_message_io.h"
 #include "or_module.h"
 #include "or_replay.h"
 #include "or_session.h"
 #include "or_shm.h"
+#include "or_v3.h"
 #include "or_worker.h"
 
 typedef struct hs_worker_s hs_worker_t;
@@ -522,14 +524,36 @@ cmd_connect(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     or_addr_t    a;
     uint64_t     since;
     int          i = node_index(cycle, node);
+    unsigned char id[OR_V3_ID_LEN];
+    char         fp[OR_FP_LEN + 1];
+    int          v3 = 0;
 
     if (i < 0) {
         snprintf(err, errlen, "no node \"%.64s\"", node ? node : "");
         return OR_ERROR;
     }
+    /* a 256-bit id (64 hex) dials v3 (docs/PROTOCOL.md Part v3) */
+    if (peer != NULL && strlen(peer) == OR_V3_ID_HEX_LEN) {
+        if (!or_json_is_hex(peer, OR_V3_ID_HEX_LEN)) {
+            snprintf(err, errlen, "id \"%.64s\": expected 64 lowercase hex "
+                     "characters", peer);
+            return OR_ERROR;
+        }
+        for (size_t k = 0; k < OR_V3_ID_LEN; k++) {
+            unsigned  b;
+
+            if (sscanf(peer + 2 * k, "%2x", &b) != 1) {
+                return OR_ERROR;
+            }
+            id[k] = (unsigned char) b;
+        }
+        snprintf(fp, sizeof(fp), "%.16s", peer);
+        v3 = 1;
+        peer = fp;
+    }
     if (!fp_valid(peer)) {
         snprintf(err, errlen, "fingerprint \"%.32s\": expected 16 lowercase "
-                 "hex characters", peer ? peer : "");
+                 "hex characters (v2) or a 64-hex id (v3)", peer ? peer : "");
         return OR_ERROR;
     }
     if (addr == NULL || or_conf_parse_addr(addr, &a, err, errlen) != OR_OK) {
@@ -546,8 +570,8 @@ cmd_connect(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
         }
     }
     since = events_last(cycle);
-    if (or_hs_dial(&hw->hs, (size_t) i, (struct sockaddr *) &a.sa, a.len,
-                   peer) != OR_OK)
+    if (or_hs_dial_v3(&hw->hs, (size_t) i, (struct sockaddr *) &a.sa, a.len,
+                      peer, v3 ? id : NULL) != OR_OK)
     {
         snprintf(err, errlen, "dialling %s failed: %s", a.text,
                  strerror(errno));

@@ -429,6 +429,13 @@ or_err_t
 or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
     socklen_t salen, const char *peer)
 {
+    return or_hs_dial_v3(hs, node, sa, salen, peer, NULL);
+}
+
+or_err_t
+or_hs_dial_v3(or_hs_t *hs, size_t node, const struct sockaddr *sa,
+    socklen_t salen, const char *peer, const unsigned char *id)
+{
     or_hs_node_t *n = &hs->nodes[node];
     or_hs_conn_t *hc;
     int           fd;
@@ -454,6 +461,10 @@ or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
     snprintf(hc->sent.dialled, sizeof(hc->sent.dialled), "%s", peer);
     snprintf(hc->sent.ours, sizeof(hc->sent.ours), "%s", n->fp);
     hc->state = OR_HS_CONNECTING;
+    if (id != NULL && or_v3_conn_dial(hc, id) != OR_OK) {
+        or_hs_conn_close(hc, OR_LOG_NOTICE, "no memory for a v3 dial");
+        return OR_ENOMEM;
+    }
     if (or_conn_start(hc->c, OR_EV_WRITE, hs_event, hc) != OR_OK
         || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
     {
@@ -480,6 +491,10 @@ hs_connected(or_hs_conn_t *hc)
     if (err != 0) {
         snprintf(why, sizeof(why), "connect() failed: %s", strerror(err));
         or_hs_conn_close(hc, OR_LOG_INFO, why);
+        return;
+    }
+    if (hc->v3 != NULL) {
+        or_v3_conn_connected(hc);
         return;
     }
     memset(&eb, 0, sizeof(eb));

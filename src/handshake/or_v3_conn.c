@@ -1,9 +1,10 @@
 /*
- * The v3 responder on an accepted connection (docs/PROTOCOL.md v3 §5.3):
+ * v3 on a handshake connection (docs/PROTOCOL.md Part v3). Responder:
  * cheap checks, our own policy (self, replay cache, filter) before the
- * library verifies sig_i and signs, the session recorded only after MSG3,
- * then records: MSG to the session table and `watch`, PING answered,
- * CLOSE honoured. Frames are cut from the connection's input buffer.
+ * library verifies sig_i and signs, the session recorded only after MSG3.
+ * Initiator: MSG1 once connected, MSG2 checked, MSG3. Then records: MSG
+ * to the session table and `watch`, PING answered, CLOSE honoured.
+ * Frames are cut from the connection's input buffer.
  */
 #include "or_v3_conn.h"
 
@@ -16,6 +17,7 @@
 
 #include "or_conn.h"
 #include "or_cycle.h"
+#include "or_event.h"
 #include "or_evring.h"
 #include "or_hs_conn.h"
 #include "or_json.h"
@@ -26,7 +28,8 @@
 #include "or_shm.h"
 #include "or_v3.h"
 
-enum { V3_MSG1, V3_MSG3, V3_RECORDS };
+/* responder: MSG1, MSG3; initiator: MSG2; then records */
+enum { V3_MSG1, V3_MSG3, V3_I_MSG2, V3_RECORDS };
 
 struct or_v3_conn_s {
     or_v3_hs_t   *hs;
@@ -153,23 +156,25 @@ v3_msg1(or_hs_conn_t *hc, const unsigned char *f, size_t n)
     return 0;
 }
 
-/* after a valid MSG3 only: the session is recorded and announced */
+/* our side of the handshake is done: record, announce, records */
 static int
-v3_msg3(or_hs_conn_t *hc, const unsigned char *f, size_t n)
+v3_session(or_hs_conn_t *hc)
 {
     or_v3_conn_t    *v = hc->v3;
     or_v3_result_t   res;
     or_errbuf_t      eb;
-    char             full[160];
+    char             full[160], hex[OR_V3_ID_HEX_LEN + 1];
     or_err_t         rc;
 
     memset(&eb, 0, sizeof(eb));
-    if (or_v3_resp_msg3(v->hs, f, n, &eb) != OR_OK
-        || or_v3_hs_result(v->hs, &res, &eb) != OR_OK
+    if (or_v3_hs_result(v->hs, &res, &eb) != OR_OK
         || or_v3_hs_take_records(v->hs, now_ms(), &v->rec, &eb) != OR_OK)
     {
         return v3_refuse(hc, eb.reason, eb.msg);
     }
+    or_v3_id_hex(res.peer_id, hex);
+    memcpy(hc->peer, hex, OR_FP_LEN);
+    hc->peer[OR_FP_LEN] = '\0';
     for (size_t i = 0; i < OR_V3_SID_LEN; i++) {
         snprintf(hc->link + 2 * i, 3, "%02x", res.sid[i]);
     }
@@ -191,6 +196,86 @@ v3_msg3(or_hs_conn_t *hc, const unsigned char *f, size_t n)
     or_timer_del(hc->c->loop, &hc->c->deadline);
     or_hs_established(hc);
     return 0;
+}
+
+/* responder, after a valid MSG3 only: the session exists (§5.6) */
+static int
+v3_msg3(or_hs_conn_t *hc, const unsigned char *f, size_t n)
+{
+    or_errbuf_t  eb;
+
+    memset(&eb, 0, sizeof(eb));
+    if (or_v3_resp_msg3(hc->v3->hs, f, n, &eb) != OR_OK) {
+        return v3_refuse(hc, eb.reason, eb.msg);
+    }
+    return v3_session(hc);
+}
+
+/* initiator: MSG2 (or the peer's REFUSE), then MSG3 and the session */
+static int
+v3_msg2(or_hs_conn_t *hc, const unsigned char *f, size_t n)
+{
+    unsigned char  out[OR_V3_FRAME_HDR + OR_V3_MSG3_LEN];
+    size_t         len;
+    unsigned       code;
+    or_errbuf_t    eb;
+    char           why[64];
+
+    if (n == OR_V3_FRAME_HDR + 3 && f[OR_V3_FRAME_HDR] == OR_V3_HS_REFUSE
+        && or_v3_refuse_parse(f, n, &code, NULL) == OR_OK)
+    {
+        or_hs_count(hc->hs, hc->node, OR_R_PEER_ERROR);
+        snprintf(why, sizeof(why), "refused by the peer (v3 code %u)", code);
+        or_hs_conn_close(hc, OR_LOG_INFO, why);
+        return -1;
+    }
+    memset(&eb, 0, sizeof(eb));
+    if (or_v3_init_msg2(hc->v3->hs, f, n, now_ms(), out, sizeof(out), &len,
+                        &eb) != OR_OK)
+    {
+        return v3_refuse(hc, eb.reason, eb.msg);
+    }
+    if (or_conn_send(hc->c, out, len) != OR_OK) {
+        or_hs_conn_close(hc, OR_LOG_INFO, "v3: writing MSG3 failed");
+        return -1;
+    }
+    return v3_session(hc);
+}
+
+or_err_t
+or_v3_conn_dial(or_hs_conn_t *hc, const unsigned char *id)
+{
+    hc->v3 = calloc(1, sizeof(*hc->v3));
+    if (hc->v3 == NULL
+        || or_v3_init_new(hc->hs->nodes[hc->node].key, id, OR_V3_SUITES_ALL,
+                          &hc->v3->hs, NULL) != OR_OK)
+    {
+        return OR_ENOMEM;
+    }
+    hc->v3->step = V3_I_MSG2;
+    return OR_OK;
+}
+
+void
+or_v3_conn_connected(or_hs_conn_t *hc)
+{
+    unsigned char  out[OR_V3_MAGIC_LEN + OR_V3_FRAME_HDR + OR_V3_HS_LEN_MAX];
+    size_t         len;
+    or_errbuf_t    eb;
+
+    memset(&eb, 0, sizeof(eb));
+    if (or_v3_init_msg1(hc->v3->hs, now_ms(), NULL, out, sizeof(out), &len,
+                        &eb) != OR_OK)
+    {
+        or_hs_conn_close(hc, OR_LOG_ERR, eb.msg);
+        return;
+    }
+    hc->state = OR_HS_SENT;
+    if (or_event_mod(hc->c->loop, hc->c->fd, OR_EV_READ) != OR_OK
+        || or_conn_send(hc->c, out, len) != OR_OK)
+    {
+        or_hs_conn_close(hc, OR_LOG_INFO, "v3: writing MSG1 failed");
+    }
 }
 
 static int
@@ -267,6 +352,8 @@ v3_frame(or_hs_conn_t *hc, unsigned char *f, size_t n)
         return v3_msg1(hc, f, n);
     case V3_MSG3:
         return v3_msg3(hc, f, n);
+    case V3_I_MSG2:
+        return v3_msg2(hc, f, n);
     default:
         return v3_record(hc, f, n);
     }
@@ -294,6 +381,13 @@ or_v3_conn_input(or_hs_conn_t *hc)
     }
     while (c->inlen > 0) {
         step = hc->v3->step;
+        if (step == V3_I_MSG2 && c->in[0] == '{') {
+            /* §3: a v2-only peer; never fall back on this connection */
+            or_hs_count(hc->hs, hc->node, OR_R_V3_MAGIC);
+            or_hs_conn_close(hc, OR_LOG_INFO, "v3_bad_magic (the peer "
+                             "answered in v2)");
+            return -1;
+        }
         min = step == V3_RECORDS ? OR_V3_REC_LEN_MIN : 1;
         max = step == V3_RECORDS ? OR_V3_REC_LEN_MAX
               : step == V3_MSG3 ? OR_V3_MSG3_LEN : OR_V3_HS_LEN_MAX;
