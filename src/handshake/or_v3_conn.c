@@ -35,7 +35,18 @@ struct or_v3_conn_s {
     or_v3_hs_t   *hs;
     or_v3_rec_t  *rec;
     int           step;
+    int64_t       last_in;      /* ms, monotonic: a record received */
+    int64_t       last_out;     /* ms, monotonic: a record sent */
 };
+
+static int64_t
+mono_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static int64_t
 now_ms(void)
@@ -156,6 +167,67 @@ v3_msg1(or_hs_conn_t *hc, const unsigned char *f, size_t n)
     return 0;
 }
 
+/* seals one record and queues it; OR_OK or why not */
+static or_err_t
+v3_send_record(or_hs_conn_t *hc, unsigned type, const void *body,
+    size_t len)
+{
+    unsigned char  f[OR_V3_FRAME_HDR * 2 + OR_V3_REC_LEN_MIN * 2
+                     + OR_V3_PING_MAX];
+    size_t         n;
+    or_err_t       rc;
+
+    rc = or_v3_rec_seal(hc->v3->rec, now_ms(), type, body, len, f, sizeof(f),
+                        &n, NULL);
+    if (rc == OR_OK) {
+        rc = or_conn_send(hc->c, f, n);
+    }
+    if (rc == OR_OK) {
+        hc->v3->last_out = mono_ms();
+    }
+    return rc;
+}
+
+/*
+ * §7.4 on a session: PING after OR_V3_PING_MS with nothing sent, CLOSE
+ * (timeout) after OR_V3_IDLE_MS with nothing received, so that a peer
+ * that vanished is gone within seconds. Re-armed for the nearer of both.
+ */
+static void
+v3_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
+{
+    or_hs_conn_t  *hc = data;
+    or_v3_conn_t  *v = hc->v3;
+    int64_t        now = mono_ms(), a, b;
+    unsigned char  body[2] = { 0, OR_V3_CODE_TIMEOUT };
+
+    (void) loop;
+    (void) t;
+    if (now - v->last_in >= OR_V3_IDLE_MS) {
+        or_hs_count(hc->hs, hc->node, OR_SR_TIMEOUT);
+        if (v3_send_record(hc, OR_V3_REC_CLOSE, body, 2) != OR_OK) {
+            /* closing anyway */
+        }
+        or_hs_conn_close(hc, OR_LOG_INFO, "v3 idle: nothing received for "
+                         "45 s");
+        return;
+    }
+    if (now - v->last_out >= OR_V3_PING_MS
+        && v3_send_record(hc, OR_V3_REC_PING, NULL, 0) != OR_OK)
+    {
+        or_hs_conn_close(hc, OR_LOG_INFO, "v3: sending PING failed");
+        return;
+    }
+    a = OR_V3_PING_MS - (now - v->last_out);
+    b = OR_V3_IDLE_MS - (now - v->last_in);
+    a = a < b ? a : b;
+    if (or_conn_deadline(hc->c, (uint64_t) (a > 1 ? a : 1), v3_tick)
+        != OR_OK)
+    {
+        or_hs_conn_close(hc, OR_LOG_NOTICE, "v3: cannot arm the keepalive");
+    }
+}
+
 /* our side of the handshake is done: record, announce, records */
 static int
 v3_session(or_hs_conn_t *hc)
@@ -194,6 +266,11 @@ v3_session(or_hs_conn_t *hc)
     hc->hs->pending--;
     hc->counted_pending = 0;
     or_timer_del(hc->c->loop, &hc->c->deadline);
+    v->last_in = v->last_out = mono_ms();
+    if (or_conn_deadline(hc->c, OR_V3_PING_MS, v3_tick) != OR_OK) {
+        or_hs_conn_close(hc, OR_LOG_NOTICE, "v3: cannot arm the keepalive");
+        return -1;
+    }
     or_hs_established(hc);
     return 0;
 }
@@ -311,9 +388,6 @@ v3_record(or_hs_conn_t *hc, unsigned char *f, size_t n)
 {
     or_v3_rec_in_t  in;
     or_errbuf_t     eb;
-    unsigned char   pong[OR_V3_FRAME_HDR + OR_V3_REC_LEN_MIN
-                         + OR_V3_PING_MAX + 32];
-    size_t          len;
     char            why[320];
 
     memset(&eb, 0, sizeof(eb));
@@ -323,14 +397,12 @@ v3_record(or_hs_conn_t *hc, unsigned char *f, size_t n)
         or_hs_conn_close(hc, OR_LOG_INFO, why);
         return -1;
     }
+    hc->v3->last_in = mono_ms();
     switch (in.type) {
     case OR_V3_REC_MSG:
         return v3_message(hc, &in);
     case OR_V3_REC_PING:
-        if (or_v3_rec_seal(hc->v3->rec, now_ms(), OR_V3_REC_PONG, in.body,
-                           in.len, pong, sizeof(pong), &len, NULL) != OR_OK
-            || or_conn_send(hc->c, pong, len) != OR_OK)
-        {
+        if (v3_send_record(hc, OR_V3_REC_PONG, in.body, in.len) != OR_OK) {
             or_hs_conn_close(hc, OR_LOG_INFO, "v3: answering PING failed");
             return -1;
         }
@@ -435,6 +507,7 @@ or_v3_conn_send(or_hs_conn_t *hc, const char *payload, size_t len)
     }
     free(out);
     if (rc == OR_OK) {
+        hc->v3->last_out = mono_ms();
         or_message_io_count(hc, 0, len);
     }
     return rc;

@@ -572,7 +572,7 @@ def cmd_selftest(args):
 
 ATTACKS_DIAL = ("tamper-versions", "tamper-suites", "skip-counter",
                 "repeat-counter", "no-msg3", "bad-fin", "save-msg1",
-                "replay-msg1")
+                "replay-msg1", "mute")
 ATTACKS_SERVE = ("tamper-suite", "bad-fin", "replay-msg2")
 # the wire class of a refusal (§7.5), for the REFUSE frame serve sends
 CODES = {"bad_signature": 2, "wrong_peer": 2, "not_for_this_node": 2,
@@ -642,7 +642,9 @@ def session_loop(sock, tx, rx, send=(), attack=None, count=1):
             emit(event="message", body=body.decode("utf-8", "replace"))
             got += 1
         elif rtype == R_PING:
-            sock.sendall(seal(tx, R_PONG, body, now_ms()))
+            emit(event="ping")
+            if attack != "mute":
+                sock.sendall(seal(tx, R_PONG, body, now_ms()))
         elif rtype == R_CLOSE:
             emit(event="closed", reason="peer_close",
                  code=struct.unpack(">H", body[:2])[0])
@@ -677,7 +679,8 @@ class Wire:
 def cmd_dial(args):
     priv = load_key(args.key)
     ini = Initiator(priv, bytes.fromhex(args.peer_id))
-    sock = socket.create_connection((args.host, args.port), timeout=10)
+    sock = socket.create_connection((args.host, args.port),
+                                    timeout=args.timeout)
     if args.wire:
         sock = Wire(sock, args.wire)
     try:
@@ -796,6 +799,8 @@ def main():
                            help="s, deadline of each read")
     d.add_argument("--peer-id", required=True)
     d.add_argument("--wire", help="append every byte on the wire here")
+    d.add_argument("--timeout", type=float, default=10.0,
+                   help="s, deadline of each read")
     args = ap.parse_args()
     return {"vectors": cmd_vectors, "selftest": cmd_selftest,
             "dial": cmd_dial, "serve": cmd_serve}[args.cmd](args)
