@@ -156,7 +156,12 @@ or_err_t or_v3_resp_new(const or_key_t *key, uint16_t suites,
  */
 or_err_t or_v3_resp_msg1(or_v3_hs_t *hs, const unsigned char *buf,
     size_t len, int64_t now_ms, or_errbuf_t *eb) OR_WUR;
-/* verifies sig_i, then draws e_r, signs, derives: writes the MSG2 frame */
+/*
+ * Verifies sig_i (§5.3 step 7), so that the caller can remember only
+ * verified MSG1s in its replay cache before anything is signed.
+ */
+or_err_t or_v3_resp_verify(or_v3_hs_t *hs, or_errbuf_t *eb) OR_WUR;
+/* verifies sig_i unless done, then draws e_r, signs, derives: MSG2 frame */
 or_err_t or_v3_resp_msg2(or_v3_hs_t *hs, int64_t now_ms,
     const or_v3_fixed_t *fixed, unsigned char *out, size_t cap,
     size_t *outlen, or_errbuf_t *eb) OR_WUR;

@@ -36,6 +36,7 @@ struct or_v3_hs_s {
     unsigned char    h1[OR_V3_HASH_LEN], th[OR_V3_HASH_LEN];
     or_v3_keys_t     keys;
     int              took;
+    int              verified;              /* R: sig_i verified */
 };
 
 static or_err_t
@@ -430,6 +431,19 @@ verify_sig_i(const or_v3_hs_t *hs, or_errbuf_t *eb)
                      eb);
 }
 
+or_err_t
+or_v3_resp_verify(or_v3_hs_t *hs, or_errbuf_t *eb)
+{
+    or_err_t  rc;
+
+    if (hs->initiator || hs->state != ST_READ1 || hs->verified) {
+        return bad_state(hs, "verifying MSG1", eb);
+    }
+    rc = verify_sig_i(hs, eb);
+    hs->verified = rc == OR_OK;
+    return fail(hs, rc);
+}
+
 static or_err_t
 msg2_write(or_v3_hs_t *hs, int64_t now_ms, const or_v3_fixed_t *fixed,
     unsigned char *buf, size_t *len, or_errbuf_t *eb)
@@ -493,7 +507,7 @@ or_v3_resp_msg2(or_v3_hs_t *hs, int64_t now_ms, const or_v3_fixed_t *fixed,
         return bad_state(hs, "MSG2", eb);
     }
     /* §5.3 step 7: verify before any DH or sign */
-    rc = verify_sig_i(hs, eb);
+    rc = hs->verified ? OR_OK : verify_sig_i(hs, eb);
     if (rc == OR_OK) {
         rc = msg2_write(hs, now_ms, fixed, buf, &len, eb);
     }

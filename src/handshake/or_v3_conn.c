@@ -105,13 +105,15 @@ v3_refuse(or_hs_conn_t *hc, int reason, const char *detail)
     return -1;
 }
 
-/* our policy on the caller, before the library verifies and signs */
+/* our policy on the caller, then the verify, the cache, and only then
+ * (the caller) the sign */
 static int
 v3_policy(or_hs_conn_t *hc, int64_t now)
 {
     or_hs_t        *hs = hc->hs;
     unsigned char   key[OR_V3_HASH_LEN];
     char            hex[OR_V3_ID_HEX_LEN + 1];
+    or_errbuf_t     eb;
     or_err_t        rc;
 
     or_v3_id_hex(or_v3_hs_peer_id(hc->v3->hs), hex);
@@ -122,7 +124,19 @@ v3_policy(or_hs_conn_t *hc, int64_t now)
             return v3_refuse(hc, OR_SR_SELF, hs->nodes[i].id);
         }
     }
-    /* a replay cannot become a session (§8); the cache bounds the work */
+    if (!or_hs_filter_ok(hc, now / 1000)) {
+        return v3_refuse(hc, OR_SR_FILTERED, "sector");
+    }
+    /*
+     * Only a verified MSG1 enters the replay cache, which v2 shares: an
+     * unverified one would let anyone fill it for free and raise its floor
+     * over every handshake. A replay cannot become a session anyway (§8):
+     * the cache spares the sign.
+     */
+    memset(&eb, 0, sizeof(eb));
+    if (or_v3_resp_verify(hc->v3->hs, &eb) != OR_OK) {
+        return v3_refuse(hc, eb.reason, eb.msg);
+    }
     if (or_v3_hs_msg1_sig_hash(hc->v3->hs, key, NULL) != OR_OK) {
         return v3_refuse(hc, OR_R_CRYPTO, "hashing sig_i");
     }
@@ -132,9 +146,6 @@ v3_policy(or_hs_conn_t *hc, int64_t now)
     or_shm_unlock(hs->replay);
     if (rc != OR_OK) {
         return v3_refuse(hc, OR_SR_REPLAY, hc->peer);
-    }
-    if (!or_hs_filter_ok(hc, now / 1000)) {
-        return v3_refuse(hc, OR_SR_FILTERED, "sector");
     }
     return 0;
 }

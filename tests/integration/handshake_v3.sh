@@ -68,6 +68,17 @@ grep -q '"event": "refused"' "$T/replay" || fail "(c) replay not refused"
 wait_for 3 test "$(refused replay)" -ge 1 || fail "(c) replay not counted"
 [ "$(refused accepted)" = "$ACC" ] || fail "(c) a session was counted"
 
+# (c2) a copy of a MSG1 with another nonce and the same sig_i, sent first,
+# is refused (bad_signature) and does not poison the replay cache: the
+# genuine MSG1 after it still makes a session
+nsx timeout 10 $V3PEER dial 127.0.0.1 9002 --key "$KA" --peer-id "$IDB" \
+    --attack poison-first --send '{}' --count 0 --timeout 1 > "$T/poison" 2>&1
+grep -q '"event": "poisoned", "code": 2' "$T/poison" \
+    || fail "(c2) the altered copy was not refused: $(cat "$T/poison")"
+grep -q '"event": "session"' "$T/poison" \
+    || fail "(c2) the genuine MSG1 was refused: $(cat "$T/poison")"
+[ "$(refused accepted)" = "$((ACC + 1))" ] || fail "(c2) not one session"
+
 # (d) a zero first byte is v3's: junk after it is a bad magic, in v3
 printf '\000\377junk' | nsx timeout 5 $PY -c 'import socket, sys
 s = socket.create_connection(("127.0.0.1", 9002))

@@ -572,7 +572,7 @@ def cmd_selftest(args):
 
 ATTACKS_DIAL = ("tamper-versions", "tamper-suites", "skip-counter",
                 "repeat-counter", "no-msg3", "bad-fin", "save-msg1",
-                "replay-msg1", "mute")
+                "replay-msg1", "mute", "poison-first")
 ATTACKS_SERVE = ("tamper-suite", "bad-fin", "replay-msg2")
 # the wire class of a refusal (§7.5), for the REFUSE frame serve sends
 CODES = {"bad_signature": 2, "wrong_peer": 2, "not_for_this_node": 2,
@@ -676,9 +676,29 @@ class Wire:
         self.sock.close()
 
 
+def poison(args, m1):
+    """Sends m1 with its nonce changed and sig_i kept, on a connection of
+    its own, ahead of the genuine m1: a responder that remembered sig_i
+    before verifying it would refuse the genuine one as a replay."""
+    bad = bytearray(m1)
+    bad[21] ^= 0x01
+    s = socket.create_connection((args.host, args.port), timeout=args.timeout)
+    try:
+        s.sendall(bytes(bad))
+        code = refused_by_peer(recv_frame(s, HS_LEN_MAX))
+        emit(event="poisoned", code=code)
+    except Refused as e:
+        emit(event="poisoned", reason=e.reason)
+    finally:
+        s.close()
+
+
 def cmd_dial(args):
     priv = load_key(args.key)
     ini = Initiator(priv, bytes.fromhex(args.peer_id))
+    if args.attack == "poison-first":
+        m1_first = ini.msg1(now_ms())
+        poison(args, m1_first)
     sock = socket.create_connection((args.host, args.port),
                                     timeout=args.timeout)
     if args.wire:
@@ -687,6 +707,8 @@ def cmd_dial(args):
         if args.attack == "replay-msg1":
             with open(args.file, "rb") as f:
                 m1 = f.read()
+        elif args.attack == "poison-first":
+            m1 = m1_first
         else:
             m1 = ini.msg1(now_ms())
         if args.attack == "save-msg1":

@@ -390,6 +390,43 @@ expect_msg2_tamper(size_t at, unsigned char x, or_err_t err,
     pair_free(&p);
 }
 
+/* the caller's verify, before its replay cache: a failed one is final */
+static void
+test_or_v3_resp_verify(void **state)
+{
+    pair_t         p;
+    or_v3_hs_t    *r;
+    unsigned char  out[BUF];
+    size_t         n;
+    or_errbuf_t    eb;
+
+    (void) state;
+    pair_to_msg2(&p, 0);
+    assert_int_equal(or_v3_resp_new(kb, OR_V3_SUITES_ALL, 0, &r, NULL),
+                     OR_OK);
+    assert_int_equal(or_v3_resp_verify(r, &eb), OR_EPROTO);
+    assert_int_equal(eb.reason, OR_R_V3_STATE);
+    or_v3_hs_free(r);
+    assert_int_equal(or_v3_resp_new(kb, OR_V3_SUITES_ALL, 0, &r, NULL),
+                     OR_OK);
+    assert_int_equal(or_v3_resp_msg1(r, p.m1, p.n1, NOW, NULL), OR_OK);
+    assert_int_equal(or_v3_resp_verify(r, NULL), OR_OK);
+    assert_int_equal(or_v3_resp_msg2(r, NOW, NULL, out, BUF, &n, NULL),
+                     OR_OK);
+    or_v3_hs_free(r);
+    p.m1[M1_NONCE] ^= 0x01;
+    assert_int_equal(or_v3_resp_new(kb, OR_V3_SUITES_ALL, 0, &r, NULL),
+                     OR_OK);
+    assert_int_equal(or_v3_resp_msg1(r, p.m1, p.n1, NOW, NULL), OR_OK);
+    assert_int_equal(or_v3_resp_verify(r, &eb), OR_EAUTH);
+    assert_int_equal(eb.reason, OR_R_BAD_SIGNATURE);
+    assert_int_equal(or_v3_resp_msg2(r, NOW, NULL, out, BUF, &n, &eb),
+                     OR_EPROTO);
+    assert_int_equal(eb.reason, OR_R_V3_STATE);
+    or_v3_hs_free(r);
+    pair_free(&p);
+}
+
 static void
 test_or_v3_init_msg2_tampered(void **state)
 {
@@ -674,6 +711,7 @@ main(void)
         cmocka_unit_test(test_or_v3_pubkey_import_der_refusals),
         cmocka_unit_test(test_or_v3_replayed_msg1_never_completes),
         cmocka_unit_test(test_or_v3_resp_msg2_tampered_msg1),
+        cmocka_unit_test(test_or_v3_resp_verify),
         cmocka_unit_test(test_or_v3_init_msg2_tampered),
         cmocka_unit_test(test_or_v3_init_msg2_relayed_onto_other_handshake),
         cmocka_unit_test(test_or_v3_resp_msg1_relayed_to_other_node),
