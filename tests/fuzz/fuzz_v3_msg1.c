@@ -2,7 +2,7 @@
  * libFuzzer harness for or_v3_resp_msg1: magic + MSG1 as a responder reads
  * it (docs/PROTOCOL.md v3 §5.3), at the vector's time. Any bytes: no crash,
  * no leak, a reason on refusal; on success the peer's id and key are set
- * and bound, and MSG2 is built only if sig_i verifies.
+ * and bound, and once sig_i verifies MSG2 is built.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,12 +46,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         memset(&eb, 0, sizeof(eb));
-        if (or_v3_resp_msg2(r, f.ts_r, NULL, out, sizeof(out), &n, &eb)
-            != OR_OK)
-        {
+        if (or_v3_resp_verify(r, &eb) != OR_OK) {
             fuzz_v3_check_refusal(&eb);
-        } else if (n > sizeof(out)) {
-            abort();
+        } else if (or_v3_resp_msg2(r, f.ts_r, NULL, out, sizeof(out), &n,
+                                   NULL) != OR_OK || n > sizeof(out))
+        {
+            abort();            /* verified: MSG2 must follow */
         }
     }
     or_v3_hs_free(r);
