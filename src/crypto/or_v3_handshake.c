@@ -249,16 +249,20 @@ or_v3_init_msg1(or_v3_hs_t *hs, int64_t now_ms, const or_v3_fixed_t *fixed,
     return OR_OK;
 }
 
+/* ts is a u64 on the wire: far values must not overflow the difference
+ * (fuzz_v3_msg1 found ts = 2^63: UBSan, signed overflow) */
 static or_err_t
 check_ts(int64_t ts, int64_t now_ms, or_errbuf_t *eb)
 {
-    int64_t  d = ts > now_ms ? ts - now_ms : now_ms - ts;
+    int64_t  d = 0;
 
-    if (ts < 0 || d > OR_V3_TS_WINDOW) {
+    if (ts < 0 || __builtin_sub_overflow(ts, now_ms, &d)
+        || d > OR_V3_TS_WINDOW || d < -OR_V3_TS_WINDOW)
+    {
         return or_errbuf_set(eb, OR_EAUTH, OR_R_HS_EXPIRED, "timestamp %lld "
-                             "ms is %lld ms from now, window %d",
-                             (long long) ts, (long long) d,
-                             OR_V3_TS_WINDOW);
+                             "ms is out of the window of %d ms around %lld",
+                             (long long) ts, OR_V3_TS_WINDOW,
+                             (long long) now_ms);
     }
     return OR_OK;
 }

@@ -178,11 +178,15 @@ seal_one(or_v3_rec_t *rec, unsigned type, const void *body, size_t len,
     return OR_OK;
 }
 
+/* times are the caller's: a difference that overflows counts as due */
 static int
 rekey_due(const or_v3_rec_t *rec, int64_t now_ms)
 {
+    int64_t  d;
+
     return rec->tx.ctr >= OR_V3_REKEY_RECORDS - 1
-           || now_ms - rec->tx_since >= OR_V3_REKEY_MS;
+           || __builtin_sub_overflow(now_ms, rec->tx_since, &d)
+           || d >= OR_V3_REKEY_MS;
 }
 
 or_err_t

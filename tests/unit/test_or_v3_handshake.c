@@ -520,6 +520,49 @@ test_or_v3_resp_msg1_window(void **state)
     pair_free(&p);
 }
 
+/*
+ * fuzz_v3_msg1: ts_i = 2^63 overflowed now - ts (UBSan: signed integer
+ * overflow) before the sign check refused it. The far values, refused
+ * without arithmetic on them (seen by UBSan in make fuzz).
+ */
+static void
+test_or_v3_resp_msg1_ts_extremes(void **state)
+{
+    static const struct {
+        uint64_t  ts;
+        int64_t   now;
+        or_err_t  want;
+    } c[] = {
+        { UINT64_C(1) << 63, NOW, OR_EAUTH },
+        { UINT64_MAX, NOW, OR_EAUTH },
+        { 0, NOW, OR_EAUTH },
+        { (uint64_t) INT64_MAX, NOW, OR_EAUTH },
+        { 0, INT64_MIN, OR_EAUTH },
+        { (uint64_t) INT64_MAX, INT64_MIN, OR_EAUTH },
+        { UINT64_C(1) << 63, INT64_MAX, OR_EAUTH },
+        { (uint64_t) INT64_MAX, INT64_MAX, OR_OK },    /* d = 0 */
+        { 0, -OR_V3_TS_WINDOW, OR_OK },                /* d = window */
+    };
+    pair_t                 p;
+    or_errbuf_t            eb;
+    size_t                 i;
+    int                    k;
+
+    (void) state;
+    pair_to_msg2(&p, 0);
+    for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        for (k = 0; k < 8; k++) {
+            p.m1[M1_TS + k] = (unsigned char) (c[i].ts >> (56 - 8 * k));
+        }
+        memset(&eb, 0, sizeof(eb));
+        assert_int_equal(resp_at(p.m1, p.n1, c[i].now, &eb), c[i].want);
+        if (c[i].want != OR_OK) {
+            assert_int_equal(eb.reason, OR_R_HS_EXPIRED);
+        }
+    }
+    pair_free(&p);
+}
+
 /* m1 with its cookie replaced by n bytes, frame length fixed */
 static size_t
 with_cookie(const unsigned char *m1, size_t n1, size_t n, unsigned char *out)
@@ -716,6 +759,7 @@ main(void)
         cmocka_unit_test(test_or_v3_init_msg2_relayed_onto_other_handshake),
         cmocka_unit_test(test_or_v3_resp_msg1_relayed_to_other_node),
         cmocka_unit_test(test_or_v3_resp_msg1_window),
+        cmocka_unit_test(test_or_v3_resp_msg1_ts_extremes),
         cmocka_unit_test(test_or_v3_resp_msg1_bounds),
         cmocka_unit_test(test_or_v3_frame_need),
         cmocka_unit_test(test_or_v3_resp_msg3_refusals),
