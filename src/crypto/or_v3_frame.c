@@ -43,8 +43,8 @@ or_v3_frame_need(const unsigned char *buf, size_t n, int magic, size_t min,
 
 /* payload of exactly one frame, or why not */
 or_err_t
-or_v3_frame_payload(const unsigned char *frame, size_t len, int magic, size_t min,
-    size_t max, or_v3_get_t *r, or_errbuf_t *eb)
+or_v3_frame_payload(const unsigned char *frame, size_t len, int magic,
+    size_t min, size_t max, or_v3_get_t *r, or_errbuf_t *eb)
 {
     size_t    total, skip;
     or_err_t  rc;
