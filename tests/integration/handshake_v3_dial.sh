@@ -84,4 +84,13 @@ grep -q '"outcome": "dropped"' "$T/resp" || fail "(d) v2peer: $(cat "$T/resp")"
 wait_for 3 grep -q "handshake failed: closed_early, node: A, peer: 127.0.0.1:9102" \
     "$T/A/error.log" || fail "(d) A did not log the failed dial"
 [ -z "$(version_of A "${IDO:0:16}")" ] || fail "(d) A lists a session"
+# (e) a peer answering in v2 ('{'): the dial fails, no fallback
+hs_bg "$T/v2ans" nsx timeout 15 $V3PEER serve --key "$KA" --port 9103 \
+    --attack answer-v2
+wait_for 5 grep -q '"event": "listening"' "$T/v2ans" \
+    || fail "(e) v3peer serve did not start"
+! hs_ctl A connect A 127.0.0.1:9103 "$IDP" > "$T/e.out" 2>&1 \
+    || fail "(e) a v2 answer established"
+wait_for 3 grep -q "handshake failed: v3_bad_magic (the peer answered in v2)" \
+    "$T/A/error.log" || fail "(e) A did not log the v2 answer"
 echo "ok"

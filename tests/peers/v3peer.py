@@ -573,7 +573,7 @@ def cmd_selftest(args):
 ATTACKS_DIAL = ("tamper-versions", "tamper-suites", "skip-counter",
                 "repeat-counter", "no-msg3", "bad-fin", "save-msg1",
                 "replay-msg1", "mute", "poison-first")
-ATTACKS_SERVE = ("tamper-suite", "bad-fin", "replay-msg2")
+ATTACKS_SERVE = ("tamper-suite", "bad-fin", "replay-msg2", "answer-v2")
 # the wire class of a refusal (§7.5), for the REFUSE frame serve sends
 CODES = {"bad_signature": 2, "wrong_peer": 2, "not_for_this_node": 2,
          "v3_finished": 2, "key_not_canonical": 2, "handshake_expired": 4,
@@ -754,6 +754,13 @@ def serve_one(conn, priv, args, saved):
     try:
         try:
             res.msg1(recv_frame(conn, HS_LEN_MAX, magic=True), now_ms())
+            if args.attack == "answer-v2":
+                # what a v2 responder answers: the initiator must not
+                # fall back to v2 on this connection (§3)
+                conn.sendall(b'{"error": "handshake_verification_failed: '
+                             b'malformed_json"}')
+                emit(event="refused", reason="answered_v2")
+                return
             m2 = res.msg2(now_ms())
         except Refused as e:
             conn.sendall(frame(bytes([REFUSE]) + u16(CODES.get(e.reason, 1))))
