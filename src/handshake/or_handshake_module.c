@@ -464,6 +464,14 @@ refusals(or_cycle_t *cycle)
     return o;
 }
 
+/* docs/PROTOCOL.md v3 §5.1; NULL (JSON null) for v2 */
+static const char *
+suite_name(unsigned suite)
+{
+    return suite == OR_V3_SUITE_CHACHA ? "chacha20-poly1305"
+           : suite == OR_V3_SUITE_AESGCM ? "aes-256-gcm" : NULL;
+}
+
 static or_err_t
 cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     size_t errlen)
@@ -480,9 +488,10 @@ cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
         return OR_ERROR;
     }
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(a, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, "
-            "s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "version",
-            s[i].framing == OR_FRAMING_V3 ? 3 : 2, "node", s[i].node, "peer",
+        json_array_append_new(a, json_pack("{s:i, s:s?, s:s, s:s, s:s, s:s, "
+            "s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "version",
+            s[i].framing == OR_FRAMING_V3 ? 3 : 2, "suite",
+            suite_name(s[i].suite), "node", s[i].node, "peer",
             s[i].peer, "direction", s[i].direction == OR_SESSION_IN ? "in"
             : "out", "address", s[i].address, "mutual_link",
             s[i].mutual_link, "since", (json_int_t) s[i].since,

@@ -65,6 +65,17 @@ or_v3_conn_wanted(const or_hs_conn_t *hc)
            && hc->c->in[0] == OR_V3_MAGIC[0];
 }
 
+unsigned
+or_v3_conn_suite(const or_hs_conn_t *hc)
+{
+    or_v3_result_t  res;
+
+    if (hc->v3 == NULL || or_v3_hs_result(hc->v3->hs, &res, NULL) != OR_OK) {
+        return 0;
+    }
+    return res.suite;
+}
+
 void
 or_v3_conn_free(or_v3_conn_t *v)
 {

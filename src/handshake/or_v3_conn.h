@@ -27,6 +27,8 @@ __attribute__((warn_unused_result))
 or_err_t or_v3_conn_dial(or_hs_conn_t *hc, const unsigned char *id);
 /* the dial hc is connected: sends MSG1 (closes hc on failure) */
 void or_v3_conn_connected(or_hs_conn_t *hc);
+/* the suite of an established v3 session (OR_V3_SUITE_*), else 0 */
+unsigned or_v3_conn_suite(const or_hs_conn_t *hc);
 void or_v3_conn_free(or_v3_conn_t *v);
 
 #endif /* OR_V3_CONN_H_INCLUDED */

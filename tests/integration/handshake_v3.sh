@@ -36,6 +36,7 @@ wait_for 5 grep -q '"event": "session"' "$T/dial" \
 wait_for 5 grep -q "message received: 22 bytes, v3, .*fingerprint: $FA" \
     "$T/B/error.log" || fail "(a) B did not log the v3 message"
 [ "$(field version)" = 3 ] || fail "(a) the session is not listed as v3"
+[ "$(field suite)" = chacha20-poly1305 ] || fail "(a) suite: $(field suite)"
 SID=$($PY -c 'import json, sys
 print([json.loads(l) for l in open(sys.argv[1])][0]["sid"])' "$T/dial")
 [ "$(field mutual_link)" = "$SID" ] || fail "(a) session id differs"
