@@ -5,7 +5,8 @@
 
 BENCH_UTIL  = objs/bench/or_bench_util.o
 BENCH_BINS  = objs/bench/or_bench_crypto objs/bench/or_bench_prep \
-              objs/bench/or_loadgen objs/bench/or_bench_refuse
+              objs/bench/or_loadgen objs/bench/or_bench_refuse \
+              objs/bench/or_bench_v3
 
 objs/bench/%.o: bench/%.c bench/or_bench.h
 	@mkdir -p $(dir $@)
@@ -23,6 +24,11 @@ objs/bench/or_bench_prep: objs/bench/or_bench_prep.o $(BENCH_UTIL) \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 objs/bench/or_bench_refuse: objs/bench/or_bench_refuse.o $(BENCH_UTIL) \
+        objs/libopenred.a
+	$(E) "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+objs/bench/or_bench_v3: objs/bench/or_bench_v3.o $(BENCH_UTIL) \
         objs/libopenred.a
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

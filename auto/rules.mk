@@ -4,7 +4,7 @@
 LIB_SRCS    = $(wildcard src/crypto/*.c)
 # libopenred's API: installed under include/openred/, self-contained
 PUBLIC_HEADERS = src/crypto/openred.h src/crypto/or_err.h \
-                 src/crypto/or_wire_limits.h
+                 src/crypto/or_wire_limits.h src/crypto/or_v3.h
 CORE_SRCS   = $(filter-out src/core/openred.c, $(wildcard src/core/*.c))
 CTL_SRCS    = $(wildcard src/ctl/*.c)
 
@@ -159,9 +159,11 @@ install-check: build
 	tests/packaging/example.sh
 
 # The v2 test peer stands in for the original node in integration tests:
-# prove it against the original's vectors before trusting it there.
+# prove it against the original's vectors before trusting it there. The
+# v3 peer is the second implementation of docs/PROTOCOL.md Part v3.
 peer-check:
 	python3 tests/peers/test_v2peer.py
+	python3 tests/peers/test_v3peer.py
 
 test: build unit peer-check integration install-check
 

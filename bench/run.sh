@@ -156,7 +156,7 @@ cpu_ticks() {
 
 [ "$(id -u)" = 0 ] || die "needs root (ip netns)"
 for f in "$OPENRED" "$CTL" "$B/or_loadgen" "$B/or_bench_prep" \
-         "$B/or_bench_crypto" "$B/or_bench_refuse"; do
+         "$B/or_bench_crypto" "$B/or_bench_refuse" "$B/or_bench_v3"; do
     [ -x "$f" ] || die "$f missing: make bench-build"
 done
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -243,6 +243,24 @@ row 4c "junk datagrams refused/s, 1 core" \
     "$(kv "$T/crypto" beacon_junk_per_s)" "dgrams/s" "" "" ">= 2000000" \
     "$(calc "'yes' if $(kv "$T/crypto" beacon_junk_per_s) >= 2000000 else 'no'")" \
     "random bytes"
+
+# ---- 6. v3 in-process (docs/PROTOCOL.md Part v3) ----
+
+log "row 6: v3 in-process"
+"$B/or_bench_v3" 2 > "$T/v3" || die "or_bench_v3"
+V3HS=$(kv "$T/v3" v3_handshake_over_floor)
+row 6a "v3 whole handshake in-process / crypto floor" "$V3HS" "x" \
+    "floor $(kv "$T/v3" v3_handshake_floor_us) us" "$V3HS" \
+    "info: codec overhead" "" \
+    "MSG1..MSG3, both sides, no network; floor: 2 signs, 2 verifies, 2 X25519 keygens and derives, interleaved"
+for n in 1024 16384; do
+    V3R=$(kv "$T/v3" "v3_record_${n}_over_raw")
+    row "6$([ $n = 1024 ] && echo b || echo c)" \
+        "v3 record of $n B sealed+opened / raw EVP" "$V3R" "x" \
+        "raw $(kv "$T/v3" "v3_record_${n}_raw_evp_us") us" "$V3R" \
+        "info: record layer overhead" "" \
+        "ChaCha20-Poly1305, the same bytes through EVP alone, interleaved"
+done
 
 # ---- 5. idle memory ----
 

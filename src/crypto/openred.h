@@ -60,6 +60,21 @@ typedef enum {
     OR_R_LINK_MISMATCH,     /* mutual_link differs from ours */
     OR_R_PEER_ERROR,        /* the peer answered {"error": ...} */
     OR_R_SIG_LENGTH,        /* signature is not exactly the key's size */
+    /* v3 (docs/PROTOCOL.md "Part v3") */
+    OR_R_V3_MAGIC,          /* first bytes are not "\0OR3" */
+    OR_R_V3_TRUNCATED,      /* a field runs past the frame */
+    OR_R_V3_TRAILING,       /* bytes after the last field */
+    OR_R_V3_VERSION,        /* no common version, or one not offered */
+    OR_R_V3_SUITE,          /* no common suite, or one not offered */
+    OR_R_V3_EPHEMERAL,      /* X25519 gives the all-zero secret */
+    OR_R_V3_FINISHED,       /* fin_r / fin_i key confirmation differs */
+    OR_R_V3_RECORD_LENGTH,  /* record frame under OR_V3_REC_LEN_MIN */
+    OR_R_V3_RECORD_AUTH,    /* tag fails: tampered, skipped, repeated */
+    OR_R_V3_RECORD_TYPE,    /* unknown record type */
+    OR_R_V3_RECORD_BODY,    /* body outside its type's bounds */
+    OR_R_V3_REKEY_OVERDUE,  /* not REKEY at the last counter of a key */
+    OR_R_V3_CLOSED,         /* record after CLOSE or after a failure */
+    OR_R_V3_STATE,          /* call out of handshake order */
     OR_R_LAST
 } or_reason_t;
 

@@ -42,6 +42,20 @@ static const char *const reason_names[OR_R_LAST] = {
     [OR_R_LINK_MISMATCH]    = "mutual_link_mismatch",
     [OR_R_PEER_ERROR]       = "peer_error",
     [OR_R_SIG_LENGTH]       = "signature_length",
+    [OR_R_V3_MAGIC]         = "v3_bad_magic",
+    [OR_R_V3_TRUNCATED]     = "v3_truncated",
+    [OR_R_V3_TRAILING]      = "v3_trailing",
+    [OR_R_V3_VERSION]       = "v3_version",
+    [OR_R_V3_SUITE]         = "v3_suite",
+    [OR_R_V3_EPHEMERAL]     = "v3_ephemeral",
+    [OR_R_V3_FINISHED]      = "v3_finished",
+    [OR_R_V3_RECORD_LENGTH] = "v3_record_length",
+    [OR_R_V3_RECORD_AUTH]   = "v3_record_auth",
+    [OR_R_V3_RECORD_TYPE]   = "v3_record_type",
+    [OR_R_V3_RECORD_BODY]   = "v3_record_body",
+    [OR_R_V3_REKEY_OVERDUE] = "v3_rekey_overdue",
+    [OR_R_V3_CLOSED]        = "v3_closed",
+    [OR_R_V3_STATE]         = "v3_state",
 };
 
 const char *

@@ -30,7 +30,11 @@ connect_wait(or_ctl_t *ctl, const char *peer, json_int_t since)
         json_array_foreach(json_object_get(r, "events"), i, ev) {
             type = json_string_value(json_object_get(ev, "type"));
             p = json_string_value(json_object_get(ev, "peer"));
-            if (type == NULL || p == NULL || strcmp(p, peer) != 0) {
+            /* events name the 16-hex fingerprint; a v3 dial may give the
+             * 64-hex id it starts */
+            if (type == NULL || p == NULL || p[0] == '\0'
+                || strncmp(p, peer, strlen(p)) != 0)
+            {
                 continue;
             }
             if (strcmp(type, "session_established") == 0

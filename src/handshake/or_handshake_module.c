@@ -21,12 +21,14 @@
 #include "or_evring.h"
 #include "or_handoff.h"
 #include "or_hs.h"
+#include "or_json.h"
 #include "or_log.h"
 #include "or_message_io.h"
 #include "or_module.h"
 #include "or_replay.h"
 #include "or_session.h"
 #include "or_shm.h"
+#include "or_v3.h"
 #include "or_worker.h"
 
 typedef struct hs_worker_s hs_worker_t;
@@ -568,6 +570,14 @@ hs_status(or_cycle_t *cycle, json_t *status)
     return OR_OK;
 }
 
+/* docs/PROTOCOL.md v3 §5.1; NULL (JSON null) for v2 */
+static const char *
+suite_name(unsigned suite)
+{
+    return suite == OR_V3_SUITE_CHACHA ? "chacha20-poly1305"
+           : suite == OR_V3_SUITE_AESGCM ? "aes-256-gcm" : NULL;
+}
+
 static or_err_t
 cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     size_t errlen)
@@ -584,8 +594,10 @@ cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
         return OR_ERROR;
     }
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, "
-            "s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "node", s[i].node, "peer",
+        json_array_append_new(a, json_pack("{s:i, s:s?, s:s, s:s, s:s, s:s, "
+            "s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "version",
+            s[i].framing == OR_FRAMING_V3 ? 3 : 2, "suite",
+            suite_name(s[i].suite), "node", s[i].node, "peer",
             s[i].peer, "direction", s[i].direction == OR_SESSION_IN ? "in"
             : "out", "address", s[i].address, "mutual_link",
             s[i].mutual_link, "since", (json_int_t) s[i].since,
@@ -628,14 +640,36 @@ cmd_connect(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     or_addr_t    a;
     uint64_t     since;
     int          i = node_index(cycle, node);
+    unsigned char id[OR_V3_ID_LEN];
+    char         fp[OR_FP_LEN + 1];
+    int          v3 = 0;
 
     if (i < 0) {
         snprintf(err, errlen, "no node \"%.64s\"", node ? node : "");
         return OR_ERROR;
     }
+    /* a 256-bit id (64 hex) dials v3 (docs/PROTOCOL.md Part v3) */
+    if (peer != NULL && strlen(peer) == OR_V3_ID_HEX_LEN) {
+        if (!or_json_is_hex(peer, OR_V3_ID_HEX_LEN)) {
+            snprintf(err, errlen, "id \"%.64s\": expected 64 lowercase hex "
+                     "characters", peer);
+            return OR_ERROR;
+        }
+        for (size_t k = 0; k < OR_V3_ID_LEN; k++) {
+            unsigned  b;
+
+            if (sscanf(peer + 2 * k, "%2x", &b) != 1) {
+                return OR_ERROR;
+            }
+            id[k] = (unsigned char) b;
+        }
+        snprintf(fp, sizeof(fp), "%.16s", peer);
+        v3 = 1;
+        peer = fp;
+    }
     if (!fp_valid(peer)) {
         snprintf(err, errlen, "fingerprint \"%.32s\": expected 16 lowercase "
-                 "hex characters", peer ? peer : "");
+                 "hex characters (v2) or a 64-hex id (v3)", peer ? peer : "");
         return OR_ERROR;
     }
     if (addr == NULL || or_conf_parse_addr(addr, &a, err, errlen) != OR_OK) {
@@ -652,8 +686,8 @@ cmd_connect(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
         }
     }
     since = events_last(cycle);
-    if (or_hs_dial(&hw->hs, (size_t) i, (struct sockaddr *) &a.sa, a.len,
-                   peer) != OR_OK)
+    if (or_hs_dial_v3(&hw->hs, (size_t) i, (struct sockaddr *) &a.sa, a.len,
+                      peer, v3 ? id : NULL) != OR_OK)
     {
         snprintf(err, errlen, "dialling %s failed: %s", a.text,
                  strerror(errno));

@@ -27,6 +27,7 @@
 #include "or_peers.h"
 #include "or_replay.h"
 #include "or_shm.h"
+#include "or_v3_conn.h"
 #include "or_worker.h"
 
 /* ms without accept() after it ran out of descriptors */
@@ -280,7 +281,8 @@ hs_fill(or_hs_conn_t *hc, or_session_t *s)
     memcpy(s->mutual_link, hc->link, sizeof(s->mutual_link));
     snprintf(s->address, sizeof(s->address), "%s", hc->c->peer);
     s->direction = hc->direction;
-    s->framing = OR_FRAMING_V2;
+    s->framing = hc->v3 != NULL ? OR_FRAMING_V3 : OR_FRAMING_V2;
+    s->suite = hc->v3 != NULL ? or_v3_conn_suite(hc) : 0;
     s->since = (int64_t) time(NULL);
     s->pid = getpid();
     s->handoff = hc->hs->handoff;
@@ -656,6 +658,13 @@ or_err_t
 or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
     socklen_t salen, const char *peer)
 {
+    return or_hs_dial_v3(hs, node, sa, salen, peer, NULL);
+}
+
+or_err_t
+or_hs_dial_v3(or_hs_t *hs, size_t node, const struct sockaddr *sa,
+    socklen_t salen, const char *peer, const unsigned char *id)
+{
     or_hs_node_t *n = &hs->nodes[node];
     or_hs_conn_t *hc;
     int           fd;
@@ -681,6 +690,10 @@ or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
     snprintf(hc->sent.dialled, sizeof(hc->sent.dialled), "%s", peer);
     snprintf(hc->sent.ours, sizeof(hc->sent.ours), "%s", n->fp);
     hs_state(hc, OR_HS_CONNECTING);
+    if (id != NULL && or_v3_conn_dial(hc, id) != OR_OK) {
+        or_hs_conn_close(hc, OR_LOG_NOTICE, "no memory for a v3 dial");
+        return OR_ENOMEM;
+    }
     if (or_conn_start(hc->c, OR_EV_WRITE, hs_event, hc) != OR_OK
         || or_conn_deadline(hc->c, n->timeout_ms, hs_expired) != OR_OK)
     {
@@ -707,6 +720,10 @@ hs_connected(or_hs_conn_t *hc)
     if (err != 0) {
         snprintf(why, sizeof(why), "connect() failed: %s", strerror(err));
         or_hs_conn_close(hc, OR_LOG_INFO, why);
+        return;
+    }
+    if (hc->v3 != NULL) {
+        or_v3_conn_connected(hc);
         return;
     }
     memset(&eb, 0, sizeof(eb));
@@ -784,6 +801,10 @@ hs_objects(or_hs_conn_t *hc)
     size_t       used, objlen;
     or_err_t     rc;
 
+    /* docs/PROTOCOL.md v3 §3: v2 starts with '{', v3 with its magic */
+    if (hc->v3 != NULL || or_v3_conn_wanted(hc)) {
+        return or_v3_conn_input(hc);
+    }
     while (hc->scanned < c->inlen) {
         memset(&eb, 0, sizeof(eb));
         rc = or_json_reader_feed(hc->reader, c->in + hc->scanned,
@@ -952,4 +973,23 @@ or_hs_close_all(or_hs_t *hs, const char *reason)
         or_hs_conn_close(hs->conns, OR_LOG_INFO, reason);
     }
     or_hs_sources_free(&hs->sources);
+}
+
+/* for or_v3_conn.c (or_hs_conn.h) */
+int
+or_hs_filter_ok(or_hs_conn_t *hc, int64_t now, const char **why)
+{
+    return hs_filter_ok(hc, now, why);
+}
+
+or_err_t
+or_hs_record(or_hs_conn_t *hc, char *full, size_t fulllen)
+{
+    return hs_record(hc, full, fulllen);
+}
+
+void
+or_hs_established(or_hs_conn_t *hc)
+{
+    hs_established(hc);
 }

@@ -85,6 +85,11 @@ void or_hs_close_all(or_hs_t *hs, const char *reason);
 __attribute__((warn_unused_result))
 or_err_t or_hs_dial(or_hs_t *hs, size_t node, const struct sockaddr *sa,
     socklen_t salen, const char *peer);
+/* The same in v3 (docs/PROTOCOL.md Part v3) to the node whose 256-bit
+ * id is id; peer is its first 16 hex, the v2 fingerprint. */
+__attribute__((warn_unused_result))
+or_err_t or_hs_dial_v3(or_hs_t *hs, size_t node, const struct sockaddr *sa,
+    socklen_t salen, const char *peer, const unsigned char *id);
 /* Dials of node in progress in this worker. */
 size_t or_hs_dial_count(const or_hs_t *hs, size_t node);
 /* 1 if this worker has a dial to peer of node in progress. */

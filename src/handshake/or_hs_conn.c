@@ -15,6 +15,7 @@
 #include "or_limits.h"
 #include "or_session.h"
 #include "or_shm.h"
+#include "or_v3_conn.h"
 #include "or_worker.h"
 
 static void
@@ -91,6 +92,7 @@ hs_close(or_hs_conn_t *hc, or_log_level_t level, const char *key,
     }
     or_conn_free(hc->c);
     or_json_reader_free(hc->reader);
+    or_v3_conn_free(hc->v3);
     free(hc);
     or_worker_conn_release(hs->worker);
     if (hc_counted_in) {
@@ -129,7 +131,10 @@ or_hs_conn_refuse(or_hs_conn_t *hc, int reason, const char *detail)
     or_err_t rc;
 
     or_hs_count(hc->hs, hc->node, reason);
-    if (hc->direction == OR_SESSION_IN && hc->state == OR_HS_ACCEPTED) {
+    /* a v3 peer never gets v2 JSON (or_v3_conn.c refuses in v3) */
+    if (hc->direction == OR_SESSION_IN && hc->state == OR_HS_ACCEPTED
+        && hc->v3 == NULL)
+    {
         if (reason < OR_R_LAST) {
             if (or_v2_error_reply((or_reason_t) reason, reply, sizeof(reply),
                                   &len) != OR_OK)

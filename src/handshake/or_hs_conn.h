@@ -16,6 +16,8 @@
 #include "or_hs_source.h"
 #include "or_log.h"
 
+typedef struct or_v3_conn_s  or_v3_conn_t;
+
 typedef enum {
     OR_HS_ACCEPTED = 0,    /* responder: reading the request */
     OR_HS_CONNECTING,      /* initiator: connect() in progress */
@@ -52,6 +54,7 @@ struct or_hs_conn_s {
     int                slot;         /* in the session table; -1 none */
     uint64_t           id;
     or_log_ctx_t       log;          /* node id and c->peer, for lines */
+    or_v3_conn_t      *v3;           /* owned; a v3 connection (or_v3_conn.h) */
 };
 
 /* A connection of node on fd (owned from now on, closed on failure),
@@ -66,5 +69,14 @@ void or_hs_conn_close(or_hs_conn_t *hc, or_log_level_t level,
 /* Refuse: count reason, answer the original's {"error": ...} shape if we
  * are the responder still reading the request, log, close. */
 void or_hs_conn_refuse(or_hs_conn_t *hc, int reason, const char *detail);
+
+/* Steps of or_hs.c that the v3 responder (or_v3_conn.c) shares: the node
+ * filter, recording the session (OR_AGAIN: a live one is kept;
+ * OR_ETOOBIG: the table is full, why in full[]), and its announcement. */
+/* 1 if node filter and accept_undiscovered let hc->peer in; else *why */
+int or_hs_filter_ok(or_hs_conn_t *hc, int64_t now, const char **why);
+__attribute__((warn_unused_result))
+or_err_t or_hs_record(or_hs_conn_t *hc, char *full, size_t fulllen);
+void or_hs_established(or_hs_conn_t *hc);
 
 #endif /* OR_HS_CONN_H_INCLUDED */

@@ -1,7 +1,8 @@
 /*
  * Messages on established sessions: the v2 framing (JSON objects back to
  * back, cut by the connection's reader), checks that a message belongs
- * to its session, counters, the log line and the `watch` event.
+ * to its session, counters, the log line and the `watch` event. v3
+ * sessions send through or_v3_conn.c.
  */
 #include "or_message_io.h"
 
@@ -18,9 +19,10 @@
 #include "or_log.h"
 #include "or_session.h"
 #include "or_shm.h"
+#include "or_v3_conn.h"
 
-static void
-hs_count_msg(or_hs_conn_t *hc, int in, size_t bytes)
+void
+or_message_io_count(or_hs_conn_t *hc, int in, size_t bytes)
 {
     or_session_table_t *t = or_shm_addr(hc->hs->sessions);
     or_session_t       *s;
@@ -140,7 +142,7 @@ or_message_io_receive(or_hs_conn_t *hc, const char *json, size_t len)
         or_hs_conn_close(hc, OR_LOG_INFO, why);
         return -1;
     }
-    hs_count_msg(hc, 1, len);
+    or_message_io_count(hc, 1, len);
     or_log_ctx_ratelimited(&hc->log, OR_LOG_INFO, "message received", 0,
                            "message received: %zu bytes, fingerprint: %s",
                            len, hc->peer);
@@ -169,6 +171,13 @@ or_message_io_send(or_hs_t *hs, uint64_t id, const char *payload, size_t len)
     if (hc == NULL) {
         return OR_AGAIN;
     }
+    if (hc->v3 != NULL) {
+        rc = or_v3_conn_send(hc, payload, len);
+        if (rc == OR_ERROR) {
+            or_hs_conn_close(hc, OR_LOG_INFO, "write() failed");
+        }
+        return rc;
+    }
     out = malloc(cap);
     if (out == NULL) {
         return OR_ENOMEM;
@@ -183,7 +192,7 @@ or_message_io_send(or_hs_t *hs, uint64_t id, const char *payload, size_t len)
     free(out);
     if (rc == OR_OK) {
         hc->last_msg_ms = or_event_now_ms(hc->c->loop);
-        hs_count_msg(hc, 0, outlen);
+        or_message_io_count(hc, 0, outlen);
     } else if (rc == OR_ERROR) {
         or_hs_conn_close(hc, OR_LOG_INFO, "write() failed");
     }

@@ -17,6 +17,9 @@ typedef struct or_hs_conn_s    or_hs_conn_t;
 /* One complete object received on session hc; -1 if hc was closed. */
 int or_message_io_receive(or_hs_conn_t *hc, const char *json, size_t len);
 
+/* Counts one message of bytes, in (1) or out (0), in hc's session slot. */
+void or_message_io_count(or_hs_conn_t *hc, int in, size_t bytes);
+
 /* Send payload (one JSON object) on session id held by this worker.
  * OR_AGAIN: not held here. OR_ETOOBIG: the peer does not read. */
 __attribute__((warn_unused_result))

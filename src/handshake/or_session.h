@@ -30,7 +30,7 @@ typedef enum {
 /* How the bytes after the handshake are cut into messages. */
 typedef enum {
     OR_FRAMING_V2 = 0,          /* JSON objects back to back, plain */
-    OR_FRAMING_V3               /* planned: AEAD frames */
+    OR_FRAMING_V3               /* AEAD records (docs/PROTOCOL.md Part v3) */
 } or_session_framing_t;
 
 typedef struct {
@@ -42,6 +42,7 @@ typedef struct {
     char      address[64];      /* peer's "ip:port" */
     int       direction;        /* or_session_dir_t */
     int       framing;          /* or_session_framing_t */
+    unsigned  suite;            /* v3: OR_V3_SUITE_* (or_v3.h); 0 in v2 */
     int64_t   since;            /* s, wall clock */
     uint64_t  messages_in;
     uint64_t  messages_out;

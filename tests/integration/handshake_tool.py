@@ -101,7 +101,8 @@ def attack(host, port, target, case):
         req["signature"] = sign(other, "x")
         return exchange(host, port, [json.dumps(req).encode()])
     if case == "garbage":
-        return exchange(host, port, [b"\x00\xffnot json at all}"])
+        # not \x00 first: that byte is v3's (docs/PROTOCOL.md v3 §3)
+        return exchange(host, port, [b"\xff\x00not json at all}"])
     if case == "slow_split":
         return exchange(host, port, [body[i:i + 40]
                                      for i in range(0, len(body), 40)],

@@ -641,7 +641,8 @@ def _attack_request(args, key, clock, target):
     elif a == "float-timestamp":
         req = build_request(key, target, ts + 0.5)
     elif a == "garbage":
-        return (b"\x00\xffnot json {\"type\": \"p2p_handshake_request\""
+        # not \x00 first: that byte is v3's (docs/PROTOCOL.md v3 §3)
+        return (b"\xff\x00not json {\"type\": \"p2p_handshake_request\""
                 + os.urandom(32)), None
     elif a == "oversized":
         req = build_request(key, target, ts)

@@ -1,0 +1,34 @@
+/*
+ * v3 on a handshake connection (docs/PROTOCOL.md Part v3), beside v2 on
+ * the same port: a responder tells them apart by the first byte. This
+ * file drives the responder's MSG1 -> MSG2 -> MSG3, the initiator's when
+ * a dial names the peer's 256-bit id (v2 beacons do not carry it), and
+ * then the records of the session.
+ */
+#ifndef OR_V3_CONN_H_INCLUDED
+#define OR_V3_CONN_H_INCLUDED
+
+#include <stddef.h>
+
+#include "or_err.h"
+
+typedef struct or_hs_conn_s  or_hs_conn_t;
+typedef struct or_v3_conn_s  or_v3_conn_t;
+
+/* 1 if hc is a responder still reading, whose first byte says v3 */
+int or_v3_conn_wanted(const or_hs_conn_t *hc);
+/* everything buffered on hc (v3); -1 if hc was closed */
+int or_v3_conn_input(or_hs_conn_t *hc);
+/* one MSG record with payload (one JSON object) on session hc */
+__attribute__((warn_unused_result))
+or_err_t or_v3_conn_send(or_hs_conn_t *hc, const char *payload, size_t len);
+/* makes the dial hc (not connected yet) a v3 dial of the node id */
+__attribute__((warn_unused_result))
+or_err_t or_v3_conn_dial(or_hs_conn_t *hc, const unsigned char *id);
+/* the dial hc is connected: sends MSG1 (closes hc on failure) */
+void or_v3_conn_connected(or_hs_conn_t *hc);
+/* the suite of an established v3 session (OR_V3_SUITE_*), else 0 */
+unsigned or_v3_conn_suite(const or_hs_conn_t *hc);
+void or_v3_conn_free(or_v3_conn_t *v);
+
+#endif /* OR_V3_CONN_H_INCLUDED */
