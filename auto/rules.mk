@@ -123,18 +123,21 @@ objs/openredctl: $(CTL_OBJS) $(BIN_LIBOPENRED)
 	$(E) "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
+# -MMD makes each header a test includes a prerequisite of the test: only
+# sources and archives go on its command line (a header there would be
+# compiled on its own).
 objs/tests/%: tests/unit/%.c $(CORE_OBJS) objs/libopenred.a
 	@mkdir -p $(dir $@)
 	$(E) "  TEST    $@"
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP \
-	    -o $@ $(filter %.c,$^) $(filter-out %.c,$^) $(LDFLAGS) $(LIBS) \
+	    -o $@ $(filter %.c,$^) $(filter-out %.c %.h,$^) $(LDFLAGS) $(LIBS) \
 	    $(TEST_LIBS)
 
 objs/tests/ctl/%: tests/unit/ctl/%.c $(CTL_LIB_OBJS) objs/libopenred.a
 	@mkdir -p $(dir $@)
 	$(E) "  TEST    $@"
 	$(Q)$(CC) $(CTL_CPPFLAGS) $(TEST_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP \
-	    -o $@ $^ $(LDFLAGS) $(CTL_LIBS) $(TEST_LIBS)
+	    -o $@ $(filter-out %.h,$^) $(LDFLAGS) $(CTL_LIBS) $(TEST_LIBS)
 
 # One line per binary and "unit: N passed, N failed" (cmocka's counts).
 # -MMD: a test is rebuilt when a header it includes changes (or_ctl.h's
