@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Benchmarks (bench/): `make bench` builds the load generator and helpers
 # into objs/bench/ with the daemon's compiler and flags, then runs
 # bench/run.sh (root: it makes a network namespace). Never part of `test`.

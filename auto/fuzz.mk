@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # libFuzzer harnesses (tests/fuzz): `make fuzz`, `make fuzz-run SECONDS=N`.
 # Every source a harness needs is compiled again with clang and FUZZ_FLAGS
 # into objs/fuzz/obj/: the gcc objects carry no coverage instrumentation.

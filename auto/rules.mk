@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # The build rules, shared by every configuration; objs/Makefile sets the
 # variables (compiler, flags, libraries, modules) and includes this file.
 

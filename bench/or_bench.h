@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Helpers shared by the bench programs (bench/): a monotonic clock, medians
  * and percentiles, and the pre-signed request file (one JSON object a line).

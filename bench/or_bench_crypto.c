@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * In-process rates on one core (rows 1, 2 floor and 4 of `make bench`):
  * RSA-PSS sign and verify through libopenred (the daemon's own calls), the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Bench preparation, all before any clock starts:
  *   keys DIR N       N distinct RSA-2048 peer keys, cheaply: every pair of a

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Row 1h of `make bench`: the responder's CPU for one refused request, by
  * kind of refusal, as a ratio of one RSA-2048 verify measured in the same

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * In-process costs of v3 on one core, each against its floor timed in the
  * same run (interleaved in small batches, since the host's speed drifts):

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Load generator for the v2 handshake (rows 2, 3, 5, 6, 8 of `make bench`):
  *   lat  ADDR KEY FP N MAXSEC          sequential full handshakes, the

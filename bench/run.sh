@@ -1,4 +1,6 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # `make bench`: the rows of issue 8, each against a limit measured in this
 # same run. Daemons run in a network namespace made here; only the PIDs
 # started here are stopped; every load is bounded in count and time.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * openred-example: libopenred from a program of one's own, built with
  * pkg-config (see Makefile beside). It makes or loads an identity key,

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # make coverage: in a tree configured --with-coverage, runs the unit tests
 # (the binaries named) and the integration tests on fresh counters, prints
 # line and branch coverage per file of src/ (gcovr), and checks the floors:

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * main(): flags, -t/-T/-v/-V/-s, the first cycle, then the master. Reads as
  * the table of contents of the daemon.

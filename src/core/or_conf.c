@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The config loader: libconfig parses openred.conf; this file walks every
  * module's settings table, applies defaults, inherits top-level settings

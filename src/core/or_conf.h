@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Settings tables and the config loader's types. A module describes each
  * setting once (one row: name, type, default as written in openred.conf,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Typed conversion of one setting. Messages state what was expected and
  * quote the bad value; ranges come from the table row, never typed twice.

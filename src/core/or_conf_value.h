@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * One setting's value: libconfig node -> typed field (with the type, range
  * and checker of its table row), its text for -T, and its release.

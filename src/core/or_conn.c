@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Connections: bounded buffers over a non-blocking socket, sized by what
  * they hold (or_conn.h). Nothing here logs: the owner knows whether a

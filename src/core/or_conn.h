@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * A TCP connection of a worker: non-blocking fd, a bounded input buffer, a
  * bounded output queue, one deadline timer. Both buffers are sized by use,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The core module: settings of the process model and the log, and each
  * node's id, sector, listen address, key and services; checks that span

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The core module's settings: process model, log, and each node's identity
  * and address. Every other module may read these.

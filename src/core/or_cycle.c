@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The cycle's life: made empty (or_cycle_new), filled by the config
  * loader (or_conf.c), built into what workers need (or_cycle_init: listen

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The cycle: everything one run of the config owns. A reload builds a new
  * cycle beside the running one and swaps only when it is complete.

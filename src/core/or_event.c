@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The worker's event loop (see or_event.h): epoll on an fd-indexed slot
  * table, the cached clock, posted work, and the iteration that drives them

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The event loop of one worker: epoll readiness on descriptors, timers
  * (or_timer.h) and posted work, single-threaded. Functions never log: they

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The watch event ring: fixed slots indexed by seq modulo OR_EVENTS_MAX,
  * in its own shm zone so that discovery and the handshake publish without

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Events for `openredctl watch`: a ring in the "events" shm zone, created
  * by the core at cycle init, that any module's worker (handshake,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Shared by the open-addressed indexes in shared memory (or_peers.c,
  * or_session.c).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Sanitizer and coverage builds: a process that leaves through _exit()
  * (a worker, the parent of daemonize) skips what runs at exit(): the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The daemon's own bounds: table sizes, queues, the control socket. Never
  * installed; the wire format's bounds are libopenred's (or_wire_limits.h),

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Listening TCP sockets, one per node block, opened by the master before
  * workers fork and kept across a reload when the address is unchanged, so

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* The error log: formatting (with a context's handler), level filter,
  * open and reopen. */
 #include "or_log.h"

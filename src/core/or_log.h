@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Error log: nginx's line format, `TIME [level] PID#0: message (errno:
  * text), context`. Writes to stderr until a file is opened; reopen for

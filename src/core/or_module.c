@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* The module registry: indexes into the per-module conf arrays, and the
  * walk over the modules' status hooks. */
 #include "or_module.h"

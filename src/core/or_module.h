@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * What a module is: a name, a settings table and lifecycle hooks. The core
  * walks or_modules[] (written by configure) and never calls a module by name.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * sd_notify(3) messages of the master. A failed send is ignored: the
  * service manager then times the start out, which says more than a log

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The master's state for the service manager (sd_notify(3)): ready,
  * reloading, stopping. No-ops when built without libsystemd or when

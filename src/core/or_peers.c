@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The peer table behind or_peers.h: per node, a dense array of entries and
  * an open-addressing index (linear probing, backward-shift deletion, so no

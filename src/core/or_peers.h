@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The peer table: what discovery heard, per node, in the "peers" shm zone,
  * so that auto-connect, the handshake and `openredctl peers` can read it

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* The pid file: atomic write, bounded read, guarded removal. */
 #include "or_pid.h"
 

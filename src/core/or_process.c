@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The master: the signals table, start (cycle, daemon, pid file, workers),
  * the sigsuspend loop, reap and respawn, reload beside the running cycle,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The process model: the master (signals, spawn, reap, reload) and the
  * checks of -t that go beyond the config's syntax (keys, paths).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* splitmix64 (Steele, Lea, Flood 2014): one add and a mix per value. */
 #include "or_rand.h"
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The one random source for timer jitter (beacon intervals, early
  * beacons, auto-connect rounds): a splitmix64 generator per worker,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Shared memory zones: anonymous MAP_SHARED mappings made by the master, so
  * every worker forked afterwards sees the same pages. The zone list is

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Shared memory zones: named, mapped by the master before workers fork,
  * kept across a reload when the name and size are unchanged. Each zone has

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* The "workers" status zone: slots the master writes, status reads. */
 #include "or_status.h"
 

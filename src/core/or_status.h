@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The "workers" status zone: what the master knows about itself and its
  * workers, in shared memory so the worker serving the control socket can

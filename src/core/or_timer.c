@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The timer heap of an event loop (see or_timer.h). A heap, not redis' list
  * scanned every iteration: a worker holds one deadline per handshake, 10,000+

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Timers of one event loop: a binary min-heap of embeddable or_timer_t keyed
  * by (deadline, arm order), read against the loop's cached monotonic clock.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * A worker process: fork, limits, privilege drop, its event loop, module
  * init/exit, and the graceful quit (stop accepting, drain, exit).

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * A worker process as modules see it: its index, its event loop and the
  * cycle it serves. Worker 0 is the designated one: it also runs discovery,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libopenred: identity keys, RSA-PSS, the Fernet network key and the v2 wire
  * codecs (PROTOCOL-v2.md). Pure functions over bytes: no I/O except the key

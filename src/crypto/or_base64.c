@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Strict base64 codecs. OpenSSL's EVP_DecodeBlock knows no url alphabet,
  * skips whitespace and hides the padding count, so decoding is done here

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Strict base64: standard (PEM, signatures) and url-safe (Fernet). */
 #ifndef OR_BASE64_H_INCLUDED
 #define OR_BASE64_H_INCLUDED

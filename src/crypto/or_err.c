@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Names of or_err_t codes, for logs and errbufs. */
 #include "or_err.h"
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The one error enum of openred and libopenred. OR_OK is 0; every failure is
  * negative. A new code must change what some caller does.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Reason names and the errbuf helpers of libopenred. */
 #include "or_errbuf.h"
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Filling an or_errbuf_t inside libopenred; draining OpenSSL's queue. */
 #ifndef OR_ERRBUF_H_INCLUDED
 #define OR_ERRBUF_H_INCLUDED

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The network key (PBKDF2-HMAC-SHA256) and Fernet tokens (PROTOCOL-v2.md
  * "Discovery beacons"). Opening is on the hot path of discovery: junk is

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Bounded JSON: a depth pre-scan (jansson has no depth limit), loading,
  * typed getters, Python-layout output, and the stream reader that finds

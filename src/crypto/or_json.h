@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Bounded JSON for the wire: loading through jansson after a depth pre-scan,
  * typed field getters, and output in Python json.dumps layout (", ", ": ",

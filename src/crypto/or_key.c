@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Identity keys: RSA-2048 generation, PKCS#8 files (0600, atomic save,
  * refused when others can read them), public PEM and fingerprint

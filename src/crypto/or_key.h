@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Inside of the key handles, for or_sign.c and the v2 codecs. */
 #ifndef OR_KEY_H_INCLUDED
 #define OR_KEY_H_INCLUDED

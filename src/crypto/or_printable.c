@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Text from a peer made safe to show: a terminal must not receive its
  * escape sequences (ESC, CSI, BEL, CR...), a log line must not be split

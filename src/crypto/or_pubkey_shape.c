@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Why a peer's public key PEM that missed the canonical fast path
  * (or_key.c) is refused, found without OpenSSL's decoders: they spent

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Naming why a public key PEM is refused, without OpenSSL's decoders. */
 #ifndef OR_PUBKEY_SHAPE_H_INCLUDED
 #define OR_PUBKEY_SHAPE_H_INCLUDED

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * RSA-PSS with SHA-256, MGF1(SHA-256) and the maximal salt (222 bytes for
  * RSA-2048), the original's parameters (PROTOCOL-v2.md "Signatures").

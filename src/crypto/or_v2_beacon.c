@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * v2 discovery beacons (PROTOCOL-v2.md "Discovery beacons"): the plaintext
  * JSON in the original's exact layout, its checks, and sealing/opening it

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * v2 handshake codecs (PROTOCOL-v2.md "Handshake over TCP"): build and check
  * the request and the response, plus the checks the original forgot (the

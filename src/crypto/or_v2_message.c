@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * v2 post-handshake messages (PROTOCOL-v2.md "After the handshake"): build
  * one in the original's layout and parse one. Nothing in v2 signs them.

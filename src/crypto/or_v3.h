@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libopenred v3 (docs/PROTOCOL.md "Part v3"): identity ids, the handshake
  * MSG1/MSG2/MSG3, the key schedule and the record layer, as pure functions

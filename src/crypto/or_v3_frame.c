@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * v3 frames (docs/PROTOCOL.md v3 §4, §5.7): the length prefix and its
  * bounds, checked before a payload is read, the handshake type byte, and

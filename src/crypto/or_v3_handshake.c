@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The v3 handshake (docs/PROTOCOL.md v3 §5): MSG1, MSG2, MSG3 and REFUSE,
  * built and checked by one state object per connection. Checks run

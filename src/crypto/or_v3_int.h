@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Inside of libopenred v3: byte cursors and the primitives the codecs share. */
 #ifndef OR_V3_INT_H_INCLUDED
 #define OR_V3_INT_H_INCLUDED

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * v3 identity and key schedule (docs/PROTOCOL.md v3 §2, §5.5): ids, the
  * DER binding check, HKDF, HMAC, X25519, the byte cursors the codecs

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The v3 record layer (docs/PROTOCOL.md v3 §7): AEAD frames with implicit
  * strict per-direction counters, the AAD over the length, typed bodies,

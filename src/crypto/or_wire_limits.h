@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Named bounds on everything libopenred reads from the network or from a
  * key file: the wire format's limits, part of the library's public API.

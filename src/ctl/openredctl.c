@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * openredctl: options, then one table of commands (name, function,
  * description) that both dispatches and prints the usage, as wg.c does.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * openredctl's shared pieces: the options every command sees, the exit
  * codes, finding the control socket, and one request/reply round trip on

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * openredctl beacon: open a captured discovery token with a passphrase and
  * print its JSON, or say why it does not open; seal JSON into a token.

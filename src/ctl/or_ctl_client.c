@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* One request/reply round trip on the control socket, bounded in size and
  * time; the common call path of every openredctl command. */
 #include "or_ctl.h"

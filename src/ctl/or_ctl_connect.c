@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * openredctl connect: asks the daemon to dial a peer, then follows the
  * event ring until that peer's handshake succeeds or fails.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * openredctl's bounded file reads for the local commands (key, beacon):
  * a path or "-" for stdin, never more than the caller's bound.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * openredctl key: generate an identity key file, print a key file's
  * fingerprint. Local: no daemon, only libopenred.

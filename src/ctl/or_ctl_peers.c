@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* openredctl peers: the peers discovery lists, per node; --stats adds the
  * beacon counters (sent, received, opened, refused by reason). */
 #include "or_ctl.h"

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* openredctl sessions: every established session of every worker. */
 #include "or_ctl.h"
 

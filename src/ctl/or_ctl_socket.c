@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Where openredctl finds the control socket: -S, OPENRED_SOCKET, or the
  * control.socket setting of the config file read with libconfig alone,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * openredctl status: the master, its workers and the nodes, as a table,
  * with each node's handshakes accepted and refused by reason (the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * openredctl watch: follows the daemon's event ring by polling `watch`
  * with the last sequence number seen (the control socket answers one line

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The multicast socket, a node's beacon fields and multi-key opening of a
  * datagram (or_discovery.h); the discovery module drives them.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Discovery's pieces that need no module state: the multicast socket, a
  * node's beacon fields, the network keys. Pure where it can be, so the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Discovery: v2 beacons over UDP multicast (PROTOCOL-v2.md "Discovery
  * beacons"). The master opens one socket per distinct (group, port,

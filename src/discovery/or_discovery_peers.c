@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * What a node does with a beacon it heard, and what a change to its peer
  * table means. The node's filter comes first (a refused peer is

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The discovery worker's side of the peer table (or_peers.h): an opened
  * beacon offered to a node (its filter, the pinned peers, the listing),

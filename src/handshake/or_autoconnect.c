@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Auto-connect: for each node with auto_connect, the discovered peers
  * that pass its filter are dialled at beacon source + advertised port

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Auto-connect (worker 0): which discovered peers a node with
  * auto_connect dials, never itself, a sibling or a peer it already holds,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Abstract-namespace datagram sockets between workers (or_handoff.h).
  * Abstract names live in the network namespace and vanish with the

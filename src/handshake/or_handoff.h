@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Worker-to-worker hand-off for sessions: each worker binds an abstract
  * Unix datagram socket, so `openredctl send` (served by worker 0) reaches

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Handshake and sessions: the v2 3-phase handshake as responder (every
  * worker) and initiator (worker 0: `connect`, auto-connect), and the

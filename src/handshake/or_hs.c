@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The handshake of one worker's connections. A connection moves through
  * ACCEPTED (responder: waiting for one request object) or CONNECTING ->

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The v2 handshake over epoll (PROTOCOL-v2.md "Handshake over TCP") as
  * responder and initiator, and the established sessions a worker holds

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The life of a handshake connection: creation, the one close path (a
  * line with the reason, the session's end published, everything freed)

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * One handshake connection of a worker, shared by the files that drive it:
  * or_handshake.c (responder, initiator), or_message_io.c (messages once

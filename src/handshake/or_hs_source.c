@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Per-source counts of a worker's inbound connections: a chained hash on
  * the IP address, keyed by a random seed so that a peer cannot choose

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The sources of one worker's inbound connections, by IP address: how
  * many handshakes each has in progress (oldest first) and how many

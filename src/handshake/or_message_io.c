@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Messages on established sessions: the v2 framing (JSON objects back to
  * back, cut by the connection's reader), checks that a message belongs

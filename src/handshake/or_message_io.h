@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Messages on an established session (PROTOCOL-v2.md "After the
  * handshake"): v2 framing, JSON objects back to back, counted in the

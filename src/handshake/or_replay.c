@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The replay cache. Requests live in open addressing over OR_REPLAY_SLOTS
  * (a probe of OR_REPLAY_PROBE slots from the key); a slot whose request is

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Replay cache of accepted handshake requests (DESIGN.md "Handshake and
  * sessions": a replayed request is refused). Fixed tables in one block of

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The session table in shared memory: dense slots handed out from a free
  * stack, and an open-addressing index on (node, fingerprint) so that a

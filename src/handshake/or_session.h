@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The session table: every established session of every worker, in the
  * "sessions" shm zone so that `openredctl sessions` and `send` see them

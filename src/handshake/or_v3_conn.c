@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * v3 on a handshake connection (docs/PROTOCOL.md Part v3). Responder:
  * cheap checks, our own policy (self, replay cache, filter) before the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Prometheus metrics: GET /metrics over HTTP (libmicrohttpd) on
  * metrics.listen, off unless set. The master binds the socket; worker 0,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Prometheus text from the control commands' replies. Each family gets
  * its HELP and TYPE lines once, before its samples, as the format asks;

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The Prometheus text exposition format (version 0.0.4) of what the
  * control commands report: pure, from their JSON replies to text.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Control socket: a Unix stream socket bound by the master and served by
  * worker 0, newline-delimited JSON requests and replies (openredctl talks

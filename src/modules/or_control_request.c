@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Parsing control requests: bounded JSON, an object, a command name. */
 #include "or_control_request.h"
 

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The control protocol's requests: one JSON object per line with a
  * "command" string. Pure (bytes in, object or error out), so it can be

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Sector filter: per node PCRE2 patterns on a peer's sector and services,
  * compiled once per cycle (JIT where available). Deny wins over accept; no

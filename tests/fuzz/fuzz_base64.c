@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for or_base64 (std and url alphabets). Decoding any
  * bytes must not crash; what decodes must encode back to the same bytes

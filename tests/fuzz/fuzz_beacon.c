@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for a received discovery datagram: or_v2_beacon_open,
  * the daemon's own path (base64url, Fernet shape, HMAC with each key,

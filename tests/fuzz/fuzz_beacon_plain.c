@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for the beacon parser behind the HMAC: the input is a
  * plaintext, sealed with a known key and opened by or_v2_beacon_open. What

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for or_conf_load_string (-t from a string): no crash or
  * leak, errors start with FILE:LINE, and what loads dumps (-T) to a text

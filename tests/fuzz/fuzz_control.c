@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for the control protocol's request parser. Any bytes
  * must parse or be refused with a reason; what parses is an object whose

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for the incremental JSON stream reader (or_json_reader)
  * and what it feeds, or_v2_message_parse. Framing must not depend on how

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for or_pubkey_import (or_key.c's canonical template,
  * then or_pubkey_shape.c's byte-level refusal): no input crashes or reads

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for or_v2_request_check: a handshake request as node B
  * receives it (tests/vectors/legacy-v2, PROTOCOL-v2.md "Handshake over

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for or_v2_response_check: node A's view of an answer to
  * the vector request it sent to node B (tests/vectors/legacy-v2), at the

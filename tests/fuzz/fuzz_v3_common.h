@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Shared set-up of the v3 harnesses: the vector keys (tests/vectors/
  * legacy-v2) and the fixed inputs of tests/vectors/v3/handshake-chacha.json,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for or_v3_resp_msg1: magic + MSG1 as a responder reads
  * it (docs/PROTOCOL.md v3 §5.3), at the vector's time. Any bytes: no crash,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for or_v3_init_msg2: MSG2 as the initiator of the
  * vector's MSG1 reads it (docs/PROTOCOL.md v3 §5.6). Any bytes: no crash,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for or_v3_resp_msg3 and or_v3_refuse_parse: what a
  * responder reads after its MSG2 (docs/PROTOCOL.md v3 §5.6, §5.7). Any

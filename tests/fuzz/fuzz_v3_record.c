@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * libFuzzer harness for or_v3_rec_open (docs/PROTOCOL.md v3 §7). The
  * first byte picks: even, open the rest as record frames under the

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # The control socket's limits (issue 15, issue 16 #14), each at its bound:
 # - a request of OR_CONTROL_LINE_MAX bytes with its newline is answered;
 #   one byte more gets "request longer than 4096 bytes" and the close;

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # openredctl finds a running daemon while its config file on disk is
 # broken (issue 14): a libconfig syntax error falls back to the
 # compiled-in socket under the prefix, a value the daemon would refuse is

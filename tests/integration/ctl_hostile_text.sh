@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # A peer's text reaches the operator's terminal escaped (issue 16): a
 # beacon whose sector and services carry ESC, BEL, CR, LF, DEL, a C1 CSI
 # and a right-to-left override is listed by `openredctl peers` with each

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # openredctl key and beacon: local commands, no daemon and no network.
 # Vector tokens open (or are refused with the reason), seal/open round
 # trips, vector keys print their fingerprints, generated keys are 0600,

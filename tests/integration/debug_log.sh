@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # error_log level "debug": a build configured --with-debug logs the
 # accept, each handshake state change and each beacon received at
 # [debug]; any other build has no debug line and says so once at start.

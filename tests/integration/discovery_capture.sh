@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # A beacon the daemon sends, captured off the group, opens with the
 # original's key derivation and the vectors' default passphrase, and the
 # original would keep it (v2peer plays the original's receiver); the raw

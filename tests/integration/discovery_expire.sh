@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # A peer that stops is gone from the list once expire seconds pass
 # without its beacon, and "peer lost" is logged with its address.
 . "$(dirname "$0")/discovery_lib.sh"

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # A node's filter hides a sector (and a service) from its peer list and
 # counts what it hid; a node without a filter lists everyone.
 . "$(dirname "$0")/discovery_lib.sh"

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Helpers of the discovery tests, on top of lib.sh: daemons by name in the
 # test's network namespace (multicast on lo only), their fingerprints, the
 # peers they list, and a cleanup that stops only the masters started here.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Nodes with different passphrases do not see each other: the beacons of
 # the other network fail the HMAC and are counted as refused (hmac).
 . "$(dirname "$0")/discovery_lib.sh"

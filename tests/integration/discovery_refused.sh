@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Garbage and replayed old datagrams are counted and refused, never
 # listed; the original's vector beacon (node A, sealed at 1764000002) is
 # refused as expired, and the same plaintext sealed now is listed.

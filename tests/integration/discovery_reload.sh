@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # A reload keeps the peer table (same layout: the zone is reused) and the
 # new worker 0 takes discovery over: siblings stay listed, are not
 # "discovered" again, and beacons keep flowing.

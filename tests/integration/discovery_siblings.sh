@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Two node blocks of one daemon share one socket and list each other
 # (multicast loopback), each skipping its own beacon.
 . "$(dirname "$0")/discovery_lib.sh"

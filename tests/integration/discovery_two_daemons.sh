@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Two daemons discover each other, in both directions, long before their
 # next periodic beacon (interval 120 s; the waits are bounded at 30 s):
 # the second one's start beacon makes the first answer early. How fast

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # openredctl watch shows discovery's events: peer_discovered once when a
 # second daemon starts in the namespace (not again on each refresh), and
 # peer_lost when it stops and expires; a peer pushed out of a full table

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 """Junk and forged beacons for tests/integration/fault_beacon_flood.sh.
 
 `fault_beacon_flood.py COUNT OLD_TOKEN`: sends COUNT datagrams to the

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # A flood of 200,000 junk and forged beacons at the daemon's group while a
 # real peer keeps beaconing: the real peer stays listed, openredctl status
 # answers during the flood, and the counters show the refusals.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # kill -9 of each worker in turn, under a light handshake load: the worker
 # is respawned, sessions held by the other worker are untouched, and
 # status, sessions and new handshakes still work (the shm zones use robust

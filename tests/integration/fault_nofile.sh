@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # RLIMIT_NOFILE reached: with a tiny `ulimit -n` and worker_connections
 # = 64, more connections than fit are opened. The worker logs it, does
 # not spin (its CPU time stays low while accept() would fail), does not

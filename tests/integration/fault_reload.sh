@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Reload variants with live sessions: a broken config (old workers, ports
 # and sessions kept, FILE:LINE logged), a config that removes a node (its
 # port closes), one that moves a node to another port (the new port

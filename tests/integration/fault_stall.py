@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 """Slow-loris peers for tests/integration/fault_stall.sh.
 
 `fault_stall.py HOST PORT N SECONDS`: opens N connections, sends half of a

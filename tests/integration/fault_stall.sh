@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # 1,000 connections that send half a request and stall, while valid
 # handshakes keep arriving: every valid handshake succeeds, the stalled
 # ones are closed at handshake_timeout (the stallers see EOF), and the

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Start-up faults: a key file that is unreadable, missing, world-readable
 # or corrupt, a control socket in a missing directory, a listen port in
 # use. Each is exit code 1 (never a signal) with a message that names the

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # The daemon under valgrind through start, handshake, reload and quit:
 # no memory error and no definite or indirect leak in the master or any
 # worker (every process is traced, children included).

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # In the foreground (daemon = false), Ctrl-C signals the terminal's whole
 # process group. Only the master may act on it: a worker that exited on its
 # own copy first was seen as dead and respawned during the shutdown.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Issue 16 #5: another local uid must not be able to stop the workers by
 # taking their hand-off socket names first. The names were
 # openred.handoff.<pid>: the attacker (uid 12345) binds those of the next

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Auto-connect end to end: daemon A (nodes A and its sibling A2) and
 # daemon B, all with auto_connect, discover each other and end up with
 # exactly one session per pair (one side dialled it), never a session

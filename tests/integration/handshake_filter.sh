@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # The node filter applies inbound: a node with deny_sectors = "^tech$"
 # refuses a handshake from a tech node it discovered (its beacons were
 # filtered, and remembered), and a node with accept_undiscovered = false

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Hostile requests to the responder, each refused with the right reason
 # in the original's {"error": ...} shape, and the initiator's checks of
 # bad responses (key not bound, a stale response replayed).

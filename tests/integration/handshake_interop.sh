@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Interop with the original v2 node, played by tests/peers/v2peer.py, on
 # the original's port convention: an openred node on 127.0.0.1:9001 with
 # sector tech (where an original dials a "tech" peer).

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Helpers of the handshake tests, on top of lib.sh: two daemons (A and B)
 # in the test's network namespace, one node each, their fingerprints, the
 # v2 test peer (tests/peers/v2peer.py, the original's stand-in), and a

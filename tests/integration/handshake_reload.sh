@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Sessions across a reload of daemon A (nodes A and A2, auto_connect, to
 # daemon B; worker_shutdown_timeout = 3): A's node is unchanged, so its
 # session stays on the old worker until the timeout, is closed with a

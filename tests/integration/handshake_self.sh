@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # A handshake from one of our own nodes is refused with reason "self":
 # a node dialling itself, and a sibling of the same daemon dialling it
 # (the request is signed with our own key, so it really is us).

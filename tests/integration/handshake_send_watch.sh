@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Two daemons: openredctl connect establishes one session seen by both
 # sides (out on A, in on B); a message sent either way shows up in the
 # other's watch, whichever worker holds the session.

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 """Hostile v2 handshake peer for tests/integration/handshake_*.sh.
 
 Speaks PROTOCOL-v2.md "Handshake over TCP" as the original does, and breaks

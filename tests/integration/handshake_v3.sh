@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # v3 beside v2 on one port (docs/PROTOCOL.md v3 §3): the independent v3
 # peer (tests/peers/v3peer.py) dials a daemon, the session is listed as
 # version 3 with its session id, messages pass both ways, a CLOSE ends

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # v3 dials (docs/PROTOCOL.md Part v3): openredctl connect with a 64-hex
 # id dials v3. Daemon to daemon: one session, version 3 on both sides,
 # messages both ways. Daemon to the independent v3 peer: a session and a

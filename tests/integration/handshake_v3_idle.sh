@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # v3 keepalive and idle close (docs/PROTOCOL.md v3 §7.4): a session with
 # nothing to send gets a PING after 15 s; a peer that answers nothing is
 # closed with CLOSE (timeout) after 45 s, counted, and the session is

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # The always-on hardening flags are in the built binaries: PIE, full
 # RELRO (BIND_NOW), a non-executable stack, the stack protector and
 # FORTIFY. Skipped for --without-hardening, and FORTIFY left out for

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Helpers for the integration tests, sourced by each tests/integration/*.sh.
 # Every test runs its daemon in its own network namespace with a temporary
 # prefix, polls with a bound, and stops only the PIDs it started.

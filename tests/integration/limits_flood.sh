@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Issue 16 #15: a message flood neither hides a dial's outcome nor fills
 # a worker. (1) With no message budget (rates set to their maximum), a
 # flood of small messages into A overwrites its message events many times

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Issue 16 #3: an attacker holds max_inbound idle sessions (its own keys,
 # one handshake each) in every worker; genuine peers still get in (each
 # verified handshake evicts the longest-idle inbound session), and the

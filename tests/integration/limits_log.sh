@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Issue 16 #13: a refusal flood adds a bounded number of log lines. 2,000
 # malformed requests are refused (and counted) one by one, but each
 # worker writes at most OR_LOG_RATE_LINES (10) lines per 5 s per kind of

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Issue 16 #4: 300 stalled half-requests from one address, plus 520
 # half-requests from five more that are re-opened as soon as they are
 # closed, while 10 genuine peers dial from another address: at least 9

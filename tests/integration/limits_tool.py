@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 """Load clients for tests/integration/limits_*.sh (issue 16 #3, #4, #15).
 
   hold HOST PORT TARGET N SECONDS        N sessions, each made with a key of

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # The metrics module: off unless metrics.listen is set; then GET /metrics
 # is Prometheus text that promtool accepts, 404 elsewhere, and a real
 # Prometheus in the test's namespace scrapes it and sees

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # sd_notify(3), as the Type=notify unit sees it: READY=1 once the control
 # socket answers, RELOADING=1 then READY=1 around a reload (a failed one
 # too), STOPPING=1 on quit; MAINPID= when the master daemonizes. The

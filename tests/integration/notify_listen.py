@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 """The service manager's side of sd_notify(3), for notify.sh.
 
     notify_listen.py SOCKET LOG OPENREDCTL CONTROL_SOCKET

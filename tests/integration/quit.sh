@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # QUIT leaves no process, pid file or control socket behind; -s errors.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # A reload that adds a node block: its port listens, the master stays,
 # the workers are new.
 . "$(dirname "$0")/lib.sh"

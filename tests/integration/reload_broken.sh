@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # A reload with a broken config keeps the workers and ports and logs
 # FILE:LINE.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Connections in a tight loop across 10 reloads are never refused: the
 # listening socket outlives every generation of workers. The loop runs
 # until the last reload is done; each reload is bracketed by connections

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Issue 16 #11: a SIGHUP storm. With 4 workers whose old generations keep
 # draining (at least one worker of each holds half-sent handshakes,
 # worker_shutdown_timeout = 120), 300 reloads need more worker slots than

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # USR1 after the log was renamed: a new log file appears.
 . "$(dirname "$0")/lib.sh"
 

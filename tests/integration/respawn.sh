@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # kill -9 of a worker: the master logs how it died and starts another.
 . "$(dirname "$0")/lib.sh"
 

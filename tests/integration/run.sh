@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Runs tests/integration/*.sh (or the tests named: run.sh [NAME.sh...]),
 # each under a timeout, and reports each as pass, FAIL or skip. A test
 # that cannot run prints "skip: REASON" and exits 77 (lib.sh's skip).

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Sanitizer builds (--with-sanitizers): the daemon's stderr is /dev/null,
 # so every process writes its reports to a file of its own in $SAN, and
 # the test's cleanup calls san_check, which fails the test if any has

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Start: the pid file names the master, status lists N running workers.
 . "$(dirname "$0")/lib.sh"
 

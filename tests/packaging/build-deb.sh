@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Builds the Debian packages in a temporary copy of the tree, runs lintian
 # (errors fail), extracts the .debs with dpkg-deb -x into a temporary root,
 # verifies the systemd unit, runs the extracted `openred -t` on the shipped

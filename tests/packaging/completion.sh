@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # The bash completions source cleanly, register themselves and complete
 # from the binaries' own usage: `openredctl st` to status, `openredctl pe`
 # to peers, every command of the table in src/ctl/openredctl.c, and

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # openredctl links libopenred and src/ctl only (issue 14): no PCRE2 in
 # ldd, no daemon function (handshake, sessions, peers, config loader,
 # cycle) in nm. A ctl file that includes a src/core header does not even

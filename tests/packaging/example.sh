@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # make install into a scratch DESTDIR, check the layout, build examples/
 # with pkg-config against that tree and run it on a vector key and beacon:
 # its fingerprint must be the vector's. Run from `make install-check`

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # The ufw application profile and the firewalld service parse as ufw and
 # firewalld read them, and open exactly the ports of the packaged config:
 # each node's listen port over TCP, the discovery port (5354, or the

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Every target of the generated top-level Makefile that is also the name of
 # a file or directory in the tree (bench/) must still reach objs/Makefile.
 # Run from a configured tree: tests/packaging/make_targets.sh

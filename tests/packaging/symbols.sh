@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # libopenred.so exports exactly the functions its public headers declare:
 # nothing internal (base64, JSON helpers) leaks, nothing declared is
 # missing from src/crypto/libopenred.map.

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 """Self-check of tests/peers/v2peer.py against the legacy-v2 vectors.
 
 Run from the repo root: python3 tests/peers/test_v2peer.py

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 """Proves v3peer.py before it is trusted as the daemon's test peer: its
 known-answer vectors are reproducible from the spec's inputs, and its
 serve and dial complete v3 over loopback and refuse each hostile variant

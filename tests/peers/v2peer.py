@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 """v2peer: a stand-in for the ORIGINAL OpenRed Python node (protocol v2).
 
 The original node cannot be installed, so interop tests talk to this peer

@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 """v3peer: a second, independent implementation of openred protocol v3.
 
 Written from docs/PROTOCOL.md "Part v3" alone (not from the C code), so that

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Test helpers for the v3 suites: the vectors of tests/vectors/v3 (written
  * by tests/peers/v3peer.py), hex fields, and the legacy-v2 identity keys

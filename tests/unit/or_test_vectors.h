@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Test helpers for the libopenred suites: read a legacy-v2 vector file
  * ($OR_VECTORS, else tests/vectors/legacy-v2, else ../shared/vectors/

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
 # Runs the cmocka test binaries named (make unit passes them all), one
 # line each, a failing binary's whole output indented, and the totals:
 # "unit: N passed, N failed" (cmocka's test counts, summed over the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The config loader: the example config, defaults, inheritance, and each
  * kind of error with its exact FILE:LINE text.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_conn.c: the input buffer starts at OR_CONN_IN_INITIAL,
  * doubles up to its bound and shrinks back once emptied; the output queue

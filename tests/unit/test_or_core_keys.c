@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Identity keys as the master and -t see them: generated 0600 when absent,
  * refused when readable by others, corrupt or in a folder that is missing.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_event.c: descriptors (cap, add/mod/del, errors,
  * EPOLLEXCLUSIVE), stale events in a batch, posted work, wait timeouts and

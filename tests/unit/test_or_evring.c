@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_evring.c, the core's event ring: order and what a
  * slow reader missed, publishing through a cycle's zone (and a no-op

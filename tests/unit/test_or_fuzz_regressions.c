@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Inputs the fuzzers (tests/fuzz) found, one test each, so that the fix
  * stays. Each test names the harness and the bug it showed.

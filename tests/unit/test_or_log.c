@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_log.c: the line format (level, pid, message, errno,
  * then the context a handler appends), the default node/peer handler,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_log.c's rate limiter of peer-triggered lines at its
  * exact bound, against a pinned wall clock (time() is replaced here, so

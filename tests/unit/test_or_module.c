@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The module registry and its tables: every row well formed, every default
  * valid, every setting documented in docs/openred.conf.5; and the walk

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_peers.c: the per-node table with an injected clock
  * (add, refresh, expiry, eviction of the stalest, index kept consistent),

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Unit tests of src/crypto/or_printable.c: every control byte at its
  * edges, C1 and bidi controls, invalid UTF-8, valid UTF-8 kept, quoting,
  * and the output bound. */

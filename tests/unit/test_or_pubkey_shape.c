@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests of src/crypto/or_pubkey_shape.c through or_pubkey_import: a
  * peer key that misses the canonical template is refused for its reason

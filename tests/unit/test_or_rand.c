@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_rand.c, the jitter source: a seed fixes the sequence,
  * two seeds give different ones, two processes seeded from the OS differ,

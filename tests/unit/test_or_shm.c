@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_shm.c: zones mapped fresh, kept across a "reload" when
  * name and size match, remade when the size changes, shared with a child,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_timer.c: the heap on its own (order, invariants, moves,
  * removal) and timers on a live loop (order of firing, deleting and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Unit tests of src/crypto/or_v2_beacon.c: the original's beacons. */
 #include <setjmp.h>
 #include <stdarg.h>

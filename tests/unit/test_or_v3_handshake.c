@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests of src/crypto/or_v3_handshake.c and or_v3_keys.c: a full
  * handshake between two in-memory parties, the known-answer vectors of

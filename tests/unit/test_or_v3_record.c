@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests of src/crypto/or_v3_record.c: v3peer.py's sealed records byte
  * for byte, counters that skip or repeat, flipped bytes, every bound at

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /* Control requests: what parses, and the exact reason for what does not. */
 #include <stdarg.h>
 #include <stddef.h>

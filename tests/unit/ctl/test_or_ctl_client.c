@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests of the printing half of src/ctl/or_ctl_client.c: a reply's
  * strings reach the terminal escaped (or_printable), whatever a peer put

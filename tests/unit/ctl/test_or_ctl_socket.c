@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests of src/ctl/or_ctl_socket.c: -S wins over OPENRED_SOCKET over
  * the config; control.socket is resolved against the prefix as the daemon

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_discovery.c and the daemon's use of or_v2_beacon_open:
  * a datagram opened with the keys or_discovery_key derives (the right one

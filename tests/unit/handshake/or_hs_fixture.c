@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * The handshake engine fixture (or_hs_fixture.h): a real cycle, zones,
  * loop and listeners for or_hs_t, a pinned wall clock, and a peer played

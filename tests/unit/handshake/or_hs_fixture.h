@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Shared fixture of the handshake engine suites: a worker's handshake
  * state (or_hs_t) built for real from a config written to a temp dir,

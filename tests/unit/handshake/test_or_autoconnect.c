@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_autoconnect.c: which discovered peers a node dials
  * (never itself, a sibling, a peer it holds or is dialling, one its

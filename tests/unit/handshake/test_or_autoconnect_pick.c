@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_autoconnect.c's choice of peers: backed-off peers are
  * skipped before the cut at OR_AUTO_CANDIDATES, so forged peers ahead of a

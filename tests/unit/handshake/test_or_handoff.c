@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_handoff.c, the worker-to-worker datagrams: a round
  * trip, random names that a squatter cannot take first, the size bound at

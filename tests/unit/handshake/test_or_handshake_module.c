@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_handshake_module.c's settings: auto_connect needs the
  * discovery module, so a build without it refuses the setting at its

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_hs.c, the worker's handshake engine, driven for real
  * over loopback TCP: the responder's every refusal (reply, counter, log)

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_hs_conn.c: a connection's life (linked, counted,
  * unlinked in any order), the one close path for every way out (peer

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_replay.c: a request is accepted once inside the
  * window and forgotten after it; a full probe forgets a request of the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_session.c (the table): add, find, remove by id only,
  * count, purge a dead worker, the hash index (collisions, delete and

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_metrics_text.c: the exact text of a small daemon's
  * replies, label values escaped, families of absent modules left out,

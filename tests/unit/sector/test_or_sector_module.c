@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
 /*
  * Unit tests for or_sector_module.c: filter decisions through node->filter
  * (no filter accepts all, deny wins over accept, services match if any
