@@ -417,7 +417,7 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
 /* Every HS_AUTO_INTERVAL_MS with up to a second of jitter, so that two
  * daemons started together rarely dial each other at the same moment
  * (crossed dials are resolved anyway: see hs_new_wins() in
- * or_handshake.c). */
+ * or_hs.c). */
 static void
 auto_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 {

@@ -2,7 +2,7 @@
  * Copyright (c) 2025-2026 The openred authors */
 /*
  * One handshake connection of a worker, shared by the files that drive it:
- * or_handshake.c (responder, initiator), or_message_io.c (messages once
+ * or_hs.c (responder, initiator), or_message_io.c (messages once
  * established). or_hs_conn.c owns its life: creation and the one close path.
  */
 #ifndef OR_HS_CONN_H_INCLUDED
