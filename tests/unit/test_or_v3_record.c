@@ -47,7 +47,9 @@ raw_seal(uint16_t suite, const unsigned char key[32], uint64_t ctr,
         iv[4 + i] = (unsigned char) (ctr >> (56 - 8 * i));
     }
     pt[0] = (unsigned char) type;
-    memcpy(pt + 1, body, len);
+    if (len > 0) {          /* body may be NULL (a PING): no memcpy(NULL) */
+        memcpy(pt + 1, body, len);
+    }
     or_v3_put32_at(out, (uint32_t) (1 + len + 16));
     assert_int_equal(EVP_EncryptInit_ex(c, suite == OR_V3_SUITE_AESGCM
                                         ? EVP_aes_256_gcm()
