@@ -143,7 +143,7 @@ check_folder(or_cycle_t *cycle, or_conf_report_t *report, const char *group,
     const char *name, const char *shown, const char *path)
 {
     char        dir[4096], *slash;
-    const char *file = cycle->conf_file;
+    const char *file = cycle->conf_file, *why;
     int         line = 0;
     struct stat st;
 
@@ -157,13 +157,16 @@ check_folder(or_cycle_t *cycle, or_conf_report_t *report, const char *group,
         return;
     }
     *slash = '\0';
-    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
-        return;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            return;
+        }
+        why = "is not a folder";
+    } else {
+        why = errno == ENOENT ? "does not exist" : strerror(errno);
     }
     (void) or_conf_source(&cycle->main, group, name, &file, &line);
-    or_conf_error(report, file, line, shown, "folder \"%s\" %s%s", dir,
-                  errno == ENOENT || stat(dir, &st) != 0
-                  ? "does not exist" : "is not a folder",
+    or_conf_error(report, file, line, shown, "folder \"%s\" %s%s", dir, why,
                   line > 0 ? "" : " (for the default; make it, or set "
                   "the path)");
 }

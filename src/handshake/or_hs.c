@@ -916,8 +916,14 @@ hs_watch(or_hs_t *hs, or_hs_node_t *n)
         return OR_OK;
     }
     if (!want) {
+        /* shared with the master and the other workers: a close would not
+         * take it out of our epoll set, only DEL does */
         if (or_event_del(hs->worker->loop, n->listen_fd) != OR_OK) {
-            /* the slot is released anyway */
+            or_log_ctx_error(&OR_LOG_CTX(hs_log(hs), n->id, NULL),
+                             OR_LOG_ERR, errno, "epoll_ctl(DEL) of the "
+                             "listening socket failed; this worker may "
+                             "still accept on it");
+            return OR_ERROR;
         }
         n->watched = 0;
         return OR_OK;
@@ -936,8 +942,10 @@ hs_watch(or_hs_t *hs, or_hs_node_t *n)
 void
 or_hs_watch(or_hs_t *hs, size_t node)
 {
-    if (node < hs->nnodes && hs_watch(hs, &hs->nodes[node]) != OR_OK) {
-        /* logged; the next change of the count tries again */
+    /* a failure is logged by hs_watch(); the next change of the count
+     * tries again */
+    if (node < hs->nnodes) {
+        (void) hs_watch(hs, &hs->nodes[node]);
     }
 }
 

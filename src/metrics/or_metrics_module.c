@@ -266,6 +266,9 @@ run(metrics_t *m)
     }
     if (or_timer_add(m->worker->loop, &m->timer, ms, on_timer, m) != OR_OK) {
         /* no timer: the next event runs MHD; timeouts wait until then */
+        or_log_error(m->cycle->log, OR_LOG_WARN, 0, "metrics: no timer for "
+                     "libmicrohttpd's timeouts; they wait for the next "
+                     "request");
     }
 }
 
@@ -295,6 +298,8 @@ metrics_stop(metrics_t *m)
     or_timer_del(m->worker->loop, &m->timer);
     if (or_event_del(m->worker->loop, m->epfd) != OR_OK) {
         /* the slot is released anyway; MHD closes the descriptor next */
+        or_log_error(m->cycle->log, OR_LOG_ERR, errno, "metrics: "
+                     "epoll_ctl(DEL) of libmicrohttpd's descriptor failed");
     }
     MHD_stop_daemon(m->mhd);    /* closes the listening copy too */
     m->mhd = NULL;
