@@ -129,6 +129,26 @@ random_or_fixed(unsigned char *out, size_t n, const unsigned char *fixed,
            : or_errbuf_ssl(eb, "RAND_bytes");
 }
 
+/* What a side puts into its hello (MSG1 or MSG2): our key's DER, a fresh
+ * nonce and a fresh X25519 ephemeral (or the fixed ones of a test). */
+static or_err_t
+hello_own(or_v3_hs_t *hs, unsigned char nonce[OR_V3_NONCE_LEN],
+    const or_v3_fixed_t *fixed, unsigned char der[OR_V3_DER_MAX],
+    size_t *derlen, unsigned char e_pub[OR_V3_X25519_LEN], or_errbuf_t *eb)
+{
+    or_err_t rc = or_v3_key_der(hs->key, der, OR_V3_DER_MAX, derlen, eb);
+
+    if (rc == OR_OK) {
+        rc = random_or_fixed(nonce, OR_V3_NONCE_LEN,
+                             fixed ? fixed->nonce : NULL, eb);
+    }
+    if (rc == OR_OK) {
+        rc = or_v3_x25519_new(fixed ? fixed->eph : NULL, &hs->eph, e_pub,
+                              eb);
+    }
+    return rc;
+}
+
 /*
  * sig over tbs: RSA-PSS with our key, or the fixed one after checking that
  * it verifies (so the test hook cannot emit a forged message).
@@ -183,15 +203,7 @@ msg1_write(or_v3_hs_t *hs, int64_t now_ms, const or_v3_fixed_t *fixed,
     or_v3_put_t    w = { buf + at, 0, OR_V3_HS_LEN_MAX, 0 };
     or_err_t       rc;
 
-    rc = or_v3_key_der(hs->key, der, sizeof(der), &derlen, eb);
-    if (rc == OR_OK) {
-        rc = random_or_fixed(hs->nonce_i, OR_V3_NONCE_LEN,
-                             fixed ? fixed->nonce : NULL, eb);
-    }
-    if (rc == OR_OK) {
-        rc = or_v3_x25519_new(fixed ? fixed->eph : NULL, &hs->eph, e_pub,
-                              eb);
-    }
+    rc = hello_own(hs, hs->nonce_i, fixed, der, &derlen, e_pub, eb);
     if (rc != OR_OK) {
         return rc;
     }
@@ -462,15 +474,7 @@ msg2_write(or_v3_hs_t *hs, int64_t now_ms, const or_v3_fixed_t *fixed,
 
     hs->version = OR_V3_VERSION_3_0;
     hs->suite = choose_suite(hs);
-    rc = or_v3_key_der(hs->key, der, sizeof(der), &derlen, eb);
-    if (rc == OR_OK) {
-        rc = random_or_fixed(hs->nonce_r, OR_V3_NONCE_LEN,
-                             fixed ? fixed->nonce : NULL, eb);
-    }
-    if (rc == OR_OK) {
-        rc = or_v3_x25519_new(fixed ? fixed->eph : NULL, &hs->eph, e_pub,
-                              eb);
-    }
+    rc = hello_own(hs, hs->nonce_r, fixed, der, &derlen, e_pub, eb);
     if (rc != OR_OK) {
         return rc;
     }
