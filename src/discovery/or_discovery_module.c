@@ -129,7 +129,9 @@ or_module_t or_discovery_module = {
  * between hosts); older than the node's expire is refused too. */
 #define DISC_SKEW_S          60
 /* Early beacon on hearing a new fingerprint: after 20..120 ms, at most
- * once per DISC_EARLY_GAP_MS per socket. */
+ * once per DISC_EARLY_GAP_MS per socket. A newcomer heard inside the gap
+ * is answered when the gap ends, never dropped: a peer that restarts
+ * right after our last early beacon would otherwise wait an interval. */
 #define DISC_EARLY_MIN_MS    20
 #define DISC_EARLY_SPAN_MS   100
 #define DISC_EARLY_GAP_MS    1000
@@ -431,17 +433,17 @@ early_schedule(disc_wsock_t *ws)
 {
     or_event_loop_t *loop = ws->dw->w->loop;
     uint64_t         now = or_event_now_ms(loop);
+    uint64_t         delay;
 
-    if (ws->dw->quitting || or_timer_is_armed(&ws->early)
-        || (ws->last_early != 0 && now - ws->last_early < DISC_EARLY_GAP_MS))
-    {
-        return;
+    if (ws->dw->quitting || or_timer_is_armed(&ws->early)) {
+        return;     /* the armed one answers this newcomer too */
     }
-    if (or_timer_add(loop, &ws->early, DISC_EARLY_MIN_MS
-                     + or_rand_below(&ws->dw->w->rand,
-                                     DISC_EARLY_SPAN_MS + 1),
-                     early_tick, ws) != OR_OK)
-    {
+    delay = DISC_EARLY_MIN_MS + or_rand_below(&ws->dw->w->rand,
+                                              DISC_EARLY_SPAN_MS + 1);
+    if (ws->last_early != 0 && now - ws->last_early < DISC_EARLY_GAP_MS) {
+        delay += ws->last_early + DISC_EARLY_GAP_MS - now;
+    }
+    if (or_timer_add(loop, &ws->early, delay, early_tick, ws) != OR_OK) {
         return;     /* no early beacon: the periodic one still goes */
     }
 }
