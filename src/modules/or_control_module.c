@@ -11,7 +11,7 @@
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pwd.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,17 +65,23 @@ struct ctl_client_s {
 typedef struct {
     char  *socket;         /* absolute path */
     int    mode;           /* file mode of the socket */
+    char  *group;          /* group of the socket; "" = the master's */
     int    fd;             /* bound by the master; -1 if none */
     ctl_t *ctl;            /* worker 0 only */
 } or_control_conf_t;
 
 #define C(f)  offsetof(or_control_conf_t, f)
 
+static or_err_t check_group(const or_setting_t *s, void *field, char *err,
+    size_t errlen);
+
 static const or_setting_t control_settings[] = {
     { "control", "socket", OR_CONF_T_PATH, OR_SCOPE_MAIN,
       "\"" OR_CONTROL_SOCKET_PATH "\"", C(socket), 1, 107, 0, NULL },
     { "control", "mode", OR_CONF_T_MODE, OR_SCOPE_MAIN,
       "\"0660\"", C(mode), 0, 0777, 0, NULL },
+    { "control", "group", OR_CONF_T_STR, OR_SCOPE_MAIN,
+      "\"\"", C(group), 0, 32, 0, check_group },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -167,26 +173,42 @@ bind_error(or_cycle_t *cycle, const char *path, int err)
     return OR_ERROR;
 }
 
-/* The socket belongs to the workers' user, so worker 0 may serve it and an
- * operator in its group may use it. */
+/* The socket stays the master's (root's when started as root): worker 0
+ * serves it through the descriptor it inherits, so the workers' user needs
+ * no right to the file, and another process of that user (a shared
+ * "nobody") cannot drive the daemon. control.group names the operators'
+ * group that may use it. */
 static or_err_t
-set_owner(or_cycle_t *cycle, const char *path, int mode)
+set_owner(or_cycle_t *cycle, const char *path, int mode, const char *group)
 {
-    const char    *user = or_core_main(cycle)->user;
-    struct passwd *pw;
+    struct group *gr;
 
     if (chmod(path, (mode_t) mode) == -1) {
         or_log_error(cycle->log, OR_LOG_ERR, errno, "chmod(\"%s\", %04o) "
                      "failed", path, mode);
         return OR_ERROR;
     }
-    if (geteuid() != 0 || user == NULL || user[0] == '\0') {
+    if (group == NULL || group[0] == '\0') {
         return OR_OK;
     }
-    pw = getpwnam(user);
-    if (pw == NULL || chown(path, pw->pw_uid, pw->pw_gid) == -1) {
-        or_log_error(cycle->log, OR_LOG_ERR, pw ? errno : 0, "chown(\"%s\", "
-                     "%s) failed", path, user);
+    gr = getgrnam(group);
+    if (gr == NULL || chown(path, (uid_t) -1, gr->gr_gid) == -1) {
+        or_log_error(cycle->log, OR_LOG_ERR, gr ? errno : 0, "chown(\"%s\", "
+                     ":%s) failed", path, group);
+        return OR_ERROR;
+    }
+    return OR_OK;
+}
+
+/* -t and start: a group that does not exist is a config error. */
+static or_err_t
+check_group(const or_setting_t *s, void *field, char *err, size_t errlen)
+{
+    const char *group = *(char **) field;
+
+    (void) s;
+    if (group != NULL && group[0] != '\0' && getgrnam(group) == NULL) {
+        snprintf(err, errlen, "no group \"%s\" on this system", group);
         return OR_ERROR;
     }
     return OR_OK;
@@ -225,7 +247,7 @@ open_socket(or_cycle_t *cycle, or_control_conf_t *cf)
         close(fd);
         return bind_error(cycle, cf->socket, err);
     }
-    if (set_owner(cycle, cf->socket, cf->mode) != OR_OK
+    if (set_owner(cycle, cf->socket, cf->mode, cf->group) != OR_OK
         || listen(fd, 16) == -1)
     {
         or_log_error(cycle->log, OR_LOG_ERR, errno, "listen() on control "
@@ -249,7 +271,8 @@ control_init_master(or_cycle_t *cycle, or_cycle_t *old)
      * it open in control_exit_master() because the running cycle holds
      * it. */
     if (ocf != NULL && ocf->fd >= 0 && strcmp(ocf->socket, cf->socket) == 0
-        && ocf->mode == cf->mode)
+        && ocf->mode == cf->mode
+        && strcmp(ocf->group, cf->group) == 0)
     {
         cf->fd = ocf->fd;
         return OR_OK;
