@@ -104,10 +104,15 @@ nsx $PY "$T/client.py" "$SOCK" clients 64 < "$T/hold" > "$T/clients.out" &
 HOLDER=$!
 exec 3> "$T/hold"
 wait_for 10 grep -q 'holding 64' "$T/clients.out" || fail "64 clients: $(cat "$T/clients.out")"
-wait_for 10 grep -q 'control client refused: 64 clients already' "$LOG" \
-    || { timeout 5 "$OPENREDCTL" -S "$SOCK" status >/dev/null 2>&1;
-         wait_for 5 grep -q 'control client refused: 64 clients already' "$LOG"; } \
-    || fail "the 65th client was not refused"
+# Up to 16 of the 64 may still wait in the backlog, unaccepted: a 65th
+# that comes before them is served, so it comes again until worker 0
+# holds all 64 and refuses it (CI's sanitizer lane once got there first).
+grep -q 'control client refused' "$LOG" && fail "refused with 64 clients or fewer"
+refused_65th() {
+    timeout 5 "$OPENREDCTL" -S "$SOCK" status > /dev/null 2>&1
+    grep -q 'control client refused: 64 clients already' "$LOG"
+}
+wait_for 30 refused_65th || fail "the 65th client was not refused"
 exec 3>&-
 wait "$HOLDER"
 
