@@ -30,6 +30,7 @@
 #include "or_pid.h"
 #include "or_shm.h"
 #include "or_status.h"
+#include "or_summary.h"
 #include "or_worker.h"
 
 /* s a fast stop waits before SIGKILL; a graceful one waits this long past
@@ -179,6 +180,7 @@ or_process_check(or_cycle_t *cycle)
 {
     or_err_t paths = or_core_paths_check(cycle);
 
+    or_core_user_check(cycle);
     /* both, so that -t reports every problem at once */
     return or_core_keys_load(cycle, 0) == OR_OK && paths == OR_OK
            ? OR_OK : OR_ERROR;
@@ -506,6 +508,7 @@ reopen_logs(master_t *m)
         return;
     }
     if (geteuid() == 0 && core->user != NULL && core->user[0] != '\0'
+        && !or_log_is_stderr(core->error_log_path)
         && (pw = getpwnam(core->user)) != NULL
         && chown(core->error_log_path, pw->pw_uid, (gid_t) -1) == -1)
     {
@@ -595,6 +598,9 @@ or_process_master(or_cycle_t *cycle)
     or_log_error(cycle->log, OR_LOG_NOTICE, 0, "openred/%s started, "
                  "master process %d", OR_VERSION, (int) m.pid);
     spawn_workers(&m);
+    if (!or_core_main(cycle)->daemon) {
+        or_summary_print(cycle, m.pid, stderr);
+    }
     /* the sockets were opened by cycle_init(), before the workers */
     or_notify_ready(or_core_main(cycle)->daemon ? m.pid : 0);
     master_loop(&m, &wait_mask);
