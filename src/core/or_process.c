@@ -28,6 +28,7 @@
 #include "or_module.h"
 #include "or_notify.h"
 #include "or_pid.h"
+#include "or_proctitle.h"
 #include "or_shm.h"
 #include "or_status.h"
 #include "or_summary.h"
@@ -587,6 +588,7 @@ or_process_master(or_cycle_t *cycle)
         return OR_ERROR;
     }
     m.pid = getpid();
+    or_proctitle_set("master process %s", or_proctitle_argv());
     pidfile = or_core_main(cycle)->pid;
     if (or_pid_write(pidfile, m.pid) != OR_OK) {
         or_log_error(cycle->log, OR_LOG_CRIT, errno, "writing the pid file "
