@@ -457,6 +457,7 @@ reload_note(master_t *m, int ok, const char *text)
     n.seq = ++m->reload_seq;
     n.ok = ok;
     snprintf(n.text, sizeof(n.text), "%s", text ? text : "");
+    or_status_reload_set(m->cycle, n.seq, ok, text);
     if (or_reload_note_write(pid, &n) != OR_OK) {
         or_log_error(m->cycle->log, OR_LOG_WARN, errno, "writing the reload "
                      "outcome \"%s.reload\" failed: openred -s reload will "

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "openred.h"
 
@@ -47,6 +48,35 @@ print_handshakes(json_t *h)
     }
 }
 
+/* "last reload  2026-12-02 01:00:00 failed: FIRST LINE" (local time) */
+static void
+print_last_reload(json_t *lr)
+{
+    time_t         at = (time_t) or_ctl_int(lr, "at");
+    struct tm      tm;
+    char           when[32] = "-";
+    or_ctl_text_t  t;
+    char          *nl;
+
+    if (!json_is_object(lr)) {
+        return;
+    }
+    if (localtime_r(&at, &tm) != NULL) {
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+    }
+    if (json_is_true(json_object_get(lr, "ok"))) {
+        printf("last reload %s ok\n", when);
+        return;
+    }
+    or_ctl_str(lr, "error", &t);
+    /* escaped: its newlines read "\n"; the first line says enough */
+    nl = strstr(t.s, "\\n");
+    if (nl != NULL) {
+        *nl = '\0';
+    }
+    printf("last reload %s failed: %s\n", when, t.s);
+}
+
 int
 or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
 {
@@ -76,7 +106,9 @@ or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
     printf("master    %lld\n", (long long) or_ctl_int(r, "pid"));
     print_uptime(or_ctl_int(r, "uptime"));
     printf("config    %s\n", or_ctl_str(r, "config", &t[0]));
-    printf("reloads   %lld\n\n", (long long) or_ctl_int(r, "reloads"));
+    printf("reloads   %lld\n", (long long) or_ctl_int(r, "reloads"));
+    print_last_reload(json_object_get(r, "last_reload"));
+    printf("\n");
 
     printf("%-8s %-6s %-10s %s\n", "PID", "WORKER", "STATE", "GENERATION");
     json_array_foreach(json_object_get(r, "workers"), i, v) {
