@@ -77,6 +77,30 @@ print_last_reload(json_t *lr)
     printf("last reload %s failed: %s\n", when, t.s);
 }
 
+/* Each discovery socket: group and port, the interface the kernel sends
+ * on and the beacons' source address. */
+static void
+print_discovery(json_t *socks)
+{
+    json_t        *v;
+    size_t         i;
+    or_ctl_text_t  t[3];
+
+    if (json_array_size(socks) > 0) {
+        printf("\n%-7s %-21s %-12s %s\n", "SOCKET", "GROUP", "INTERFACE",
+               "ADDRESS");
+    }
+    json_array_foreach(socks, i, v) {
+        char group[OR_CTL_TEXT_MAX + 8];
+
+        snprintf(group, sizeof(group), "%s:%lld",
+                 or_ctl_str(v, "group", &t[0]), or_ctl_int(v, "port"));
+        printf("#%-6zu %-21s %-12s %s\n", i, group,
+               or_ctl_str(v, "interface", &t[1]),
+               or_ctl_str(v, "address", &t[2]));
+    }
+}
+
 int
 or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
 {
@@ -125,6 +149,8 @@ or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
     if (h != NULL) {
         print_handshakes(h);
     }
+    print_discovery(json_object_get(json_object_get(r, "discovery"),
+                                    "sockets"));
     json_decref(r);
     return OR_CTL_EXIT_OK;
 }
