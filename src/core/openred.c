@@ -15,6 +15,7 @@
 #include "or_cycle.h"
 #include "or_module.h"
 #include "or_process.h"
+#include "or_proctitle.h"
 
 typedef struct {
     const char *conf_file;
@@ -99,6 +100,12 @@ main(int argc, char **argv)
     char             *conf;
     int               rc;
 
+    /* before getopt: optarg points into argv, which a title overwrites
+     * (every value read from it is copied before the first title) */
+    if (or_proctitle_init(argc, argv) != OR_OK) {
+        fprintf(stderr, "openred: out of memory\n");
+        return 1;
+    }
     if (parse_options(argc, argv, &o) != 0) {
         return 2;
     }

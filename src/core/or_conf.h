@@ -37,6 +37,8 @@ typedef enum {
 } or_conf_scope_t;
 
 #define OR_CONF_REQUIRED  0x01   /* no default: the setting must be given */
+#define OR_CONF_STDERR    0x02   /* a path: "stderr" is kept as is, not
+                                    resolved against prefix */
 
 typedef struct or_conf_report_s or_conf_report_t;
 

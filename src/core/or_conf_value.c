@@ -239,7 +239,8 @@ set_string(const or_cycle_t *cycle, const or_setting_t *row,
     if (check_str(row, s, err, errlen) != OR_OK) {
         return OR_ECONF;
     }
-    copy = (row->type == OR_CONF_T_PATH && *s != '\0')
+    copy = (row->type == OR_CONF_T_PATH && *s != '\0'
+            && !((row->flags & OR_CONF_STDERR) && strcmp(s, "stderr") == 0))
                ? or_cycle_path(cycle, s) : strdup(s);
     if (copy == NULL) {
         snprintf(err, errlen, "out of memory");

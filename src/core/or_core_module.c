@@ -44,7 +44,8 @@ static const or_setting_t core_settings[] = {
     { NULL, "worker_connections", OR_CONF_T_INT, OR_SCOPE_MAIN,
       "16384", M(worker_connections), 64, 1048576, 0, NULL },
     { "error_log", "path", OR_CONF_T_PATH, OR_SCOPE_MAIN,
-      Q(OR_ERROR_LOG_PATH), M(error_log_path), 1, 4095, 0, NULL },
+      Q(OR_ERROR_LOG_PATH), M(error_log_path), 1, 4095, OR_CONF_STDERR,
+      NULL },
     { "error_log", "level", OR_CONF_T_LEVEL, OR_SCOPE_MAIN,
       Q("notice"), M(error_log_level), 0, 0, 0, NULL },
 
@@ -225,9 +226,29 @@ or_core_paths_check(or_cycle_t *cycle)
     return nerrors ? OR_ERROR : OR_OK;
 }
 
+void
+or_core_user_check(or_cycle_t *cycle)
+{
+    const char *user = or_core_main(cycle)->user, *file;
+    int         line;
+
+    /* a default user is the package's; one the operator wrote and that
+     * has no effect must not pass in silence (nginx warns the same) */
+    if (geteuid() == 0 || user == NULL || user[0] == '\0'
+        || !or_conf_source(&cycle->main, NULL, "user", &file, &line))
+    {
+        return;
+    }
+    or_log_error(cycle->log, OR_LOG_WARN, 0, "%s:%d: setting \"user\": "
+                 "\"%s\" is ignored: openred was not started as root, its "
+                 "workers keep uid %u", file, line, user,
+                 (unsigned) geteuid());
+}
+
 static or_err_t
 core_init_master(or_cycle_t *cycle, or_cycle_t *old)
 {
+    or_core_user_check(cycle);
     /* before a key is generated: a start that fails leaves nothing */
     if (or_core_paths_check(cycle) != OR_OK) {
         return OR_ERROR;

@@ -43,6 +43,8 @@ or_err_t or_core_keys_load(or_cycle_t *cycle, int create);
  * Run by -t and at start, before any key is generated. */
 __attribute__((warn_unused_result))
 or_err_t or_core_paths_check(or_cycle_t *cycle);
+/* Warns when `user` was set but cannot apply (not started as root). */
+void or_core_user_check(or_cycle_t *cycle);
 
 #define or_core_main(cycle)                                                   \
     ((or_core_main_conf_t *) or_cycle_main_conf(cycle, or_core_module))

@@ -61,12 +61,29 @@ or_log_free(or_log_t *log)
     free(log);
 }
 
+int
+or_log_is_stderr(const char *path)
+{
+    return strcmp(path, "stderr") == 0 || strcmp(path, "/dev/stderr") == 0;
+}
+
 or_err_t
 or_log_open(or_log_t *log, const char *path)
 {
     int   fd;
     char *copy;
 
+    /* containers: the log is the standard error the daemon was given, not
+     * a file named stderr; nothing to reopen */
+    if (or_log_is_stderr(path)) {
+        if (log->fd != STDERR_FILENO) {
+            close(log->fd);
+        }
+        free(log->path);
+        log->fd = STDERR_FILENO;
+        log->path = NULL;
+        return OR_OK;
+    }
     fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd == -1) {
         return OR_ERROR;

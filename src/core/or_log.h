@@ -27,7 +27,10 @@ typedef struct or_log_s or_log_t;
 or_log_t *or_log_new(or_log_level_t level);
 void or_log_free(or_log_t *log);
 
-/* Opens (or reopens) path for appending; on failure keeps the old fd. */
+/* "stderr" and "/dev/stderr" name the standard error itself. */
+int or_log_is_stderr(const char *path);
+/* Opens (or reopens) path for appending; on failure keeps the old fd. A
+ * stderr path (or_log_is_stderr) writes to fd 2 and reopen is a no-op. */
 __attribute__((warn_unused_result))
 or_err_t or_log_open(or_log_t *log, const char *path);
 __attribute__((warn_unused_result))

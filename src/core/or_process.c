@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -28,8 +29,11 @@
 #include "or_module.h"
 #include "or_notify.h"
 #include "or_pid.h"
+#include "or_proctitle.h"
+#include "or_reload_note.h"
 #include "or_shm.h"
 #include "or_status.h"
+#include "or_summary.h"
 #include "or_worker.h"
 
 /* s a fast stop waits before SIGKILL; a graceful one waits this long past
@@ -73,6 +77,7 @@ typedef struct {
     proc_t       procs[OR_STATUS_SLOTS];
     pid_t        pid;
     unsigned     reloads;
+    unsigned     reload_seq;   /* reloads handled, ok or not: the note's */
     int          stopping;     /* 0, SIGQUIT or SIGTERM */
     int          killed;       /* SIGKILL sent after the stop deadline */
     /* Worker indices of the current generation that have no process: no
@@ -135,6 +140,57 @@ or_process_signame(int signo)
 
 /* ---- -s and -t ---- */
 
+static unsigned
+reload_seen(const char *path, pid_t pid)
+{
+    static or_reload_note_t n;
+
+    return or_reload_note_read(path, &n) == OR_OK && n.master == pid
+           ? n.seq : 0;
+}
+
+/* -s reload: the master writes each reload's outcome beside its pid
+ * file; wait for the one after ours (polling, bounded), so that a config
+ * that fails to load fails the command, as -t would, not only the log. */
+static or_err_t
+reload_wait(or_cycle_t *cycle, const char *path, pid_t pid, unsigned before)
+{
+    static or_reload_note_t  n;
+    struct timespec          now, end;
+
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += OR_RELOAD_NOTE_WAIT_S;
+    for (;;) {
+        if (or_reload_note_read(path, &n) == OR_OK && n.master == pid
+            && n.seq > before)
+        {
+            if (n.ok) {
+                return OR_OK;
+            }
+            fprintf(stderr, "%s", n.text);
+            or_log_error(cycle->log, OR_LOG_ERR, 0, "reload failed: master "
+                         "process %d keeps the running configuration",
+                         (int) pid);
+            return OR_ERROR;
+        }
+        if (kill(pid, 0) == -1 && errno == ESRCH) {
+            or_log_error(cycle->log, OR_LOG_ERR, 0, "master process %d "
+                         "exited during the reload", (int) pid);
+            return OR_ERROR;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > end.tv_sec
+            || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+        {
+            or_log_error(cycle->log, OR_LOG_ERR, 0, "signal sent, but master "
+                         "process %d said nothing of the reload in %d s: see "
+                         "its log", (int) pid, OR_RELOAD_NOTE_WAIT_S);
+            return OR_ERROR;
+        }
+        usleep(50000);
+    }
+}
+
 or_err_t
 or_process_signal(or_cycle_t *cycle, const char *name)
 {
@@ -142,6 +198,7 @@ or_process_signal(or_cycle_t *cycle, const char *name)
     int         signo = or_process_signo(name);
     pid_t       pid;
     or_err_t    rc;
+    unsigned    before;
 
     if (signo == 0) {
         or_log_error(cycle->log, OR_LOG_ERR, 0, "invalid signal \"%s\": "
@@ -160,6 +217,7 @@ or_process_signal(or_cycle_t *cycle, const char *name)
                      "running?" : "");
         return OR_ERROR;
     }
+    before = signo == SIGHUP ? reload_seen(path, pid) : 0;
     if (kill(pid, signo) == -1) {
         if (errno == ESRCH) {
             or_log_error(cycle->log, OR_LOG_ERR, errno, "stale pid file "
@@ -171,7 +229,7 @@ or_process_signal(or_cycle_t *cycle, const char *name)
         }
         return OR_ERROR;
     }
-    return OR_OK;
+    return signo == SIGHUP ? reload_wait(cycle, path, pid, before) : OR_OK;
 }
 
 or_err_t
@@ -179,6 +237,7 @@ or_process_check(or_cycle_t *cycle)
 {
     or_err_t paths = or_core_paths_check(cycle);
 
+    or_core_user_check(cycle);
     /* both, so that -t reports every problem at once */
     return or_core_keys_load(cycle, 0) == OR_OK && paths == OR_OK
            ? OR_OK : OR_ERROR;
@@ -386,11 +445,32 @@ log_report(or_log_t *log, const char *text)
     }
 }
 
+/* What `openred -s reload` waits for: the outcome and, if it failed, the
+ * reason it prints (the config's FILE:LINE lines, else the log to read). */
+static void
+reload_note(master_t *m, int ok, const char *text)
+{
+    static or_reload_note_t  n;     /* 8 KiB: off the master's stack */
+    const char              *pid = or_core_main(m->cycle)->pid;
+
+    n.master = m->pid;
+    n.seq = ++m->reload_seq;
+    n.ok = ok;
+    snprintf(n.text, sizeof(n.text), "%s", text ? text : "");
+    or_status_reload_set(m->cycle, n.seq, ok, text);
+    if (or_reload_note_write(pid, &n) != OR_OK) {
+        or_log_error(m->cycle->log, OR_LOG_WARN, errno, "writing the reload "
+                     "outcome \"%s.reload\" failed: openred -s reload will "
+                     "not see it", pid);
+    }
+}
+
 static void
 reload(master_t *m)
 {
     or_cycle_t       *old = m->cycle, *cycle;
     or_conf_report_t  report = { NULL, 0, 0, 0 };
+    char              why[512];
 
     or_log_error(old->log, OR_LOG_NOTICE, 0, "reloading configuration "
                  "\"%s\"", old->conf_file);
@@ -398,6 +478,7 @@ reload(master_t *m)
     if (cycle == NULL) {
         or_log_error(old->log, OR_LOG_ERR, ENOMEM, "reload failed, "
                      "keeping the running configuration");
+        reload_note(m, 0, "reload failed: out of memory\n");
         return;
     }
     if (or_conf_load(cycle, old->conf_file, old->directives, &report)
@@ -407,6 +488,7 @@ reload(master_t *m)
         or_log_error(old->log, OR_LOG_ERR, 0, "reload failed: "
                      "configuration file %s test failed, keeping the "
                      "running configuration", old->conf_file);
+        reload_note(m, 0, report.text);
         goto failed;
     }
     cycle->started = old->started;
@@ -414,6 +496,10 @@ reload(master_t *m)
     if (or_cycle_init(cycle, old) != OR_OK) {
         or_log_error(old->log, OR_LOG_ERR, 0, "reload failed, keeping the "
                      "running configuration");
+        snprintf(why, sizeof(why), "reload failed, keeping the running "
+                 "configuration: the reason is in the log \"%s\"\n",
+                 or_core_main(old)->error_log_path);
+        reload_note(m, 0, why);
         goto failed;
     }
     or_listen_commit(cycle, old);
@@ -426,6 +512,7 @@ reload(master_t *m)
     or_cycle_drop(old, cycle);
     or_log_error(cycle->log, OR_LOG_NOTICE, 0, "configuration reloaded, "
                  "generation %u", cycle->generation);
+    reload_note(m, 1, NULL);
     or_conf_report_free(&report);
     return;
 
@@ -506,6 +593,7 @@ reopen_logs(master_t *m)
         return;
     }
     if (geteuid() == 0 && core->user != NULL && core->user[0] != '\0'
+        && !or_log_is_stderr(core->error_log_path)
         && (pw = getpwnam(core->user)) != NULL
         && chown(core->error_log_path, pw->pw_uid, (gid_t) -1) == -1)
     {
@@ -584,6 +672,7 @@ or_process_master(or_cycle_t *cycle)
         return OR_ERROR;
     }
     m.pid = getpid();
+    or_proctitle_set("master process %s", or_proctitle_argv());
     pidfile = or_core_main(cycle)->pid;
     if (or_pid_write(pidfile, m.pid) != OR_OK) {
         or_log_error(cycle->log, OR_LOG_CRIT, errno, "writing the pid file "
@@ -595,11 +684,15 @@ or_process_master(or_cycle_t *cycle)
     or_log_error(cycle->log, OR_LOG_NOTICE, 0, "openred/%s started, "
                  "master process %d", OR_VERSION, (int) m.pid);
     spawn_workers(&m);
+    if (!or_core_main(cycle)->daemon) {
+        or_summary_print(cycle, m.pid, stderr);
+    }
     /* the sockets were opened by cycle_init(), before the workers */
     or_notify_ready(or_core_main(cycle)->daemon ? m.pid : 0);
     master_loop(&m, &wait_mask);
 
     or_log_error(m.cycle->log, OR_LOG_NOTICE, 0, "exit");
+    or_reload_note_remove(or_core_main(m.cycle)->pid, m.pid);
     or_pid_remove(or_core_main(m.cycle)->pid, m.pid);
     or_cycle = NULL;
     or_cycle_drop(m.cycle, NULL);

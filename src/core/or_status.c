@@ -3,6 +3,7 @@
 /* The "workers" status zone: slots the master writes, status reads. */
 #include "or_status.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "or_shm.h"
@@ -86,6 +87,33 @@ or_status_master_set(or_cycle_t *cycle, pid_t pid, time_t started,
     st->started = started;
     st->reloads = reloads;
     st->generation = generation;
+    or_shm_unlock(zone);
+}
+
+void
+or_status_reload_set(or_cycle_t *cycle, unsigned seq, int ok,
+    const char *text)
+{
+    or_shm_zone_t *zone;
+    or_status_t   *st = status_lock(cycle, &zone);
+
+    if (st == NULL) {
+        return;
+    }
+    st->reload_seq = seq;
+    st->reload_ok = ok;
+    st->reload_at = time(NULL);
+    if (snprintf(st->reload_error, sizeof(st->reload_error), "%s",
+                 text ? text : "") >= (int) sizeof(st->reload_error))
+    {
+        /* cut where a character starts: JSON wants whole UTF-8 */
+        size_t n = sizeof(st->reload_error) - 1;
+
+        while (n > 0 && ((unsigned char) st->reload_error[n] & 0xc0) == 0x80) {
+            n--;
+        }
+        st->reload_error[n] = '\0';
+    }
     or_shm_unlock(zone);
 }
 

@@ -19,6 +19,8 @@ typedef struct or_cycle_s or_cycle_t;
 /* Slots for running workers plus old ones still draining after reloads:
  * four generations of the largest worker_processes (64). */
 #define OR_STATUS_SLOTS    256
+/* bytes of a failed reload's reason shown by status (its first lines) */
+#define OR_STATUS_REASON_MAX  1024
 
 typedef enum {
     OR_WORKER_FREE = 0,     /* slot unused */
@@ -39,6 +41,10 @@ typedef struct {
     time_t            started;     /* wall clock, master start */
     unsigned          reloads;     /* successful reloads */
     unsigned          generation;  /* the current one */
+    unsigned          reload_seq;  /* reloads handled, ok or failed */
+    int               reload_ok;   /* the last one's outcome */
+    time_t            reload_at;   /* wall clock, when it ended */
+    char              reload_error[OR_STATUS_REASON_MAX];  /* or "" */
     or_status_slot_t  slots[OR_STATUS_SLOTS];
 } or_status_t;
 
@@ -55,6 +61,10 @@ void or_status_worker_set(or_cycle_t *cycle, pid_t pid,
     or_worker_state_t state);
 void or_status_master_set(or_cycle_t *cycle, pid_t pid, time_t started,
     unsigned reloads, unsigned generation);
+/* Master: the outcome of reload number seq (text: why it failed, cut to
+ * OR_STATUS_REASON_MAX; may be NULL), for `openredctl reload`. */
+void or_status_reload_set(or_cycle_t *cycle, unsigned seq, int ok,
+    const char *text);
 
 /* Anyone: a consistent copy. OR_ERROR if the cycle has no status zone. */
 __attribute__((warn_unused_result))

@@ -25,6 +25,7 @@
 #include "or_log.h"
 #include "or_module.h"
 #include "or_process.h"
+#include "or_proctitle.h"
 
 /* Descriptors besides connections: listening, control, log, epoll. */
 #define OR_WORKER_FDS_RESERVE  64
@@ -57,6 +58,7 @@ or_worker_spawn(or_cycle_t *cycle, unsigned index, pid_t *pid)
          * decides how its workers stop; otherwise a worker could exit
          * before the master read its own signal and be respawned. */
         (void) setpgid(0, 0);
+        or_proctitle_set("worker process #%u", index);
         worker_main(cycle, index, master);
     }
     *pid = p;

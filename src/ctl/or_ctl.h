@@ -112,6 +112,8 @@ int or_ctl_connect_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_send_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_watch_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_peers_main(or_ctl_t *ctl, int argc, char **argv);
+/* reload, stop, quit, reopen: argv[0] names the signal */
+int or_ctl_signal_main(or_ctl_t *ctl, int argc, char **argv);
 /* local: ctl is unused, no daemon is needed */
 int or_ctl_key_main(or_ctl_t *ctl, int argc, char **argv);
 int or_ctl_beacon_main(or_ctl_t *ctl, int argc, char **argv);

@@ -22,8 +22,8 @@ print_peers(json_t *a)
     char            addr[OR_CTL_TEXT_MAX + 8], services[SERVICES_MAX];
     or_ctl_text_t   t[4];
 
-    printf("%-12s %-16s %-12s %-21s %5s %s\n", "NODE", "FINGERPRINT",
-           "SECTOR", "ADDRESS", "AGE", "SERVICES");
+    printf("%-12s %-16s %-12s %-21s %5s %-8s %s\n", "NODE", "FINGERPRINT",
+           "SECTOR", "ADDRESS", "AGE", "HEARD ON", "SERVICES");
     json_array_foreach(a, i, v) {
         size_t used = 0;
 
@@ -42,11 +42,28 @@ print_peers(json_t *a)
         }
         snprintf(addr, sizeof(addr), "%s:%lld",
                  or_ctl_str(v, "address", &t[0]), or_ctl_int(v, "port"));
-        printf("%-12s %-16s %-12s %-21s %4llds %s\n",
+        /* a sibling is a node of this same daemon, not another host */
+        printf("%-12s %-16s %-12s %-21s %4llds %-8s %s%s\n",
                or_ctl_str(v, "node", &t[1]),
                or_ctl_str(v, "fingerprint", &t[2]),
                or_ctl_str(v, "sector", &t[3]), addr, or_ctl_int(v, "age"),
-               services);
+               or_ctl_str(v, "interface", &t[0]), services,
+               json_is_true(json_object_get(v, "sibling"))
+               ? (services[0] ? " (sibling)" : "(sibling)") : "");
+    }
+}
+
+/* An empty table says why it may be empty, as the daemon's notices do. */
+static void
+print_hints(json_t *r)
+{
+    json_t         *v;
+    size_t          i;
+    or_ctl_text_t   t[2];
+
+    json_array_foreach(json_object_get(r, "hints"), i, v) {
+        printf("%s: %s\n", or_ctl_str(v, "node", &t[0]),
+               or_ctl_str(v, "hint", &t[1]));
     }
 }
 
@@ -128,6 +145,10 @@ or_ctl_peers_main(or_ctl_t *ctl, int argc, char **argv)
         putchar('\n');
     } else {
         print_peers(json_object_get(r, "peers"));
+        if (json_array_size(json_object_get(r, "peers")) == 0) {
+            printf("no peers\n");
+            print_hints(r);
+        }
         if (json_is_true(json_object_get(r, "truncated"))) {
             printf("(more peers than one reply holds: use --node)\n");
         }

@@ -10,7 +10,8 @@ int
 or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
 {
     json_t         *req, *r = NULL, *a, *v;
-    char            err[512], since[32];
+    char            err[512], since[32], msgs[48], bytes[48], last[32];
+    time_t          now;
     size_t          i;
     or_ctl_text_t   txt[4];
 
@@ -36,19 +37,27 @@ or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
         json_decref(r);
         return OR_CTL_EXIT_OK;
     }
-    printf("%-12s %-16s %-3s %-21s %-19s %6s %6s %s\n", "NODE", "PEER",
-           "DIR", "ADDRESS", "SINCE", "IN", "OUT", "WORKER");
+    printf("%-12s %-16s %-3s %-21s %-19s %13s %17s %-8s %s\n", "NODE",
+           "PEER", "DIR", "ADDRESS", "SINCE", "MSGS IN/OUT", "BYTES IN/OUT",
+           "IDLE", "WORKER");
+    now = time(NULL);
     json_array_foreach(a, i, v) {
         time_t    t = (time_t) or_ctl_int(v, "since");
+        long long idle = (long long) (now - or_ctl_int(v, "last_activity"));
         struct tm tm;
 
-        strftime(since, sizeof(since), "%Y/%m/%d %H:%M:%S",
+        strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S",
                  localtime_r(&t, &tm));
-        printf("%-12s %-16s %-3s %-21s %-19s %6lld %6lld #%lld\n",
+        snprintf(msgs, sizeof(msgs), "%lld/%lld", or_ctl_int(v, "messages_in"),
+                 or_ctl_int(v, "messages_out"));
+        snprintf(bytes, sizeof(bytes), "%lld/%lld", or_ctl_int(v, "bytes_in"),
+                 or_ctl_int(v, "bytes_out"));
+        /* idle: since the last message either way (or since it began) */
+        snprintf(last, sizeof(last), "%llds", idle < 0 ? 0 : idle);
+        printf("%-12s %-16s %-3s %-21s %-19s %13s %17s %-8s #%lld\n",
                or_ctl_str(v, "node", &txt[0]), or_ctl_str(v, "peer", &txt[1]),
                or_ctl_str(v, "direction", &txt[2]),
-               or_ctl_str(v, "address", &txt[3]), since,
-               or_ctl_int(v, "messages_in"), or_ctl_int(v, "messages_out"),
+               or_ctl_str(v, "address", &txt[3]), since, msgs, bytes, last,
                or_ctl_int(v, "worker"));
     }
     json_decref(r);

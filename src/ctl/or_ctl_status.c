@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "openred.h"
 
@@ -47,6 +48,59 @@ print_handshakes(json_t *h)
     }
 }
 
+/* "last reload  2026-12-02 01:00:00 failed: FIRST LINE" (local time) */
+static void
+print_last_reload(json_t *lr)
+{
+    time_t         at = (time_t) or_ctl_int(lr, "at");
+    struct tm      tm;
+    char           when[32] = "-";
+    or_ctl_text_t  t;
+    char          *nl;
+
+    if (!json_is_object(lr)) {
+        return;
+    }
+    if (localtime_r(&at, &tm) != NULL) {
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+    }
+    if (json_is_true(json_object_get(lr, "ok"))) {
+        printf("last reload %s ok\n", when);
+        return;
+    }
+    or_ctl_str(lr, "error", &t);
+    /* escaped: its newlines read "\n"; the first line says enough */
+    nl = strstr(t.s, "\\n");
+    if (nl != NULL) {
+        *nl = '\0';
+    }
+    printf("last reload %s failed: %s\n", when, t.s);
+}
+
+/* Each discovery socket: group and port, the interface the kernel sends
+ * on and the beacons' source address. */
+static void
+print_discovery(json_t *socks)
+{
+    json_t        *v;
+    size_t         i;
+    or_ctl_text_t  t[3];
+
+    if (json_array_size(socks) > 0) {
+        printf("\n%-7s %-21s %-12s %s\n", "SOCKET", "GROUP", "INTERFACE",
+               "ADDRESS");
+    }
+    json_array_foreach(socks, i, v) {
+        char group[OR_CTL_TEXT_MAX + 8];
+
+        snprintf(group, sizeof(group), "%s:%lld",
+                 or_ctl_str(v, "group", &t[0]), or_ctl_int(v, "port"));
+        printf("#%-6zu %-21s %-12s %s\n", i, group,
+               or_ctl_str(v, "interface", &t[1]),
+               or_ctl_str(v, "address", &t[2]));
+    }
+}
+
 int
 or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
 {
@@ -76,7 +130,9 @@ or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
     printf("master    %lld\n", (long long) or_ctl_int(r, "pid"));
     print_uptime(or_ctl_int(r, "uptime"));
     printf("config    %s\n", or_ctl_str(r, "config", &t[0]));
-    printf("reloads   %lld\n\n", (long long) or_ctl_int(r, "reloads"));
+    printf("reloads   %lld\n", (long long) or_ctl_int(r, "reloads"));
+    print_last_reload(json_object_get(r, "last_reload"));
+    printf("\n");
 
     printf("%-8s %-6s %-10s %s\n", "PID", "WORKER", "STATE", "GENERATION");
     json_array_foreach(json_object_get(r, "workers"), i, v) {
@@ -93,6 +149,8 @@ or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
     if (h != NULL) {
         print_handshakes(h);
     }
+    print_discovery(json_object_get(json_object_get(r, "discovery"),
+                                    "sockets"));
     json_decref(r);
     return OR_CTL_EXIT_OK;
 }

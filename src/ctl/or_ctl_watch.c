@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 json_t *
@@ -37,7 +38,9 @@ or_ctl_event_print(or_ctl_t *ctl, json_t *ev)
 {
     const char *type = json_string_value(json_object_get(ev, "type"));
     json_t     *rest;
-    char       *text;
+    char       *text, when[32];
+    time_t      at;
+    struct tm   tm;
 
     if (ctl->json) {
         json_dumpf(ev, stdout, JSON_COMPACT);
@@ -48,6 +51,14 @@ or_ctl_event_print(or_ctl_t *ctl, json_t *ev)
     rest = json_deep_copy(ev);
     json_object_del(rest, "type");
     json_object_del(rest, "seq");
+    json_object_del(rest, "time");
+    /* a person reads local time; --json keeps the epoch for programs */
+    at = (time_t) json_integer_value(json_object_get(ev, "time"));
+    if (localtime_r(&at, &tm) != NULL
+        && strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) > 0)
+    {
+        printf("%s ", when);
+    }
     text = json_dumps(rest, JSON_COMPACT);
     /* jansson escapes C0 in the JSON, not DEL, C1 or bidi controls: a
      * peer's message text is printed through or_printable */

@@ -25,6 +25,7 @@
 #include "or_core_module.h"
 #include "or_cycle.h"
 #include "or_discovery.h"
+#include "or_discovery_diag.h"
 #include "or_discovery_peers.h"
 #include "or_limits.h"
 #include "or_log.h"
@@ -42,6 +43,7 @@ typedef struct {
     int64_t  expire;         /* s, a peer not heard for this long goes */
     char    *passphrase;
     int64_t  max_peers;
+    int      enabled;        /* 0: no socket, no beacon, hears none */
 } or_discovery_conf_t;
 
 typedef struct disc_worker_s disc_worker_t;
@@ -85,6 +87,8 @@ static const or_setting_t discovery_settings[] = {
       "\"OpenRed-P2P-Discovery-2025\"", D(passphrase), 1, 1024, 0, NULL },
     { "discovery", "max_peers", OR_CONF_T_INT, OR_SCOPE_INHERIT,
       "4096", D(max_peers), 1, 1000000, 0, NULL },
+    { "discovery", "enabled", OR_CONF_T_BOOL, OR_SCOPE_INHERIT,
+      "true", D(enabled), 0, 1, 0, NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -140,6 +144,7 @@ or_module_t or_discovery_module = {
 #define DISC_READ_BUDGET     256        /* datagrams per readiness */
 #define DISC_LOG_GAP_S       OR_DISCOVERY_LOG_GAP_S
 #define DISC_REPLY_PEERS_MAX 2000       /* peers in one control reply */
+#define DISC_NO_SOCK         OR_DISCOVERY_NO_SOCK
 /* ---- config: the sockets and keys a cycle needs ---- */
 
 static or_err_t
@@ -197,6 +202,11 @@ disc_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
         or_discovery_conf_t *dc = disc_node(&cycle->nodes[i]);
         size_t               s, k;
 
+        if (!dc->enabled) {
+            mc->node_sock[i] = DISC_NO_SOCK;
+            mc->node_key[i] = DISC_NO_SOCK;
+            continue;
+        }
         /* -t and a reload say so at its line, not only the start's log */
         if (dc->interface[0] != '\0' && if_nametoindex(dc->interface) == 0) {
             const char *file = cycle->nodes[i].file;
@@ -209,7 +219,8 @@ disc_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
                           dc->interface);
         }
 
-        for (s = 0; s < i && !same_sock(disc_node(&cycle->nodes[s]), dc);
+        for (s = 0; s < i && (mc->node_sock[s] == DISC_NO_SOCK
+                              || !same_sock(disc_node(&cycle->nodes[s]), dc));
              s++) { /* first node with the triple */ }
         if (s < i && disc_node(&cycle->nodes[s])->ttl != dc->ttl) {
             or_conf_error(rep, cycle->nodes[i].file, cycle->nodes[i].line,
@@ -239,10 +250,14 @@ disc_init_master(or_cycle_t *cycle, or_cycle_t *old)
 
     for (size_t i = 0; i < cycle->nnodes; i++) {
         or_discovery_conf_t *dc = disc_node(&cycle->nodes[i]);
-        disc_sock_t         *ds = &mc->socks[mc->node_sock[i]];
+        disc_sock_t         *ds;
 
         pc[i].max_peers = (size_t) dc->max_peers;
         pc[i].expire = dc->expire;
+        if (mc->node_sock[i] == DISC_NO_SOCK) {
+            continue;
+        }
+        ds = &mc->socks[mc->node_sock[i]];
         if (ds->fd == -1
             && or_discovery_socket(dc->group, (uint16_t) dc->port,
                                    dc->interface, (int) dc->ttl, cycle->log,
@@ -352,6 +367,7 @@ struct disc_worker_s {
     struct iovec     iov[DISC_BATCH];
     struct mmsghdr   msgs[DISC_BATCH];
     or_discovery_gap_t  conflicts;          /* their log lines, limited */
+    or_discovery_diag_t *diag;              /* why nothing is heard */
 };
 
 static void
@@ -380,6 +396,7 @@ beacon_send(disc_wnode_t *wn)
     }
     if (n == (ssize_t) len) {
         st->sent++;
+        or_discovery_diag_sent(dw->diag, wn->index);
         wn->send_failing = 0;
         return;
     }
@@ -462,13 +479,14 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
     if (ss != NULL) {
         ss->refused[r < OR_R_LAST ? r : OR_R_NONE]++;
     }
+    inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
+    snprintf(addr, sizeof(addr), "%s:%u", ip,
+             (unsigned) ntohs(from->sin_port));
+    or_discovery_diag_refused(ws->dw->diag, ws->index, r, addr);
     if (now < ws->log_next) {
         ws->log_held++;
         return;
     }
-    inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
-    snprintf(addr, sizeof(addr), "%s:%u", ip,
-             (unsigned) ntohs(from->sin_port));
     or_log_ctx_error(&OR_LOG_CTX(ws->dw->cycle->log, NULL, addr),
                      OR_LOG_INFO, 0, "beacon refused: %s (%llu other "
                      "refusals not logged in the last %d s)",
@@ -538,6 +556,7 @@ dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
             refuse(ws, from, OR_R_EXPIRED, now);
             continue;
         }
+        or_discovery_diag_heard(dw->diag, i, now);
         fresh |= or_discovery_hear(dw->cycle, i, b, &p, now,
                                    disc_node(&dw->cycle->nodes[i])->max_peers,
                                    &dw->conflicts);
@@ -594,6 +613,7 @@ sweep_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
     disc_worker_t *dw = data;
 
     or_discovery_sweep(dw->cycle, (int64_t) time(NULL));
+    or_discovery_diag_tick(dw->diag, (int64_t) time(NULL));
     if (!dw->quitting
         && or_timer_add(loop, t, DISC_SWEEP_MS, sweep_tick, dw) != OR_OK)
     {
@@ -655,6 +675,30 @@ wsock_init(disc_worker_t *dw, or_discovery_main_conf_t *mc, size_t s)
     }
 }
 
+/* The diagnosis's view of the nodes and sockets (or_discovery_diag.c). */
+static or_discovery_diag_t *
+diag_new(or_cycle_t *cycle)
+{
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+    or_discovery_diag_node_t  dn[OR_PEERS_NODES_MAX];
+    or_discovery_diag_sock_t  ds[OR_PEERS_NODES_MAX];
+
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        or_discovery_conf_t *dc = disc_node(&cycle->nodes[i]);
+        size_t               s = mc->node_sock[i];
+
+        dn[i] = (or_discovery_diag_node_t) { cycle->nodes[i].id, s,
+                                             dc->expire };
+        if (s != DISC_NO_SOCK) {
+            ds[s] = (or_discovery_diag_sock_t) { dc->group,
+                                                 (uint16_t) dc->port,
+                                                 dc->interface };
+        }
+    }
+    return or_discovery_diag_new(cycle->log, dn, cycle->nnodes, ds,
+                                 mc->nsocks, (int64_t) time(NULL));
+}
+
 static or_err_t
 worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
 {
@@ -683,6 +727,9 @@ worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
         dw->nodes[i].dw = dw;
         dw->nodes[i].index = i;
         dw->nodes[i].log = OR_LOG_CTX(cycle->log, cycle->nodes[i].id, NULL);
+        if (mc->node_sock[i] == DISC_NO_SOCK) {
+            continue;           /* discovery = { enabled = false; } */
+        }
         if (or_discovery_beacon_init(&cycle->nodes[i], &dw->nodes[i].b)
             != OR_OK
             || or_timer_add(w->loop, &dw->nodes[i].beacon, 0, beacon_tick,
@@ -696,6 +743,7 @@ worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
     {
         return OR_ERROR;
     }
+    dw->diag = diag_new(cycle);     /* NULL: no diagnosis, discovery runs */
     return OR_OK;
 }
 
@@ -738,6 +786,7 @@ failed:
     mc->worker = NULL;
     if (dw != NULL) {
         disc_quit(w, dw);
+        or_discovery_diag_free(dw->diag);
         free(dw->nodes);
         free(dw->socks);
         free(dw);
@@ -757,6 +806,7 @@ disc_exit_worker(or_cycle_t *cycle, or_worker_t *w)
     if (!dw->quitting) {
         disc_quit(w, dw);
     }
+    or_discovery_diag_free(dw->diag);
     free(dw->nodes);
     free(dw->socks);
     free(dw);
@@ -770,14 +820,22 @@ cmd_peers(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     size_t errlen)
 {
     const char *node = json_string_value(json_object_get(request, "node"));
+    or_discovery_main_conf_t *mc = disc_main(cycle);
 
     if (json_object_get(request, "node") != NULL && node == NULL) {
         snprintf(err, errlen, "\"node\" must be a string");
         return OR_ERROR;
     }
-    return or_peers_json(cycle, node, disc_main(cycle)->nsocks,
-                         DISC_REPLY_PEERS_MAX, (int64_t) time(NULL), reply,
-                         err, errlen);
+    if (or_peers_json(cycle, node, mc->nsocks,
+                      DISC_REPLY_PEERS_MAX, (int64_t) time(NULL), reply,
+                      err, errlen) != OR_OK)
+    {
+        return OR_ERROR;
+    }
+    /* hints and siblings (or_discovery_diag.c); the diagnosis is worker
+     * 0's, where this command runs */
+    return or_discovery_diag_peers_json(mc->worker ? mc->worker->diag : NULL,
+                                        cycle, mc->node_sock, node, *reply);
 }
 
 /* The status hook: the counters `peers --stats` shows, per node (beacons
@@ -792,6 +850,10 @@ disc_status(or_cycle_t *cycle, json_t *status)
     if (d == NULL) {
         /* no table laid out yet: nothing to report */
         return or_peers_table(cycle, 0) == NULL ? OR_OK : OR_ENOMEM;
+    }
+    if (disc_main(cycle)->worker != NULL) {
+        or_discovery_diag_sockets_json(disc_main(cycle)->worker->diag,
+                                       json_object_get(d, "sockets"));
     }
     return json_object_set_new(status, "discovery", d) == 0
            ? OR_OK : OR_ENOMEM;

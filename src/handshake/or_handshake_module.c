@@ -597,12 +597,13 @@ cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     }
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(a, json_pack("{s:i, s:s?, s:s, s:s, s:s, s:s, "
-            "s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "version",
+            "s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "version",
             s[i].framing == OR_FRAMING_V3 ? 3 : 2, "suite",
             suite_name(s[i].suite), "node", s[i].node, "peer",
             s[i].peer, "direction", s[i].direction == OR_SESSION_IN ? "in"
             : "out", "address", s[i].address, "mutual_link",
             s[i].mutual_link, "since", (json_int_t) s[i].since,
+            "last_activity", (json_int_t) s[i].last_activity,
             "messages_in", (json_int_t) s[i].messages_in, "messages_out",
             (json_int_t) s[i].messages_out, "bytes_in", (json_int_t)
             s[i].bytes_in, "bytes_out", (json_int_t) s[i].bytes_out,

@@ -286,6 +286,7 @@ hs_fill(or_hs_conn_t *hc, or_session_t *s)
     s->framing = hc->v3 != NULL ? OR_FRAMING_V3 : OR_FRAMING_V2;
     s->suite = hc->v3 != NULL ? or_v3_conn_suite(hc) : 0;
     s->since = (int64_t) time(NULL);
+    s->last_activity = s->since;
     s->pid = getpid();
     s->handoff = hc->hs->handoff;
     s->worker = hc->hs->worker->index;

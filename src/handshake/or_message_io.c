@@ -35,6 +35,7 @@ or_message_io_count(or_hs_conn_t *hc, int in, size_t bytes)
     or_shm_lock(hc->hs->sessions);
     s = &t->slots[hc->slot];
     if (s->id == hc->id) {
+        s->last_activity = (int64_t) time(NULL);
         if (in) {
             s->messages_in++;
             s->bytes_in += bytes;
@@ -148,8 +149,8 @@ or_message_io_receive(or_hs_conn_t *hc, const char *json, size_t len)
     or_log_ctx_ratelimited(&hc->log, OR_LOG_INFO, "message received", 0,
                            "message received: %zu bytes, fingerprint: %s",
                            len, hc->peer);
-    or_evring_publish(hc->hs->cycle, OR_EVT_MESSAGE, n->id, hc->peer,
-                      hc->direction == OR_SESSION_IN ? "in" : "out",
+    /* the message's direction, not the session's (who dialled) */
+    or_evring_publish(hc->hs->cycle, OR_EVT_MESSAGE, n->id, hc->peer, "in",
                       msg.payload, msg.payload_len);
     or_v2_message_clear(&msg);
     return 0;
@@ -195,6 +196,8 @@ or_message_io_send(or_hs_t *hs, uint64_t id, const char *payload, size_t len)
     if (rc == OR_OK) {
         hc->last_msg_ms = or_event_now_ms(hc->c->loop);
         or_message_io_count(hc, 0, outlen);
+        or_evring_publish(hs->cycle, OR_EVT_MESSAGE, hs->nodes[hc->node].id,
+                          hc->peer, "out", payload, len);
     } else if (rc == OR_ERROR) {
         or_hs_conn_close(hc, OR_LOG_INFO, "write() failed");
     }

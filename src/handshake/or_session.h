@@ -46,6 +46,7 @@ typedef struct {
     int       framing;          /* or_session_framing_t */
     unsigned  suite;            /* v3: OR_V3_SUITE_* (or_v3.h); 0 in v2 */
     int64_t   since;            /* s, wall clock */
+    int64_t   last_activity;    /* s, wall clock: last message either way */
     uint64_t  messages_in;
     uint64_t  messages_out;
     uint64_t  bytes_in;

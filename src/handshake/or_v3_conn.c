@@ -406,8 +406,8 @@ v3_message(or_hs_conn_t *hc, const or_v3_rec_in_t *in)
     or_log_ctx_ratelimited(&hc->log, OR_LOG_INFO, "message received", 0,
                            "message received: %zu bytes, v3, fingerprint: "
                            "%s", in->len, hc->peer);
-    or_evring_publish(hc->hs->cycle, OR_EVT_MESSAGE, n->id, hc->peer,
-                      hc->direction == OR_SESSION_IN ? "in" : "out",
+    /* the message's direction, not the session's (who dialled) */
+    or_evring_publish(hc->hs->cycle, OR_EVT_MESSAGE, n->id, hc->peer, "in",
                       (const char *) in->body, in->len);
     return 0;
 }
@@ -538,6 +538,9 @@ or_v3_conn_send(or_hs_conn_t *hc, const char *payload, size_t len)
     if (rc == OR_OK) {
         hc->v3->last_out = mono_ms();
         or_message_io_count(hc, 0, len);
+        or_evring_publish(hc->hs->cycle, OR_EVT_MESSAGE,
+                          hc->hs->nodes[hc->node].id, hc->peer, "out",
+                          (const char *) payload, len);
     }
     return rc;
 }

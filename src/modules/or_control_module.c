@@ -656,6 +656,23 @@ status_workers(const or_status_t *st)
     return a;
 }
 
+/* null until the first reload; openredctl reload waits for seq to grow */
+static json_t *
+status_reload(const or_status_t *st)
+{
+    json_t *error;
+
+    if (st->reload_seq == 0) {
+        return json_null();
+    }
+    error = json_string(st->reload_error);
+
+    return json_pack("{s:i, s:b, s:I, s:o}", "seq", (int) st->reload_seq,
+                     "ok", st->reload_ok, "at", (json_int_t) st->reload_at,
+                     "error", error ? error
+                     : json_string("(not UTF-8: see the log)"));
+}
+
 static json_t *
 status_nodes(or_cycle_t *cycle)
 {
@@ -683,13 +700,13 @@ control_status(or_cycle_t *cycle, json_t *request, json_t **reply,
         free(st);
         return OR_ERROR;
     }
-    r = json_pack("{s:s, s:i, s:I, s:s, s:i, s:i, s:o, s:o}",
+    r = json_pack("{s:s, s:i, s:I, s:s, s:i, s:i, s:o, s:o, s:o}",
                   "version", OR_VERSION, "pid", (int) st->master,
                   "uptime", (json_int_t) (time(NULL) - st->started),
                   "config", cycle->conf_file, "reloads", (int) st->reloads,
                   "generation", (int) st->generation,
                   "workers", status_workers(st), "nodes",
-                  status_nodes(cycle));
+                  status_nodes(cycle), "last_reload", status_reload(st));
     free(st);
     if (r == NULL) {
         snprintf(err, errlen, "out of memory");

@@ -41,7 +41,8 @@ watched() {
     local i
     for i in 1 2 3 4 5 6 7 8 9 10; do
         hs_ctl "$2" send "$3" "{\"probe\": $i}" > /dev/null || return 1
-        wait_for 1 grep -q '"payload":{"probe":' "$1" && return 0
+        wait_for 1 grep -q '"direction":"in","payload":{"probe":' "$1" \
+            && return 0
     done
     return 1
 }
@@ -49,9 +50,38 @@ watched "$T/watch.B" A "$FB" || fail "B's watch never showed a probe from A"
 watched "$T/watch.A" B "$FA" || fail "A's watch never showed a probe from B"
 hs_ctl A send "$FB" '{"hello": "from A"}' >/dev/null || fail "send A -> B"
 hs_ctl B send "$FA" '{"hello": "from B"}' >/dev/null || fail "send B -> A"
-wait_for 4 grep -q '"payload":{"hello":"from A"}' "$T/watch.B" \
-    || fail "B's watch did not show A's message"
-wait_for 4 grep -q '"payload":{"hello":"from B"}' "$T/watch.A" \
-    || fail "A's watch did not show B's message"
+# each message with its own direction: in where it arrived, out where it
+# was sent, whichever side dialled the session
+wait_for 4 grep -q '"direction":"in","payload":{"hello":"from A"}' \
+    "$T/watch.B" || fail "B's watch did not show A's message as in"
+wait_for 4 grep -q '"direction":"in","payload":{"hello":"from B"}' \
+    "$T/watch.A" || fail "A's watch did not show B's message as in"
+wait_for 4 grep -q '"direction":"out","payload":{"hello":"from A"}' \
+    "$T/watch.A" || fail "A's watch did not show its message as out"
+grep -q '"direction":"out","payload":{"hello":"from B"}' "$T/watch.A" \
+    && fail "B's message shown as out on A"
 grep -q "message received" "$T/B/error.log" || fail "B did not log it"
+
+# sessions: messages and bytes each way and the last activity
+hs_ctl B sessions --json | python3 -c '
+import json, sys
+s = [x for x in json.load(sys.stdin) if x["peer"] == sys.argv[1]][0]
+assert s["messages_in"] >= 1 and s["messages_out"] >= 1, s
+assert s["bytes_in"] > 0 and s["bytes_out"] > 0, s
+assert s["last_activity"] >= s["since"] > 0, s
+' "$FA" || fail "B's session lacks counters: $(hs_ctl B sessions --json)"
+hs_ctl B sessions | grep -q "MSGS IN/OUT  *BYTES IN/OUT  *IDLE" \
+    || fail "sessions table header: $(hs_ctl B sessions)"
+hs_ctl B sessions | grep -Eq "^B .* [0-9]+/[0-9]+ +[0-9]+/[0-9]+ +[0-9]+s +#" \
+    || fail "sessions table row: $(hs_ctl B sessions)"
+# the table watch prints local time, not the epoch
+hs_bg "$T/watch.text" timeout 20 ip netns exec "$NS" "$OPENREDCTL" \
+    -S "$T/B/control.sock" watch
+watched_text() {
+    hs_ctl A send "$FB" '{"text": 1}' > /dev/null || return 1
+    grep -Eq "^$(date +%Y-)[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} message " \
+        "$T/watch.text"
+}
+wait_for 10 watched_text || fail "watch table: $(cat "$T/watch.text")"
+grep -q '"time":' "$T/watch.text" && fail "watch table shows the epoch"
 echo "ok"

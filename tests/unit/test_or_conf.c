@@ -184,6 +184,24 @@ test_or_conf_load_defaults(void **state)
     unload(l);
 }
 
+/* error_log path "stderr" is the stream, not a file under the prefix;
+ * any other relative path still is. */
+static void
+test_or_conf_load_error_log_stderr(void **state)
+{
+    loaded_t *l = load(DATA "minimal.conf",
+                       "error_log = { path = \"stderr\"; };");
+
+    assert_int_equal(l->rc, OR_OK);
+    assert_string_equal(or_core_main(l->cycle)->error_log_path, "stderr");
+    unload(l);
+    l = load(DATA "minimal.conf", "error_log = { path = \"stderr.log\"; };");
+    assert_int_equal(l->rc, OR_OK);
+    assert_string_equal(or_core_main(l->cycle)->error_log_path,
+                        "/pfx/stderr.log");
+    unload(l);
+}
+
 static void
 test_or_conf_load_inherits_discovery(void **state)
 {
@@ -544,6 +562,7 @@ main(void)
         cmocka_unit_test(test_or_conf_load_example_config),
         cmocka_unit_test(test_or_conf_source_lines),
         cmocka_unit_test(test_or_conf_load_defaults),
+        cmocka_unit_test(test_or_conf_load_error_log_stderr),
         cmocka_unit_test(test_or_conf_load_inherits_discovery),
         cmocka_unit_test(test_or_conf_load_directives_win),
         cmocka_unit_test(test_or_conf_load_unknown_setting),

@@ -54,6 +54,32 @@ body(const char *path)
     return out;
 }
 
+/* "stderr" and "/dev/stderr" are fd 2 itself, even after a file (a reload
+ * to stderr), and reopen leaves it there and creates nothing. */
+static void
+test_or_log_open_stderr_is_fd_2(void **state)
+{
+    const char *names[] = { "stderr", "/dev/stderr" };
+    char        path[64];
+
+    (void) state;
+    for (size_t i = 0; i < 2; i++) {
+        or_log_t *log = log_tmp(path, sizeof(path), OR_LOG_INFO);
+
+        assert_int_not_equal(or_log_fd(log), STDERR_FILENO);
+        assert_true(or_log_is_stderr(names[i]));
+        assert_int_equal(or_log_open(log, names[i]), OR_OK);
+        assert_int_equal(or_log_fd(log), STDERR_FILENO);
+        assert_int_equal(or_log_reopen(log), OR_OK);
+        assert_int_equal(or_log_fd(log), STDERR_FILENO);
+        assert_int_equal(access("stderr", F_OK), -1);
+        or_log_free(log);
+        unlink(path);
+    }
+    assert_false(or_log_is_stderr("/var/log/stderr"));
+    assert_false(or_log_is_stderr("stderr.log"));
+}
+
 static void
 test_or_log_ctx_after_errno(void **state)
 {
@@ -178,6 +204,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_or_log_open_stderr_is_fd_2),
         cmocka_unit_test(test_or_log_ctx_after_errno),
         cmocka_unit_test(test_or_log_node_peer_fields),
         cmocka_unit_test(test_or_log_custom_handler),
