@@ -128,8 +128,10 @@ or_ctl_request(const or_ctl_t *ctl, json_t *request, json_t **reply,
         return OR_ERROR;
     }
     text[len] = '\n';     /* json_dumps left room: the NUL */
-    if (write(fd, text, len + 1) != (ssize_t) (len + 1)) {
-        snprintf(err, errlen, "write() failed: %s", strerror(errno));
+    /* MSG_NOSIGNAL: a daemon that closes first (a worker 0 that exits
+     * on reload) is an error to report, not a SIGPIPE that kills us */
+    if (send(fd, text, len + 1, MSG_NOSIGNAL) != (ssize_t) (len + 1)) {
+        snprintf(err, errlen, "send() failed: %s", strerror(errno));
         goto done;
     }
     line = read_line(fd, err, errlen);

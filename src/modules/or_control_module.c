@@ -43,6 +43,7 @@ typedef struct {
     int            fd;
     ctl_client_t  *clients;
     size_t         nclients;
+    int            quitting;    /* each client closes after its reply */
 } ctl_t;
 
 struct ctl_client_s {
@@ -51,6 +52,7 @@ struct ctl_client_s {
     ctl_t         *ctl;
     int            fd;
     int            closing;     /* close once out is written */
+    unsigned       answered;    /* requests answered */
     /* OR_CONTROL_TIMEOUT from the connect or the last answered request:
      * only a whole request moves it, so a client trickling a byte at a
      * time cannot hold one of the OR_CONTROL_CLIENTS_MAX places */
@@ -393,10 +395,11 @@ handle_line(ctl_client_t *c)
     if ((nl = memchr(c->in, '\n', c->inlen)) != NULL) {
         used = (size_t) (nl - c->in) + 1;
         if (queue_reply(c, dispatch(c->ctl->cycle, c->in, used - 1))
-            != OR_OK)
+            != OR_OK || c->ctl->quitting)
         {
             c->closing = 1;
         }
+        c->answered++;
         memmove(c->in, c->in + used, c->inlen - used);
         c->inlen -= used;
         return 1;
@@ -444,6 +447,7 @@ client_close(ctl_client_t *c)
         c->next->prevp = c->prevp;
     }
     c->ctl->nclients--;
+    or_worker_conn_release(c->ctl->worker);
     free(c->out);
     free(c);
 }
@@ -552,6 +556,8 @@ accept_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
     }
     c->ctl = ctl;
     c->fd = cfd;
+    /* a quitting worker 0 waits for the clients it accepted */
+    or_worker_conn_hold(ctl->worker);
     if (or_event_add(loop, cfd, OR_EV_READ, client_event, c) != OR_OK
         || or_timer_add(loop, &c->deadline, OR_CONTROL_TIMEOUT * 1000,
                         client_expired, c) != OR_OK)
@@ -570,11 +576,24 @@ accept_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
 }
 
 /* A quitting worker 0 stops accepting: the new worker 0 serves the same
- * socket. Clients in progress get their answers until the worker exits. */
+ * socket. A client accepted here gets the answer to its request before
+ * the worker exits (it holds the worker, bounded by its deadline and by
+ * worker_shutdown_timeout), then is closed; one that has had its answers
+ * and sits idle is closed now. Without this a request that reached the
+ * old worker 0 during a reload got no reply (openredctl died of SIGPIPE). */
 static void
 control_quit(or_worker_t *w, void *data)
 {
-    ctl_t *ctl = data;
+    ctl_t        *ctl = data;
+    ctl_client_t *c, *next;
+
+    ctl->quitting = 1;
+    for (c = ctl->clients; c != NULL; c = next) {
+        next = c->next;
+        if (c->answered > 0 && c->inlen == 0 && c->outlen == 0) {
+            client_close(c);
+        }
+    }
 
     if (ctl->fd >= 0) {
         /* The master holds the same socket (for the next worker 0): a
