@@ -948,6 +948,9 @@ tk_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
     int             wait;
 
     (void) t;
+    /* the last session handed over must not stop the loop before the
+     * acknowledgements are in */
+    tk_hold(tk, 1);
     tk_read_acks(tk);
     for (hc = tk->hs->conns; hc != NULL; hc = hc->next) {
         sessions += hc->state == OR_HS_SESSION;
@@ -983,7 +986,6 @@ tk_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
     if ((wait || tk->hs->conns != NULL)
         && or_timer_add(loop, &tk->tick, TK_TICK_MS, tk_tick, tk) == OR_OK)
     {
-        tk_hold(tk, 1);
         return;
     }
     if (tk->nfwd > 0) {
