@@ -27,7 +27,7 @@
 #define OR_TRANSFER_MAGIC    "ORST"
 #define OR_TRANSFER_VERSION  1
 
-#define OR_TRANSFER_NODE_MAX     63     /* bytes of a node id */
+#define OR_TRANSFER_NODE_MAX     64     /* bytes of a node id (its bound) */
 #define OR_TRANSFER_ADDR_MAX     63     /* "ip:port", the listen address */
 #define OR_TRANSFER_SECTOR_MAX   64
 /* buffered input: one v2 object or one v3 frame, less a byte (a whole

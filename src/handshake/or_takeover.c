@@ -264,7 +264,9 @@ tk_record(or_takeover_t *tk, or_hs_conn_t *hc, const or_transfer_state_t *st)
 
     or_shm_lock(hs->sessions);
     o = st->slot < t->top ? &t->slots[st->slot] : NULL;
-    if (o != NULL && o->id == st->id && strcmp(o->node, st->node) == 0
+    /* the table keeps node ids to sizeof(node) - 1 bytes */
+    if (o != NULL && o->id == st->id
+        && strncmp(o->node, st->node, sizeof(o->node) - 1) == 0
         && strcmp(o->peer, st->peer) == 0)
     {
         o->pid = getpid();
@@ -276,7 +278,8 @@ tk_record(or_takeover_t *tk, or_hs_conn_t *hc, const or_transfer_state_t *st)
         return OR_OK;
     }
     memset(&s, 0, sizeof(s));
-    snprintf(s.node, sizeof(s.node), "%s", st->node);
+    snprintf(s.node, sizeof(s.node), "%.*s", (int) sizeof(s.node) - 1,
+             st->node);
     memcpy(s.peer, st->peer, sizeof(s.peer));
     memcpy(s.ours, st->ours, sizeof(s.ours));
     memcpy(s.mutual_link, st->link, sizeof(s.mutual_link));
@@ -946,6 +949,7 @@ tk_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
     uint64_t        now = tk_now(tk);
     size_t          failed = 0, sessions = 0;
     int             wait;
+    or_err_t        rc;
 
     (void) t;
     /* the last session handed over must not stop the loop before the
@@ -958,7 +962,17 @@ tk_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
     if (sessions > 0 && tk_connect(tk) == 0) {
         for (hc = tk->hs->conns; hc != NULL && tk->out_fd >= 0; hc = next) {
             next = hc->next;
-            if (hc->state == OR_HS_SESSION && tk_hand(tk, hc) != OR_OK) {
+            if (hc->state != OR_HS_SESSION) {
+                continue;
+            }
+            rc = tk_hand(tk, hc);
+            if (rc == OR_EPROTO) {
+                /* its state cannot be carried (not listed): ending it
+                 * now beats keeping it to worker_shutdown_timeout */
+                tk_count(tk, -1, 0);
+                or_hs_conn_close(hc, OR_LOG_NOTICE, "its state could not "
+                                 "be handed to the new worker");
+            } else if (rc != OR_OK) {
                 failed++;
                 tk_out_reset(tk);
             }
