@@ -37,7 +37,7 @@ FA=$(hs_fp A)
 field() { sess "$1" "$2" "$3" | cut -d' ' -f"$4"; }
 out_is() { [ "$(field A A "$FB" 5)" = "$1" ]; }
 hs_ctl A send "$FB" '{"n": 1}' >/dev/null || fail "send A->B"
-wait_for 5 out_is 1 || fail "A's message was not counted"
+wait_for 15 out_is 1 || fail "A's message was not counted"
 BEFORE=$(sess A A "$FB")
 set -- $BEFORE
 OLD=$1 LINK=$2 DIR=$3
@@ -46,17 +46,17 @@ BSIDE=$(sess B B "$FA" | cut -d' ' -f2-3)
 cp "$T/A/one-node.conf" "$T/A/openred.conf"
 kill -HUP "$MA"
 # A2 is gone from the config: its session is closed at once, with a reason.
-wait_for 5 grep -q "session closed: node removed by reload, .*node: A2," \
+wait_for 15 grep -q "session closed: node removed by reload, .*node: A2," \
     "$T/A/error.log" || fail "A2's session was not closed with a reason"
 # A is unchanged: its session moves to a new worker, the same session.
 moved() { s=$(sess A A "$FB"); [ -n "$s" ] && [ "${s%% *}" != "$OLD" ]; }
-wait_for 5 moved || fail "A's session was not taken over: $(sess A A "$FB")"
+wait_for 15 moved || fail "A's session was not taken over: $(sess A A "$FB")"
 set -- $(sess A A "$FB")
 [ "$2 $3" = "$LINK $DIR" ] || fail "link or direction changed: $* vs $BEFORE"
 [ "$5" -ge 1 ] || fail "counters reset: $*"
 grep -q "session taken over after a reload: $DIR, fingerprint: $FB, mutual_link: $LINK" \
     "$T/A/error.log" || fail "no 'taken over' line"
-wait_for 5 pid_gone "$OLD" || fail "the old worker $OLD did not exit"
+wait_for 15 pid_gone "$OLD" || fail "the old worker $OLD did not exit"
 grep -q "session closed: worker exiting, .*node: A," "$T/A/error.log" \
     && fail "the old worker closed A's session"
 # B saw nothing: the same session, never closed
@@ -69,7 +69,7 @@ hs_ctl A send "$FB" '{"after": "reload"}' >/dev/null \
     || fail "send A->B after the reload"
 hs_ctl B send "$FA" '{"back": 1}' >/dev/null || fail "send B->A after the reload"
 in_after() { [ "$(sess A A "$FB" | cut -d' ' -f4)" -ge 1 ]; }
-wait_for 5 in_after || fail "B's message did not reach A: $(sess A A "$FB")"
+wait_for 15 in_after || fail "B's message did not reach A: $(sess A A "$FB")"
 # counted in status
 hs_ctl A status --json | $PY -c '
 import json, sys

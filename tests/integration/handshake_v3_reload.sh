@@ -32,28 +32,28 @@ got() { [ "$(grep -c '"event": "message"' "$T/dial")" -ge "$1" ]; }
 
 hs_bg "$T/dial" nsx timeout 60 $V3PEER dial 127.0.0.1 9002 --key "$KA" \
     --peer-id "$IDB" --send '{"hello": "from a"}' --count 3 --timeout 30
-wait_for 5 grep -q '"event": "session"' "$T/dial" \
+wait_for 15 grep -q '"event": "session"' "$T/dial" \
     || fail "no v3 session: $(cat "$T/dial" "$T/dial.err")"
-wait_for 5 test -n "$(row)" || fail "B lists no session"
+wait_for 15 test -n "$(row)" || fail "B lists no session"
 set -- $(row)
 OLD=$1 FIXED="$2 $3 $4"
 hs_ctl B send "$FA" '{"n": 1}' >/dev/null || fail "send 1"
-wait_for 5 got 1 || fail "message 1 did not arrive: $(cat "$T/dial")"
+wait_for 15 got 1 || fail "message 1 did not arrive: $(cat "$T/dial")"
 
 for n in 2 3; do
     kill -HUP "$MB"
     moved() { r=$(row); [ -n "$r" ] && [ "${r%% *}" != "$OLD" ]; }
-    wait_for 10 moved || fail "reload $((n - 1)): not taken over: $(row)"
+    wait_for 20 moved || fail "reload $((n - 1)): not taken over: $(row)"
     set -- $(row)
     [ "$2 $3 $4" = "$FIXED" ] || fail "session changed: $* vs $FIXED"
     [ "$5 $6" = "1 $((n - 1))" ] || fail "counters: $5 in, $6 out"
     OLD=$1
     hs_ctl B send "$FA" "{\"n\": $n}" >/dev/null || fail "send $n"
-    wait_for 5 got "$n" \
+    wait_for 15 got "$n" \
         || fail "message $n did not open at the peer: $(cat "$T/dial")"
 done
 # the peer's CLOSE (sealed under the next receive counter) opens at B
-wait_for 5 grep -q "session closed: closed by peer (v3 code 0)" \
+wait_for 15 grep -q "session closed: closed by peer (v3 code 0)" \
     "$T/B/error.log" || fail "B did not open the peer's CLOSE: $(cat \
     "$T/dial"; grep 'session closed' "$T/B/error.log")"
 grep -q '"reason": "done"' "$T/dial" || fail "the peer saw: $(cat "$T/dial")"
