@@ -308,11 +308,37 @@ tk_record(or_takeover_t *tk, or_hs_conn_t *hc, const or_transfer_state_t *st)
 /* A session of a node the reload removed: nothing here can carry it, so
  * it ends here, as a session, with its reason. */
 static void
-tk_drop(or_takeover_t *tk, or_transfer_state_t *st, int fd)
+tk_drop(or_takeover_t *tk, or_transfer_state_t *st, int fd,
+    const unsigned char *out)
 {
     or_hs_t             *hs = tk->hs;
     or_session_table_t  *t = or_shm_addr(hs->sessions);
     const char          *why = tk_reasons[TK_R_REMOVED];
+    or_v3_rec_t         *rec;
+    unsigned char        f[64];
+    size_t               n;
+    struct timespec      now;
+
+    /* v3: the queued output, then a CLOSE under the next counter; never
+     * a CLOSE after a part of it (the peer would refuse it anyway) */
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (st->framing == OR_FRAMING_V3
+        && (st->outlen == 0
+            || send(fd, out, st->outlen, MSG_DONTWAIT | MSG_NOSIGNAL)
+               == (ssize_t) st->outlen)
+        && or_v3_rec_import(&st->rec, &rec, NULL) == OR_OK)
+    {
+        if (or_v3_rec_seal_close(rec, (int64_t) now.tv_sec * 1000
+                                 + now.tv_nsec / 1000000, OR_V3_CODE_POLICY,
+                                 NULL, f, sizeof(f), &n, NULL) == OR_OK
+            && send(fd, f, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t) n)
+        {
+            /* the peer sees the connection end instead */
+            or_log_ctx_debug(&OR_LOG_CTX(tk_log(tk), st->node, st->address),
+                             0, "v3 CLOSE not sent");
+        }
+        or_v3_rec_free(rec);
+    }
 
     or_shm_lock(hs->sessions);
     if (st->slot < t->top && t->slots[st->slot].id == st->id) {
@@ -359,7 +385,7 @@ tk_adopt(or_takeover_t *tk, tk_in_t *in)
     in->sfd = -1;
     stale = tk_stale(tk, st, node);
     if (stale == TK_R_REMOVED) {
-        tk_drop(tk, st, fd);
+        tk_drop(tk, st, fd, in->data + st->inlen);
         tk_ack(tk, in, st->id);
         return;
     }
@@ -423,10 +449,12 @@ tk_adopt(or_takeover_t *tk, tk_in_t *in)
     }
     if (stale >= 0) {
         tk_count(tk, stale, 0);
+        or_v3_conn_say_close(hc, OR_V3_CODE_POLICY);
         or_hs_conn_close(hc, OR_LOG_NOTICE, tk_reasons[stale]);
         return;
     }
     if (tk->shutdown) {
+        or_v3_conn_say_close(hc, OR_V3_CODE_NORMAL);
         or_hs_conn_close(hc, OR_LOG_INFO, "shutting down");
         return;
     }
@@ -1023,6 +1051,7 @@ tk_close_sessions(or_takeover_t *tk)
     for (hc = tk->hs->conns; hc != NULL; hc = next) {
         next = hc->next;
         if (hc->state == OR_HS_SESSION) {
+            or_v3_conn_say_close(hc, OR_V3_CODE_NORMAL);
             or_hs_conn_close(hc, OR_LOG_INFO, "shutting down");
             n++;
         }

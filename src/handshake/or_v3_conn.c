@@ -598,3 +598,21 @@ or_v3_conn_adopt(or_hs_conn_t *hc, const or_v3_rec_state_t *st,
     return or_timer_add(hc->c->loop, &hc->c->deadline,
                         (uint64_t) (a > 1 ? a : 1), v3_tick, hc);
 }
+
+void
+or_v3_conn_say_close(or_hs_conn_t *hc, unsigned code)
+{
+    unsigned char  f[64];
+    size_t         n;
+
+    if (hc->v3 == NULL || hc->v3->rec == NULL
+        || or_v3_rec_seal_close(hc->v3->rec, now_ms(), code, NULL, f,
+                                sizeof(f), &n, NULL) != OR_OK)
+    {
+        return;
+    }
+    if (or_conn_send(hc->c, f, n) != OR_OK) {
+        /* the peer may be gone already; the session ends anyway */
+        or_log_ctx_debug(&hc->log, 0, "v3 CLOSE not sent");
+    }
+}

@@ -36,6 +36,10 @@ void or_v3_conn_connected(or_hs_conn_t *hc);
 unsigned or_v3_conn_suite(const or_hs_conn_t *hc);
 void or_v3_conn_free(or_v3_conn_t *v);
 
+/* Tells the peer of v3 session hc that it ends (a CLOSE record with
+ * code, OR_V3_CODE_*); nothing for v2. The caller closes hc. */
+void or_v3_conn_say_close(or_hs_conn_t *hc, unsigned code);
+
 /* Reload (or_takeover.c): the record layer of session hc and the ages of
  * its last record each way, for the new worker; st holds keys: the caller
  * wipes it. OR_EPROTO if hc is not an established v3 session. */

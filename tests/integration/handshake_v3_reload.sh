@@ -4,7 +4,10 @@
 # (tests/peers/v3peer.py) dials B, and B's messages before, between and
 # after the reloads all open at the peer (B's send key and counter went
 # on in the new worker), as does the peer's CLOSE at B (its receive key
-# and counter too); the session keeps its id, suite and counters.
+# and counter too); the session keeps its id, suite and counters. Then a
+# reload that removes node B2 and re-keys node B3 ends their v3 sessions
+# with a CLOSE the peer opens (code 3, policy), and `-s quit` ends the
+# last one with a CLOSE (code 0).
 . "$(dirname "$0")/handshake_lib.sh"
 
 V3PEER="$PY $TOP/tests/peers/v3peer.py"
@@ -12,12 +15,15 @@ KA=$TOP/tests/vectors/legacy-v2/node-a.key.pem
 FA=$(cat "$TOP/tests/vectors/legacy-v2/node-a.fp")
 
 hs_conf B 9002
+hs_conf_sibling B B2 9003
+hs_conf_sibling B B3 9004
 hs_start B
 MB=$(cat "$T/B/openred.pid")
-IDB=$($PY -c 'import sys; sys.path.insert(0, sys.argv[1]); import v3peer
+id_of() { $PY -c 'import sys; sys.path.insert(0, sys.argv[1]); import v3peer
 k = v3peer.load_key(sys.argv[2])
 print(v3peer.id_of_der(v3peer.der_of(k.public_key())).hex())' \
-    "$TOP/tests/peers" "$T/B/key.pem")
+    "$TOP/tests/peers" "$1"; }
+IDB=$(id_of "$T/B/key.pem")
 
 # row: "pid version suite mutual_link messages_in messages_out" of B's
 # session with A
@@ -58,4 +64,41 @@ wait_for 15 grep -q "session closed: closed by peer (v3 code 0)" \
     "$T/dial"; grep 'session closed' "$T/B/error.log")"
 grep -q '"reason": "done"' "$T/dial" || fail "the peer saw: $(cat "$T/dial")"
 grep -q "v3 record refused" "$T/B/error.log" && fail "a record was refused"
+
+# B2 removed, B3 re-keyed: each peer opens a CLOSE with code 3
+dial() {    # dial OUT PORT ID: a session that waits for one message
+    hs_bg "$T/$1" nsx timeout 60 $V3PEER dial 127.0.0.1 "$2" --key "$KA" \
+        --peer-id "$3" --send '{"x": 1}' --count 1 --timeout 30
+    wait_for 15 grep -q '"event": "session"' "$T/$1" \
+        || fail "$1: no v3 session: $(cat "$T/$1" "$T/$1.err")"
+}
+dial d2 9003 "$(id_of "$T/B/B2.pem")"
+dial d3 9004 "$(id_of "$T/B/B3.pem")"
+n3() { [ "$(hs_ctl B sessions --json | grep -o '"peer"' | wc -l)" -eq 2 ]; }
+wait_for 15 n3 || fail "B does not list the two sessions"
+f=$T/B/openred.conf
+$PY - "$f" "$T/B" << 'END'
+import sys
+path, d = sys.argv[1], sys.argv[2]
+lines = open(path).read().split("\n")
+at = [i for i, l in enumerate(lines) if 'id = "B2"' in l][0]
+s = "\n".join(lines[:at] + lines[at + 2:])
+open(path, "w").write(s.replace("%s/B3.pem" % d, "%s/B3-new.pem" % d))
+END
+kill -HUP "$MB"
+for d in d2 d3; do
+    wait_for 15 grep -q '"reason": "peer_close", "code": 3' "$T/$d" \
+        || fail "$d: no CLOSE (policy) opened at the peer: $(cat "$T/$d")"
+done
+grep -q "session closed: node removed by reload, .*node: B2," \
+    "$T/B/error.log" || fail "B2's close was not logged"
+grep -q "session closed: node key changed by reload, .*node: B3," \
+    "$T/B/error.log" || fail "B3's close was not logged"
+
+# -s quit: the last session ends with a CLOSE (code 0) the peer opens
+dial d4 9002 "$IDB"
+nsx "$OPENRED" -p "$T/B/" -c "$f" -s quit || fail "-s quit failed"
+wait_for 15 grep -q '"reason": "peer_close", "code": 0' "$T/d4" \
+    || fail "quit: no CLOSE opened at the peer: $(cat "$T/d4")"
+wait_for 15 pid_gone "$MB" || fail "the master did not exit"
 echo "ok"
