@@ -566,6 +566,61 @@ else
     row 8 "reload under load" "" "" "" "" "0" "" "not run: no start"
 fi
 
+# ---- 9. -s quit with sessions open ----
+
+# exited PID: gone, or a zombie its parent has not reaped yet (the
+# master's parent after daemonizing is init, which may take its time)
+exited() {
+    ! test -r "/proc/$1/stat" \
+        || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+# quit_ms PID: ms from `openred -s quit` (its own start included) until
+# master PID has exited
+quit_ms() {
+    local t0 t1
+    t0=$(date +%s%N)
+    nsx "$OPENRED" -p "$T/n0" -c "$T/n0/conf/openred.conf" -s quit \
+        || return 1
+    # every 10 ms (wait_for's 0.1 s is too coarse here), 60 s at most
+    local i=0
+    until exited "$1"; do
+        i=$((i + 1))
+        [ "$i" -le 6000 ] || return 1
+        sleep 0.01
+    done
+    t1=$(date +%s%N)
+    echo $(( (t1 - t0) / 1000000 ))
+}
+
+log "row 9: -s quit with 100 sessions open"
+conf_write n0 2 "$PORT"
+idle= busy= est=
+if m=$(daemon_start n0); then
+    idle=$(quit_ms "$m")
+fi
+if m=$(daemon_start n0); then
+    nsx "$B/or_loadgen" hold "127.0.0.1:$PORT" "$T/req" 64 100 60 60 \
+        > "$T/quit" 2>&1 &
+    lg=$!
+    wait_for 600 grep -q '^established=' "$T/quit"
+    est=$(kv "$T/quit" established)
+    busy=$(quit_ms "$m")
+    kill "$lg" 2>/dev/null
+    wait "$lg" 2>/dev/null
+    daemon_stop "$m"
+fi
+if [ -n "$busy" ] && [ -n "$idle" ] && [ "${est:-0}" -gt 0 ]; then
+    row 9 "-s quit with $est sessions open" "$busy" "ms" \
+        "-s quit with none open: $idle ms; worker_shutdown_timeout 5000 ms" \
+        "$(calc "$busy / max($idle, 1)")" "< 1000 ms (issue 18)" \
+        "$( [ "$busy" -lt 1000 ] && echo yes || echo no)" \
+        "the old behaviour waited for worker_shutdown_timeout"
+else
+    row 9 "-s quit with 100 sessions open" "" "" "" "" "" "" \
+        "not run: ${est:-no} sessions established, quit: ${busy:-failed}"
+fi
+
 # ---- the table ----
 
 python3 - "$ROWS" "$TOP/bench/results.json" "$RUNS" <<'EOF'

@@ -131,6 +131,22 @@ or_conn_set_inmax(or_conn_t *c, size_t inmax)
     return OR_OK;
 }
 
+or_err_t
+or_conn_push_input(or_conn_t *c, const void *data, size_t len)
+{
+    if (len > c->inmax - c->inlen) {
+        return OR_ETOOBIG;
+    }
+    while (c->incap - c->inlen < len) {
+        if (conn_grow_in(c) != OR_OK) {
+            return OR_ENOMEM;
+        }
+    }
+    memcpy(c->in + c->inlen, data, len);
+    c->inlen += len;
+    return OR_OK;
+}
+
 void
 or_conn_consume(or_conn_t *c, size_t n)
 {

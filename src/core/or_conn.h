@@ -74,6 +74,11 @@ or_err_t or_conn_read(or_conn_t *c, size_t *n);
  * buffered than the new bound. */
 __attribute__((warn_unused_result))
 or_err_t or_conn_set_inmax(or_conn_t *c, size_t inmax);
+/* Appends len bytes to in as if read (a session taken over from another
+ * worker brings what that worker had buffered), growing in up to inmax.
+ * OR_ETOOBIG past inmax, OR_ENOMEM. */
+__attribute__((warn_unused_result))
+or_err_t or_conn_push_input(or_conn_t *c, const void *data, size_t len);
 /* Drops the first n bytes of in; an emptied buffer that had grown goes
  * back to OR_CONN_IN_INITIAL bytes. */
 void or_conn_consume(or_conn_t *c, size_t n);

@@ -234,4 +234,26 @@ or_err_t or_v3_rec_open(or_v3_rec_t *rec, unsigned char *frame, size_t len,
 void or_v3_rec_counters(const or_v3_rec_t *rec, uint64_t *sent,
     uint64_t *received, uint64_t *rekeys_sent, uint64_t *rekeys_received);
 
+/*
+ * The whole state of a record layer, for handing an established session
+ * to another process (a reload): keys, counters, rekeys, the send key's
+ * age and whether each direction is closed. Holds secrets: the caller
+ * wipes it (OPENSSL_cleanse) once it is written out or imported.
+ */
+typedef struct {
+    uint16_t       suite;
+    unsigned char  tx_key[OR_V3_KEY_LEN];
+    unsigned char  rx_key[OR_V3_KEY_LEN];
+    uint64_t       tx_ctr, rx_ctr;
+    uint64_t       tx_rekeys, rx_rekeys;
+    int64_t        tx_since;            /* ms, the clock of now_ms */
+    int            tx_closed, rx_closed;
+} or_v3_rec_state_t;
+
+void or_v3_rec_export(const or_v3_rec_t *rec, or_v3_rec_state_t *out);
+/* a layer that continues st exactly; OR_ECONF for an unknown suite,
+ * OR_EPROTO for a counter past its key's limit */
+or_err_t or_v3_rec_import(const or_v3_rec_state_t *st, or_v3_rec_t **out,
+    or_errbuf_t *eb) OR_WUR;
+
 #endif /* OR_V3_H_INCLUDED */

@@ -386,3 +386,48 @@ or_v3_rec_counters(const or_v3_rec_t *rec, uint64_t *sent,
     *rekeys_sent = rec->tx.rekeys;
     *rekeys_received = rec->rx.rekeys;
 }
+
+void
+or_v3_rec_export(const or_v3_rec_t *rec, or_v3_rec_state_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->suite = rec->suite;
+    memcpy(out->tx_key, rec->tx.key, OR_V3_KEY_LEN);
+    memcpy(out->rx_key, rec->rx.key, OR_V3_KEY_LEN);
+    out->tx_ctr = rec->tx.ctr;
+    out->rx_ctr = rec->rx.ctr;
+    out->tx_rekeys = rec->tx.rekeys;
+    out->rx_rekeys = rec->rx.rekeys;
+    out->tx_since = rec->tx_since;
+    out->tx_closed = rec->tx_closed;
+    out->rx_closed = rec->rx_closed;
+}
+
+or_err_t
+or_v3_rec_import(const or_v3_rec_state_t *st, or_v3_rec_t **out,
+    or_errbuf_t *eb)
+{
+    or_v3_rec_t  *rec;
+    or_err_t      rc;
+
+    /* a counter at the limit can only be followed by a REKEY, which
+     * moves the key on and sets it to 0: never past it */
+    if (st->tx_ctr >= OR_V3_REKEY_RECORDS || st->rx_ctr >= OR_V3_REKEY_RECORDS)
+    {
+        return or_errbuf_set(eb, OR_EPROTO, OR_R_V3_STATE, "record counter "
+                             "past the rekey limit");
+    }
+    rc = or_v3_rec_new(st->suite, st->tx_key, st->rx_key, st->tx_since, &rec,
+                       eb);
+    if (rc != OR_OK) {
+        return rc;
+    }
+    rec->tx.ctr = st->tx_ctr;
+    rec->rx.ctr = st->rx_ctr;
+    rec->tx.rekeys = st->tx_rekeys;
+    rec->rx.rekeys = st->rx_rekeys;
+    rec->tx_closed = st->tx_closed != 0;
+    rec->rx_closed = st->rx_closed != 0;
+    *out = rec;
+    return OR_OK;
+}

@@ -30,6 +30,7 @@
 #include "or_replay.h"
 #include "or_session.h"
 #include "or_shm.h"
+#include "or_takeover.h"
 #include "or_v3.h"
 #include "or_worker.h"
 
@@ -148,6 +149,7 @@ struct hs_worker_s {
     char              *dgram;         /* OR_SEND_DGRAM_MAX bytes */
     or_timer_t         auto_timer;    /* worker 0 with auto_connect */
     or_autoconnect_t  *autoconnect;   /* owned */
+    or_takeover_t     *takeover;      /* owned; NULL if it could not open */
 };
 
 /* ---- config ---- */
@@ -187,7 +189,8 @@ hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
     }
     if (or_session_zone_add(cycle, max) != OR_OK
         || or_shm_zone_add(cycle, OR_REPLAY_ZONE, sizeof(or_replay_t), NULL)
-           == NULL)
+           == NULL
+        || or_takeover_zone_add(cycle) != OR_OK)
     {
         or_log_error(cycle->log, OR_LOG_ERR, ENOMEM, "declaring the session "
                      "zones failed");
@@ -229,6 +232,10 @@ handoff_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
             rc = or_hs_close_session(&hw->hs, hdr.session, reason[0]
                                      ? reason : "replaced");
         }
+        if (rc == OR_AGAIN) {
+            /* handed over by a reload: passed on to its new worker */
+            rc = or_takeover_forward(hw->takeover, &hdr, hw->dgram);
+        }
         if (rc != OR_OK) {
             or_log_error(hw->hs.cycle->log, OR_LOG_NOTICE, 0, "handed-off "
                          "%s for session %llu failed: %s", hdr.op
@@ -245,6 +252,7 @@ hs_quit(or_worker_t *w, void *data)
 
     or_hs_stop_accepting(&hw->hs);
     or_timer_del(w->loop, &hw->auto_timer);
+    or_takeover_quit(hw->takeover);
 }
 
 static or_err_t
@@ -293,47 +301,6 @@ hs_any_auto(or_cycle_t *cycle)
 
 static or_session_t *sessions_copy(or_cycle_t *cycle, size_t *n);
 
-/* Why a session of an older generation must end now that cycle runs:
- * its node was removed or its identity key changed. NULL: it may stay
- * until its worker's worker_shutdown_timeout (auto-connect in the new
- * workers establishes it again). */
-static const char *
-hs_stale_reason(or_cycle_t *cycle, const or_session_t *s)
-{
-    for (size_t i = 0; i < cycle->nnodes; i++) {
-        if (strcmp(or_core_node(&cycle->nodes[i])->id, s->node) == 0) {
-            return strcmp(or_key_fingerprint(cycle->nodes[i].key), s->ours)
-                   == 0 ? NULL : "node key changed by reload";
-        }
-    }
-    return "node removed by reload";
-}
-
-/* Worker 0 of a new generation asks the holders of sessions of removed
- * or re-keyed nodes to close them (the old workers cannot know). */
-static void
-hs_close_stale(or_cycle_t *cycle)
-{
-    size_t        n;
-    or_session_t *s = sessions_copy(cycle, &n);
-    const char   *why;
-
-    for (size_t i = 0; s != NULL && i < n; i++) {
-        why = hs_stale_reason(cycle, &s[i]);
-        if (why != NULL && s[i].pid != getpid()
-            && or_handoff_send(s[i].handoff, OR_HANDOFF_CLOSE, s[i].id, why,
-                               strlen(why)) != OR_OK)
-        {
-            or_log_ctx_error(&OR_LOG_CTX(cycle->log, s[i].node, NULL),
-                             OR_LOG_NOTICE, errno, "asking worker %d to "
-                             "close session %llu (%s) failed",
-                             (int) s[i].pid, (unsigned long long) s[i].id,
-                             why);
-        }
-    }
-    free(s);
-}
-
 static or_err_t
 hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
 {
@@ -380,8 +347,12 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
                      "handshake in worker #%u failed", w->index);
         return OR_ERROR;
     }
-    if (or_worker_is_designated(w)) {
-        hs_close_stale(cycle);
+    /* sessions of the old generation come to us (or_takeover.h); without
+     * the socket they stay with the old workers until they exit */
+    if (or_takeover_open(&hw->hs, &hw->takeover) != OR_OK) {
+        or_log_error(cycle->log, OR_LOG_ERR, errno, "worker #%u cannot take "
+                     "sessions over from the next reload's old workers",
+                     w->index);
     }
     if (or_worker_is_designated(w) && hs_any_auto(cycle)
         && or_timer_add(w->loop, &hw->auto_timer, 1000, auto_tick, hw)
@@ -402,6 +373,7 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
         return;
     }
     or_hs_close_all(&hw->hs, "worker exiting");
+    or_takeover_close(hw->takeover);
     or_timer_del(w->loop, &hw->auto_timer);
     if (hw->handoff_fd >= 0) {
         /* bound by this worker, never shared: its close is its DEL */
@@ -569,7 +541,7 @@ hs_status(or_cycle_t *cycle, json_t *status)
     {
         return OR_ENOMEM;
     }
-    return OR_OK;
+    return or_takeover_status(cycle, status);
 }
 
 /* docs/PROTOCOL.md v3 §5.1; NULL (JSON null) for v2 */

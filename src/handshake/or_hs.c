@@ -1004,3 +1004,12 @@ or_hs_established(or_hs_conn_t *hc)
 {
     hs_established(hc);
 }
+
+or_err_t
+or_hs_adopt(or_hs_conn_t *hc)
+{
+    if (or_conn_start(hc->c, OR_EV_READ, hs_event, hc) != OR_OK) {
+        return OR_ERROR;
+    }
+    return hc->v3 != NULL ? OR_OK : hs_to_session(hc);
+}

@@ -51,6 +51,9 @@ hs_close(or_hs_conn_t *hc, or_log_level_t level, const char *key,
               : hc->direction == OR_SESSION_IN ? "handshake refused"
               : "handshake failed";
     }
+    if (hc->handed_over) {
+        reason = NULL;          /* nothing ended: another worker has it */
+    }
     if (reason != NULL && was_session) {
         or_log_ctx_ratelimited(&hc->log, level, key, 0, "session closed: "
                                "%s, fingerprint: %s, bytes in: %llu", reason,
@@ -70,7 +73,9 @@ hs_close(or_hs_conn_t *hc, or_log_level_t level, const char *key,
             hs->dial_done(hs, hc->node, hc->sent.dialled, 0, hs->dial_data);
         }
     }
-    hs_session_remove(hc);
+    if (!hc->handed_over) {
+        hs_session_remove(hc);
+    }
     if (hc->src != NULL) {
         if (hc->src_pending) {
             or_hs_source_del_pending(hc->src, hc);

@@ -57,6 +57,9 @@ struct or_hs_conn_s {
     uint64_t           id;
     or_log_ctx_t       log;          /* node id and c->peer, for lines */
     or_v3_conn_t      *v3;           /* owned; a v3 connection (or_v3_conn.h) */
+    int                handed_over;  /* reload: a new worker carries it on
+                                        (or_takeover.c); closing frees it
+                                        and says nothing */
 };
 
 /* A connection of node on fd (owned from now on, closed on failure),
@@ -80,5 +83,10 @@ int or_hs_filter_ok(or_hs_conn_t *hc, int64_t now, const char **why);
 __attribute__((warn_unused_result))
 or_err_t or_hs_record(or_hs_conn_t *hc, char *full, size_t fulllen);
 void or_hs_established(or_hs_conn_t *hc);
+/* A session taken over from an older worker (or_takeover.c): hc holds its
+ * socket, peer, link and direction; for v2 this makes it a session (its
+ * idle deadline armed), for both it starts reading. */
+__attribute__((warn_unused_result))
+or_err_t or_hs_adopt(or_hs_conn_t *hc);
 
 #endif /* OR_HS_CONN_H_INCLUDED */

@@ -544,3 +544,78 @@ or_v3_conn_send(or_hs_conn_t *hc, const char *payload, size_t len)
     }
     return rc;
 }
+
+or_err_t
+or_v3_conn_export(const or_hs_conn_t *hc, or_v3_rec_state_t *st,
+    uint64_t *in_age_ms, uint64_t *out_age_ms)
+{
+    int64_t  now = mono_ms();
+
+    if (hc->v3 == NULL || hc->v3->step != V3_RECORDS || hc->v3->rec == NULL) {
+        return OR_EPROTO;
+    }
+    or_v3_rec_export(hc->v3->rec, st);
+    *in_age_ms = now > hc->v3->last_in ? (uint64_t) (now - hc->v3->last_in)
+                                       : 0;
+    *out_age_ms = now > hc->v3->last_out
+                  ? (uint64_t) (now - hc->v3->last_out) : 0;
+    return OR_OK;
+}
+
+or_err_t
+or_v3_conn_adopt(or_hs_conn_t *hc, const or_v3_rec_state_t *st,
+    uint64_t in_age_ms, uint64_t out_age_ms)
+{
+    or_v3_conn_t  *v;
+    int64_t        now = mono_ms(), a, b;
+
+    if (in_age_ms > OR_V3_IDLE_MS || out_age_ms > OR_V3_IDLE_MS) {
+        in_age_ms = in_age_ms > OR_V3_IDLE_MS ? OR_V3_IDLE_MS : in_age_ms;
+        out_age_ms = out_age_ms > OR_V3_IDLE_MS ? OR_V3_IDLE_MS : out_age_ms;
+    }
+    v = calloc(1, sizeof(*v));
+    if (v == NULL) {
+        return OR_ENOMEM;
+    }
+    if (or_v3_rec_import(st, &v->rec, NULL) != OR_OK) {
+        free(v);
+        return OR_EPROTO;
+    }
+    hc->v3 = v;
+    v->step = V3_RECORDS;
+    v->last_in = now - (int64_t) in_age_ms;
+    v->last_out = now - (int64_t) out_age_ms;
+    if (or_conn_set_inmax(hc->c, OR_V3_FRAME_HDR + OR_V3_REC_LEN_MAX)
+        != OR_OK)
+    {
+        return OR_ENOMEM;
+    }
+    hc->state = OR_HS_SESSION;
+    if (hc->counted_pending) {
+        hc->hs->pending--;
+        hc->counted_pending = 0;
+    }
+    a = OR_V3_PING_MS - (int64_t) out_age_ms;
+    b = OR_V3_IDLE_MS - (int64_t) in_age_ms;
+    a = a < b ? a : b;
+    return or_timer_add(hc->c->loop, &hc->c->deadline,
+                        (uint64_t) (a > 1 ? a : 1), v3_tick, hc);
+}
+
+void
+or_v3_conn_say_close(or_hs_conn_t *hc, unsigned code)
+{
+    unsigned char  f[64];
+    size_t         n;
+
+    if (hc->v3 == NULL || hc->v3->rec == NULL
+        || or_v3_rec_seal_close(hc->v3->rec, now_ms(), code, NULL, f,
+                                sizeof(f), &n, NULL) != OR_OK)
+    {
+        return;
+    }
+    if (or_conn_send(hc->c, f, n) != OR_OK) {
+        /* the peer may be gone already; the session ends anyway */
+        or_log_ctx_debug(&hc->log, 0, "v3 CLOSE not sent");
+    }
+}

@@ -12,7 +12,10 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "or_err.h"
+#include "or_v3.h"
 
 typedef struct or_hs_conn_s  or_hs_conn_t;
 typedef struct or_v3_conn_s  or_v3_conn_t;
@@ -32,5 +35,21 @@ void or_v3_conn_connected(or_hs_conn_t *hc);
 /* the suite of an established v3 session (OR_V3_SUITE_*), else 0 */
 unsigned or_v3_conn_suite(const or_hs_conn_t *hc);
 void or_v3_conn_free(or_v3_conn_t *v);
+
+/* Tells the peer of v3 session hc that it ends (a CLOSE record with
+ * code, OR_V3_CODE_*); nothing for v2. The caller closes hc. */
+void or_v3_conn_say_close(or_hs_conn_t *hc, unsigned code);
+
+/* Reload (or_takeover.c): the record layer of session hc and the ages of
+ * its last record each way, for the new worker; st holds keys: the caller
+ * wipes it. OR_EPROTO if hc is not an established v3 session. */
+__attribute__((warn_unused_result))
+or_err_t or_v3_conn_export(const or_hs_conn_t *hc, or_v3_rec_state_t *st,
+    uint64_t *in_age_ms, uint64_t *out_age_ms);
+/* ... and in the new worker: makes hc (not started yet) that session,
+ * keepalive timer armed for what was left of it. */
+__attribute__((warn_unused_result))
+or_err_t or_v3_conn_adopt(or_hs_conn_t *hc, const or_v3_rec_state_t *st,
+    uint64_t in_age_ms, uint64_t out_age_ms);
 
 #endif /* OR_V3_CONN_H_INCLUDED */

@@ -22,6 +22,7 @@ OR_STARTED_MASTER=
 fail() {
     echo "FAIL: $*" >&2
     [ -f "$LOG" ] && tail -n 20 "$LOG" >&2
+    [ -n "${OR_DEBUG_LOGS:-}" ] && for f in "$T"/*/error.log; do echo "== $f"; tail -n 60 "$f"; done >&2
     exit 1
 }
 
