@@ -75,7 +75,7 @@ static const or_setting_t handshake_settings[] = {
     { NULL, "max_sessions_per_source", OR_CONF_T_INT, OR_SCOPE_MAIN,
       "64", HM(max_sessions_per_source), 1, 1000000, 0, NULL },
     /* A returning peer skips the PEM import (or_key_cache.h); a key
-     * costs ~2 KiB once imported and verified with, so 1024 are ~2 MiB
+     * costs ~4 KiB once imported and verified with, so 1024 are ~4 MiB
      * per worker when full and nothing while unused. */
     { NULL, "peer_key_cache", OR_CONF_T_INT, OR_SCOPE_MAIN,
       "1024", HM(peer_key_cache), 0, 1000000, 0, NULL },
