@@ -442,10 +442,16 @@ hold() {
 
 # hold_rows N REQS: rows 5b and 6 at N sessions
 hold_rows() {
-    local n=$1 out=$T/hold$1 est alive per msgin tag target
+    local n=$1 out=$T/hold$1 est alive per msgin tag target lim
     tag=$([ "$n" -ge 1000 ] && echo "$(( n / 1000 ))k" || echo "$n")
     log "rows 5b, 6: $n sessions held"
     hold "$n" "$2" "$out"
+    # The load generator holds all n descriptors in one process and each
+    # worker n/2: a host that will not raise RLIMIT_NOFILE past its hard
+    # limit (no CAP_SYS_RESOURCE, e.g. a container) stops there.
+    lim=
+    [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt $(( n + 1000 )) ] \
+        && lim="; RLIMIT_NOFILE hard limit on this host: $(ulimit -Hn) per process, not raisable: $n sessions need $(( n + 1000 )) in the load generator"
     est=$(kv "$out" established)
     alive=$(kv "$out" alive)
     if [ "${est:-0}" -gt 0 ]; then
@@ -455,7 +461,7 @@ hold_rows() {
         row "5b.$tag" "PSS per idle session, $n held" "$per" "bytes" \
             "PSS $(kv "$out" pss_before) KiB before, $(kv "$out" pss_held) KiB held" "" "$target" \
             "$( [ "$target" = info ] || calc "'yes' if $per <= 4096 and $est == $n else 'no'")" \
-            "$est of $n established, master + 2 workers, smaps_rollup; kernel socket memory is not in PSS$( [ "$est" -lt "$n" ] && echo "; last refusal: $(kv "$out" last_error)")"
+            "$est of $n established, master + 2 workers, smaps_rollup; kernel socket memory is not in PSS$( [ "$est" -lt "$n" ] && echo "; last refusal: $(kv "$out" last_error)$lim")"
         msgin=$(python3 -c '
 import json, sys
 try:
