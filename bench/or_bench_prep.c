@@ -8,8 +8,9 @@
  *   node PATH        load or create a node key; print its fingerprint
  *   sign DIR FIRST COUNT FP SKEW OUT
  *                    v2 requests to FP from keys FIRST.., one a line, with
- *                    timestamp now + SKEW s (PSS is randomized, so every
- *                    signature differs and the replay cache accepts each)
+ *                    timestamp now + SKEW s, now read at each one (PSS is
+ *                    randomized, so every signature differs and the replay
+ *                    cache accepts each)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -177,7 +178,7 @@ cmd_sign(const char *dir, long first, long count, const char *fp, long skew,
     or_errbuf_t  eb;
     or_key_t    *key;
     size_t       len;
-    int64_t      ts = (int64_t) time(NULL) + skew;
+    int64_t      ts;
 
     if (f == NULL) {
         fprintf(stderr, "%s: %s\n", out, strerror(errno));
@@ -190,6 +191,9 @@ cmd_sign(const char *dir, long first, long count, const char *fp, long skew,
             fclose(f);
             return 1;
         }
+        /* the clock of each request's own signing: a long run's first
+         * requests are not older than its last by the whole run */
+        ts = (int64_t) time(NULL) + skew;
         if (or_v2_request_build(key, fp, ts, req, sizeof(req), &len, &eb)
             != OR_OK)
         {

@@ -33,6 +33,9 @@
 #define RBUF        4096        /* the original reads a response once */
 #define CONN_TMO_NS 10000000000ull
 #define VERIFY_MAX  64          /* tput: responses checked after the clock */
+/* hold: sessions come from 127.1.0.1 .. 127.1.0.HOLD_SRCS in turn, so that
+ * 100,000 of them fit in the ports of one address pair each (~51,000) */
+#define HOLD_SRCS   64
 
 enum { C_FREE = 0, C_CONNECTING, C_SENDING, C_READING, C_HELD };
 
@@ -168,6 +171,26 @@ conn_start(lg_t *lg, conn_t *c)
         return;
     }
     (void) setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (lg->hold) {
+        struct sockaddr_in src;
+
+        memset(&src, 0, sizeof(src));
+        src.sin_family = AF_INET;
+        src.sin_addr.s_addr = htonl(0x7f010001u + (uint32_t) (c->req
+                                                          % HOLD_SRCS));
+        /* the port is picked at connect(), per destination */
+        (void) setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+                          sizeof(one));
+        if (bind(c->fd, (struct sockaddr *) &src, sizeof(src)) != 0) {
+            snprintf(lg->last_error, sizeof(lg->last_error), "bind: %s",
+                     strerror(errno));
+            close(c->fd);
+            c->fd = -1;
+            lg->f_connect++;
+            lg->fail++;
+            return;
+        }
+    }
     if (connect(c->fd, (struct sockaddr *) &lg->sa, sizeof(lg->sa)) != 0
         && errno != EINPROGRESS)
     {

@@ -19,7 +19,9 @@ NS=orbench_$$
 T=$(mktemp -d /tmp/openred-bench.XXXXXX)
 ROWS=$T/rows.jsonl
 KEYS=$B/keys                # cached: peer keys are costly to make
-NKEYS=10000
+NKEYS=10000                 # throughput: each a never-seen peer
+# rows 5b and 6: sessions held at 1k, 10k and this many (distinct peers)
+NHOLD=${BENCH_SESSIONS:-100000}
 RUNS=3
 [ "${BENCH_QUICK:-0}" = 1 ] && RUNS=1
 PORT=9401
@@ -101,13 +103,13 @@ worker_processes = $2;
 user = "";
 pid = "$d/logs/openred.pid";
 worker_shutdown_timeout = 5;
-worker_connections = 19000;
+worker_connections = ${WCONN:-19000};
 max_pending_handshakes = 4096;
 error_log = { path = "$d/logs/error.log"; level = "notice"; };
 control = { socket = "$d/logs/control.sock"; };
 ${5:-}
 nodes = ( { id = "$1"; sector = "tech"; listen = "127.0.0.1:$3";
-            key = "$T/$1.pem"; max_inbound = 30000; ${4:-} } );
+            key = "$T/$1.pem"; max_inbound = ${MAXIN:-30000}; ${4:-} } );
 EOF
 }
 
@@ -168,10 +170,11 @@ ip -n "$NS" link set lo multicast on
 ip -n "$NS" route add 224.0.0.0/4 dev lo
 nsx sysctl -qw net.ipv4.ip_local_port_range="10000 60999"
 
-if [ ! -f "$KEYS/k$(printf %05d $((NKEYS - 1))).pem" ]; then
-    log "making $NKEYS peer keys (once, cached in $KEYS)"
+NMADE=$(( NHOLD > NKEYS ? NHOLD : NKEYS ))
+if [ ! -f "$KEYS/k$(printf %05d $((NMADE - 1))).pem" ]; then
+    log "making $NMADE peer keys (once, cached in $KEYS)"
     rm -rf "$KEYS" && mkdir -p "$KEYS" && chmod 700 "$KEYS"
-    "$B/or_bench_prep" keys "$KEYS" "$NKEYS" >/dev/null \
+    "$B/or_bench_prep" keys "$KEYS" "$NMADE" >/dev/null \
         || die "making keys failed"
 fi
 FP=$("$B/or_bench_prep" node "$T/n0.pem") || die "node key"
@@ -185,6 +188,7 @@ half=$(( NKEYS / 2 ))
     "$T/req.b" || die "pre-signing failed"
 wait $! || die "pre-signing failed"
 cat "$T/req.a" "$T/req.b" > "$T/req"
+REQ_T=$(date +%s)
 
 # ---- 1. the limit ----
 
@@ -194,6 +198,9 @@ SIGN=$(kv "$T/crypto" sign_per_s)
 VERIFY=$(kv "$T/crypto" verify_per_s)
 FLOOR=$(kv "$T/crypto" hs_floor_us)
 RESP=$(kv "$T/crypto" responder_ratio)
+RESP_C=$(kv "$T/crypto" responder_over_crypto)
+SEEN=$(kv "$T/crypto" responder_seen_ratio)
+SEEN_C=$(kv "$T/crypto" responder_seen_over_crypto)
 INPROC=$(kv "$T/crypto" hs_inprocess_ratio)
 openssl speed -seconds 2 rsa2048 > "$T/speed" 2>/dev/null
 SPEED=$(awk '/^rsa 2048 bits/ { print $6 "/" $7 }' "$T/speed")
@@ -202,9 +209,14 @@ row 1a "RSA-2048 PSS sign/s, 1 core (or_sign)" "$SIGN" "sign/s" \
     "same EVP calls as the daemon"
 row 1b "RSA-2048 PSS verify/s, 1 core (or_verify)" "$VERIFY" "verify/s" \
     "" "" "the limit" "" ""
-row 1c "responder hs/s in-process / sign/s" "$RESP" "x" \
-    "" "$RESP" "info: 1 worker's ceiling" "" \
-    "in-process or_v2_request_check + or_v2_response_build, per-round ratio"
+row 1c "responder hs/s in-process, never-seen peer / sign/s" "$RESP" \
+    "x" "x crypto alone (row 1f): $RESP_C" "$RESP_C" ">= 0.97 x row 1f" \
+    "$(calc "'yes' if $RESP_C >= 0.97 else 'no'")" \
+    "or_v2_request_check_cached + or_v2_response_build, a key cache of one key while two peers alternate (a miss, an import, an eviction each time); ratio column: against import+verify+sign done in turn in the same milliseconds; 1 worker's ceiling (row 3.1)"
+row 1i "responder hs/s in-process, returning peer / sign/s" "$SEEN" \
+    "x" "x its crypto (verify+sign): $SEEN_C" "$SEEN_C" \
+    ">= 0.97 x verify+sign" "$(calc "'yes' if $SEEN_C >= 0.97 else 'no'")" \
+    "the peer's key found in the worker's key cache (by SHA-256 of the PEM sent): no import, no canonical check; $(kv "$T/crypto" key_cache_seen)"
 row 1d "whole handshake in-process / crypto floor" "$INPROC" "x" \
     "floor $FLOOR us" "$INPROC" "info: codec overhead" "" \
     "both sides' codecs, no network: what row 2 adds is the network"
@@ -215,9 +227,9 @@ row 1e "session table find+add per handshake (empty)" "$SREC" "us" \
     "or_session_find + or_session_add (hash index, 16384 slots), under the zone lock"
 FLOOR_R=$(kv "$T/crypto" responder_crypto_floor_ratio)
 TWO=$(kv "$T/crypto" sign_two_process_ratio)
-row 1f "sign / (sign + verify of a never-seen key)" "$FLOOR_R" "x" "" \
-    "$FLOOR_R" "info: ceiling of row 3.1" "" \
-    "the crypto a v2 responder cannot skip: import the request's key, verify, sign; JSON and the network come on top (row 1c)"
+row 1f "sign / (import + verify of a never-seen key + sign)" "$FLOOR_R" \
+    "x" "" "$FLOOR_R" "info: ceiling of row 1c" "" \
+    "the crypto a v2 responder cannot skip, in its order as one step: import the request's key, verify, sign; JSON comes on top (row 1c), the network on top of that (row 3.1)"
 row 1g "sign/s of 2 processes at once / 1 process" "$TWO" "x" "" "$TWO" \
     "info: how 2 cores scale" "" \
     "both cores busy; x row 1c is the ceiling of row 3.2 before the load generator takes its share"
@@ -320,10 +332,10 @@ if [ "${#p50[@]}" -gt 0 ]; then
     r=$(calc "round($(median "${rat[@]}"), 3)")
     row 2 "handshake latency p50 (p99 ${P99} us)" "$P50" "us" \
         "floor $(calc "round($(median "${flo[@]}"), 1)") us (2 sign + 2 verify, before and after each segment)" \
-        "$r" "<= 1.25 x floor" "$(calc "'yes' if $r <= 1.25 else 'no'")" \
-        "sequential, loopback, one core; ratio = median of $SEGS segments' (60 handshakes) ratios; CPU per handshake: responder $(calc "round($wu * 1e4 / $nhs)") us user + $(calc "round($wk * 1e4 / $nhs)") us kernel, initiator $(calc "round($lu * 1e6 / $nhs)") us user + $(calc "round($lk * 1e6 / $nhs)") us kernel; whole handshake in-process: row 1d"
+        "$r" "<= 1.1 x floor" "$(calc "'yes' if $r <= 1.1 else 'no'")" \
+        "sequential, loopback, one core; the gap above the floor: both sides' codecs (row 1d), the kernel (the CPU split below) and the event loop's wake-ups; ratio = median of $SEGS segments' (60 handshakes) ratios; CPU per handshake: responder $(calc "round($wu * 1e4 / $nhs)") us user + $(calc "round($wk * 1e4 / $nhs)") us kernel, initiator $(calc "round($lu * 1e6 / $nhs)") us user + $(calc "round($lk * 1e6 / $nhs)") us kernel; whole handshake in-process: row 1d"
 else
-    row 2 "handshake latency" "" "us" "" "" "<= 1.25 x floor" "" \
+    row 2 "handshake latency" "" "us" "" "" "<= 1.1 x floor" "" \
         "not run: $(kv "$T/lat" last_error || head -c 200 "$T/lat")"
 fi
 
@@ -335,7 +347,7 @@ fi
 # and of the load generator's CPU share of the wall time (its cores taken
 # from the workers)
 tput() {
-    local w=$1 c=$2 n=$3 v=() sg=() rt=() cp=() lc=() fails=0 ps c0 o s
+    local w=$1 c=$2 n=$3 v=() sg=() rt=() cp=() lc=() wc=() fails=0 ps c0 o s
     conf_write n0 "$w" "$PORT"
     m=$(daemon_start n0) || return 1
     for i in $(seq "$SEGS"); do
@@ -350,6 +362,7 @@ tput() {
         s=$(calc "($(kv "$T/limit.a" sign_per_s) + $(kv "$T/limit.b" sign_per_s)) / 2")
         cp+=("$(calc "$(kv "$o" ok) * 100 / max($c0, 1) / $s")")
         lc+=("$(calc "$(kv "$o" cpu_s) / max($(kv "$o" elapsed_s), 0.001)")")
+        wc+=("$(calc "$c0 / 100 / max($(kv "$o" elapsed_s), 0.001)")")
         ps=$(kv "$o" per_s)
         v+=("$ps")
         sg+=("$s")
@@ -357,7 +370,7 @@ tput() {
         fails=$(( fails + $(kv "$o" fail) + $(kv "$o" unfinished) ))
     done
     daemon_stop "$m"
-    echo "$(median "${v[@]}") $fails $(median "${sg[@]}") $(median "${rt[@]}") $(median "${cp[@]}") $(median "${lc[@]}")"
+    echo "$(median "${v[@]}") $fails $(median "${sg[@]}") $(median "${rt[@]}") $(median "${cp[@]}") $(median "${lc[@]}") $(median "${wc[@]}")"
 }
 
 # 1 worker: the load generator spins on the other core (or_loadgen.c says
@@ -365,24 +378,31 @@ tput() {
 for w in 1 2; do
     log "row 3: throughput, $w worker(s)"
     if [ "$w" = 1 ]; then
-        set -- 16 $(( NKEYS / SEGS )) 0.9 spin
-        ceil=$RESP
+        set -- 16 $(( NKEYS / SEGS )) spin
         how="in-process responder (row 1c)"
     else
-        set -- 32 $(( NKEYS / SEGS )) 1.7 ""
-        ceil=$(calc "round($TWO * $RESP, 3)")
-        how="row 1g x row 1c"
+        set -- 32 $(( NKEYS / SEGS )) ""
+        how="row 1g x row 1c x the cores the load generator leaves"
     fi
-    target=$3
-    res=$(tput "$w" "$1" "$2" $4) || res=
+    res=$(tput "$w" "$1" "$2" $3) || res=
     if [ -n "$res" ]; then
         # hs/s fails sign/s ratio per-cpu-second loadgen-cores
         set -- $res
         r=$(calc "round($4, 3)")
+        # The ceiling a daemon cannot pass, measured in this run: one
+        # worker has a core of its own (the load generator spins on the
+        # other); two share both cores with the load generator, which
+        # takes its measured share of them.
+        if [ "$w" = 1 ]; then
+            ceil=$RESP
+        else
+            ceil=$(calc "round($TWO * $RESP * max(0.0, 2 - $6) / 2, 3)")
+        fi
+        f=$(calc "round($r / max($ceil, 0.001), 3)")
         row "3.$w" "responder handshakes/s, $w worker(s) ($2 failed)" "$1" \
-            "hs/s" "$3 sign/s (1 core, before and after each segment)" "$r" \
-            ">= $target x sign/s" "$(calc "'yes' if $r >= $target else 'no'")" \
-            "pre-signed; median of $SEGS segments, sign/s before and after each; ceiling on this machine $ceil x ($how; crypto alone: row 1f); workers did $(calc "round($5, 3)") x sign/s per CPU-second; the load generator used $(calc "round($6, 2)") of the 2 cores"
+            "hs/s" "$3 sign/s (1 core, before and after each segment); ceiling $ceil x sign/s ($how)" "$f" \
+            ">= 0.95 x ceiling" "$(calc "'yes' if $f >= 0.95 else 'no'")" \
+            "ratio column: hs/s / ceiling; hs/s / sign/s = $r (information); pre-signed, every request a never-seen peer; median of $SEGS segments, sign/s before and after each; workers did $(calc "round($5, 3)") x sign/s per CPU-second ($(calc "round($5 / max($ceil, 0.001), 3)") x the ceiling per CPU-second) and ran $(calc "round($7, 2)") cores of the wall time ($w wanted; what the others' processes left of a shared host: a daemon short of its cores misses the wall-time target however lean its code); the load generator used $(calc "round($6, 2)") of the 2 cores"
     else
         row "3.$w" "responder handshakes/s, $w worker(s)" "" "hs/s" "" "" \
             "" "" "not run: openred did not start"
@@ -391,20 +411,28 @@ done
 
 # ---- 5b, 6. sessions: memory per session, scale ----
 
-# hold N WORKERS OUT: N sessions; PSS before and while held into OUT
+# hold N REQS OUT: N sessions (distinct peers, from 64 loopback addresses)
+# held by 2 workers; PSS before and while held into OUT. The limits are
+# the daemon's own settings, sized for N: descriptors per worker
+# (worker_connections), inbound per node and per source, session slots;
+# no idle timeout, so that the first sessions of a long run live until
+# the message.
 hold() {
-    local n=$1 w=$2 out=$3 m before
-    conf_write n0 "$w" "$PORT"
+    local n=$1 reqs=$2 out=$3 m before maxsec
+    maxsec=$(( 30 + n / 250 ))
+    WCONN=$(( n / 2 + 8192 )) MAXIN=$(( n + 1000 )) conf_write n0 2 "$PORT" \
+        "session_idle_timeout = 0;" \
+        "max_sessions = $(( n + 1000 )); max_sessions_per_source = $n; max_pending_per_source = 1024;"
     m=$(daemon_start n0) || return 1
     sleep 0.5
     before=$(pss_kib "$m")
-    nsx "$B/or_loadgen" hold "127.0.0.1:$PORT" "$T/req" 64 "$n" 60 3 \
+    nsx "$B/or_loadgen" hold "127.0.0.1:$PORT" "$reqs" 64 "$n" "$maxsec" 3 \
         > "$out" 2>&1 &
-    wait_for 600 grep -q '^established=' "$out"
+    wait_for $(( (maxsec + 10) * 10 )) grep -q '^established=' "$out"
     sleep 1
     echo "pss_before=$before" >> "$out.pss"
     echo "pss_held=$(pss_kib "$m")" >> "$out.pss"
-    wait_for 100 grep -q '^alive=' "$out"
+    wait_for 300 grep -q '^alive=' "$out"
     nsx "$CTL" -S "$T/n0/logs/control.sock" sessions --json \
         > "$out.sessions" 2> "$out.ctlerr"
     wait
@@ -412,41 +440,49 @@ hold() {
     cat "$out.pss" >> "$out"
 }
 
-log "row 5: memory per session (5000 held)"
-hold 5000 2 "$T/hold5k"
-est=$(kv "$T/hold5k" established)
-if [ "${est:-0}" -gt 0 ]; then
-    per=$(calc "round(($(kv "$T/hold5k" pss_held) - $(kv "$T/hold5k" pss_before)) * 1024 / $est)")
-    note="$est of 5000 established"
-    [ "$est" -lt 5000 ] && note="$note (last refusal: $(kv "$T/hold5k" last_error))"
-    row 5b "PSS per idle session" "$per" "bytes" "" "" "<= 8192 B" \
-        "$(calc "'yes' if $per <= 8192 and $est == 5000 else 'no'")" "$note"
-else
-    row 5b "PSS per idle session" "" "bytes" "" "" "<= 8192 B" "" \
-        "not run: no session established: $(kv "$T/hold5k" last_error)"
-fi
-
-log "row 6: 10000 sessions"
-hold 10000 2 "$T/hold10k"
-est=$(kv "$T/hold10k" established)
-alive=$(kv "$T/hold10k" alive)
-msgin=$(python3 -c '
+# hold_rows N REQS: rows 5b and 6 at N sessions
+hold_rows() {
+    local n=$1 out=$T/hold$1 est alive per msgin tag target lim
+    tag=$([ "$n" -ge 1000 ] && echo "$(( n / 1000 ))k" || echo "$n")
+    log "rows 5b, 6: $n sessions held"
+    hold "$n" "$2" "$out"
+    # The load generator holds all n descriptors in one process and each
+    # worker n/2: a host that will not raise RLIMIT_NOFILE past its hard
+    # limit (no CAP_SYS_RESOURCE, e.g. a container) stops there.
+    lim=
+    [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt $(( n + 1000 )) ] \
+        && lim="; RLIMIT_NOFILE hard limit on this host: $(ulimit -Hn) per process, not raisable: $n sessions need $(( n + 1000 )) in the load generator"
+    est=$(kv "$out" established)
+    alive=$(kv "$out" alive)
+    if [ "${est:-0}" -gt 0 ]; then
+        per=$(calc "round(($(kv "$out" pss_held) - $(kv "$out" pss_before)) * 1024 / $est)")
+        target=info
+        [ "$n" = "$NHOLD" ] && target="<= 4096 B"
+        row "5b.$tag" "PSS per idle session, $n held" "$per" "bytes" \
+            "PSS $(kv "$out" pss_before) KiB before, $(kv "$out" pss_held) KiB held" "" "$target" \
+            "$( [ "$target" = info ] || calc "'yes' if $per <= 4096 and $est == $n else 'no'")" \
+            "$est of $n established, master + 2 workers, smaps_rollup; kernel socket memory is not in PSS$( [ "$est" -lt "$n" ] && echo "; last refusal: $(kv "$out" last_error)$lim")"
+        msgin=$(python3 -c '
 import json, sys
 try:
     a = json.load(open(sys.argv[1]))
     print(sum(1 for s in a if s.get("messages_in", 0) >= 1))
 except Exception:
-    print("")' "$T/hold10k.sessions")
-if [ "${est:-0}" -gt 0 ]; then
-    row 6 "sessions established+alive after a message" "${alive:-0}" \
-        "sessions" "" "" "10000 established, all answering" \
-        "$(calc "'yes' if ${alive:-0} == 10000 else 'no'")" \
-        "established $est; messages counted by the daemon: ${msgin:-listing failed: $(head -c 120 "$T/hold10k.ctlerr")}; last refusal: $(kv "$T/hold10k" last_error)"
-else
-    row 6 "10000 sessions" "" "sessions" "" "" "10000" "" \
-        "not run: no session established: $(kv "$T/hold10k" last_error)"
-fi
+    print("")' "$out.sessions")
+        row "6.$tag" "sessions established+alive after a message" \
+            "${alive:-0}" "sessions" "" "" "$n established, all answering" \
+            "$(calc "'yes' if ${alive:-0} == $n else 'no'")" \
+            "established $est in $(kv "$out" elapsed_s) s$( [ -n "${PRESIGN_S:-}" ] && [ "$n" = "$NHOLD" ] && echo " after $PRESIGN_S s of pre-signing (a request is valid 580 s after it is signed: a host that signs fewer than $(( NHOLD / 500 )) per s sees handshake_expired)"); messages counted by the daemon: ${msgin:-listing failed: $(head -c 120 "$out.ctlerr")}; last refusal: $(kv "$out" last_error)"
+    else
+        row "5b.$tag" "PSS per idle session, $n held" "" "bytes" "" "" \
+            "<= 4096 B" "" "not run: no session established: $(kv "$out" last_error)"
+        row "6.$tag" "$n sessions" "" "sessions" "" "" "$n" "" \
+            "not run: no session established: $(kv "$out" last_error)"
+    fi
+}
 
+hold_rows 1000 "$T/req"
+hold_rows 10000 "$T/req"
 # ---- 7. discovery latency ----
 
 log "row 7: discovery latency"
@@ -544,10 +580,18 @@ fi
 # ---- 8. reload under load ----
 
 log "row 8: 10 reloads during a throughput run"
+# the requests signed at the start are valid for 500 s: on a slow host
+# the run is past that by now, so this row signs its own
+if [ $(( $(date +%s) - REQ_T )) -gt 240 ]; then
+    "$B/or_bench_prep" sign "$KEYS" 0 6000 "$FP" 200 "$T/req8" \
+        || die "pre-signing failed"
+else
+    cp "$T/req" "$T/req8"
+fi
 conf_write n0 2 "$PORT"
 if m=$(daemon_start n0); then
     sleep 0.3
-    nsx "$B/or_loadgen" tput "127.0.0.1:$PORT" "$T/req" 32 6000 30 \
+    nsx "$B/or_loadgen" tput "127.0.0.1:$PORT" "$T/req8" 32 6000 30 \
         > "$T/reload" 2>&1 &
     lg=$!
     sleep 0.3
@@ -619,6 +663,26 @@ if [ -n "$busy" ] && [ -n "$idle" ] && [ "${est:-0}" -gt 0 ]; then
 else
     row 9 "-s quit with 100 sessions open" "" "" "" "" "" "" \
         "not run: ${est:-no} sessions established, quit: ${busy:-failed}"
+fi
+
+# ---- 5b, 6 at the largest count: last, as its pre-signing is long ----
+
+if [ "$NHOLD" -gt "$NKEYS" ]; then
+    # signed now (those of the first rows expire 500 s after the start):
+    # valid for 580 s from here, longer than the row may take
+    log "pre-signing $NHOLD requests for row 6.$(( NHOLD / 1000 ))k"
+    t0=$(date +%s)
+    "$B/or_bench_prep" sign "$KEYS" 0 $(( NHOLD / 2 )) "$FP" 280 \
+        "$T/reqh.a" &
+    "$B/or_bench_prep" sign "$KEYS" $(( NHOLD / 2 )) \
+        $(( NHOLD - NHOLD / 2 )) "$FP" 280 "$T/reqh.b" \
+        || die "pre-signing failed"
+    wait $! || die "pre-signing failed"
+    # in the order they were signed: the oldest are used first
+    paste -d '\n' "$T/reqh.a" "$T/reqh.b" | grep -v '^$' > "$T/reqh"
+    rm -f "$T/reqh.a" "$T/reqh.b"
+    PRESIGN_S=$(( $(date +%s) - t0 ))
+    hold_rows "$NHOLD" "$T/reqh"
 fi
 
 # ---- the table ----

@@ -3,9 +3,10 @@
 /*
  * A TCP connection of a worker: non-blocking fd, a bounded input buffer, a
  * bounded output queue, one deadline timer. Both buffers are sized by use,
- * not by their bound, so that an idle connection holds OR_CONN_IN_INITIAL
- * bytes: the input doubles up to its bound and shrinks back once emptied,
- * the output queue exists only while the socket refuses bytes. The owner
+ * not by their bound, so that an idle connection holds neither: the input
+ * buffer is allocated when bytes come (OR_CONN_IN_INITIAL), doubles up to
+ * its bound and is freed once emptied, the output queue exists only while
+ * the socket refuses bytes. The owner
  * closes it through its own close function (which logs the reason once)
  * and or_conn_free().
  */
@@ -21,8 +22,8 @@
 
 typedef struct or_conn_s or_conn_t;
 
-/* bytes: the input buffer of a new or emptied connection (a v2 request or
- * response, ~2.3 KB, fits in one read) */
+/* bytes: the input buffer when input comes (a v2 request or response,
+ * ~2.3 KB, fits in one read) */
 #define OR_CONN_IN_INITIAL  4096
 
 /* Readable, hung up or failed (the owner reads to find out which), or the
@@ -33,7 +34,7 @@ struct or_conn_s {
     int                  fd;
     or_event_loop_t     *loop;        /* borrowed */
     char                 peer[64];    /* "ip:port", for logs */
-    char                *in;          /* owned; incap bytes */
+    char                *in;          /* owned; incap bytes; NULL: empty */
     size_t               inlen;
     size_t               incap;       /* doubles up to inmax when full */
     size_t               inmax;       /* bound on one buffered input */
@@ -79,8 +80,7 @@ or_err_t or_conn_set_inmax(or_conn_t *c, size_t inmax);
  * OR_ETOOBIG past inmax, OR_ENOMEM. */
 __attribute__((warn_unused_result))
 or_err_t or_conn_push_input(or_conn_t *c, const void *data, size_t len);
-/* Drops the first n bytes of in; an emptied buffer that had grown goes
- * back to OR_CONN_IN_INITIAL bytes. */
+/* Drops the first n bytes of in; an emptied buffer is freed. */
 void or_conn_consume(or_conn_t *c, size_t n);
 
 /* Writes now what the socket takes and queues only the rest (so a peer

@@ -17,6 +17,7 @@
 #define OR_REPLAY_SLOTS         65536   /* accepted signatures remembered */
 #define OR_REPLAY_PROBE         32      /* slots looked at per signature */
 #define OR_REPLAY_FLOORS        65536   /* requesters with a floor at once */
+#define OR_DISCOVERY_RCVBUF     4194304 /* bytes queued on a discovery socket */
 /* A session is closed as "flood" when messages over its budget came in
  * this many consecutive seconds (a burst of one second is dropped only). */
 #define OR_FLOOD_SECONDS        3

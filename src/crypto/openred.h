@@ -142,6 +142,8 @@ or_err_t or_sign(const or_key_t *key, const void *data, size_t len,
 /* RSA, e = 65537, 2048..4096 bits, canonical PEM; else OR_EAUTH */
 or_err_t or_pubkey_import(const char *pem, size_t len, or_pubkey_t **out,
     or_errbuf_t *eb) OR_WUR;
+/* one more owner of pk (each or_pubkey_free drops one); returns pk */
+or_pubkey_t *or_pubkey_ref(or_pubkey_t *pk);
 void or_pubkey_free(or_pubkey_t *pk);
 const char *or_pubkey_fingerprint(const or_pubkey_t *pk);
 const char *or_pubkey_pem(const or_pubkey_t *pk, size_t *len);
@@ -283,6 +285,24 @@ or_err_t or_v2_request_check(const char *json, size_t len,
     const char *our_fp, int64_t now, int64_t window, or_v2_request_t *out,
     or_errbuf_t *eb) OR_WUR;
 void or_v2_request_clear(or_v2_request_t *req);
+/*
+ * Keys a responder has imported, by the SHA-256 of the PEM bytes a request
+ * carried: a request whose PEM hashes to a cached key skips the import and
+ * its canonical check (the same bytes passed them). find returns a
+ * reference of its own (or_pubkey_ref) or NULL; add is offered each key
+ * imported and takes its own reference if it keeps it.
+ */
+typedef struct {
+    or_pubkey_t  *(*find)(void *data, const unsigned char *sha256);
+    void          (*add)(void *data, const unsigned char *sha256,
+                         or_pubkey_t *pk);
+    void          *data;
+} or_pubkey_cache_t;
+/* or_v2_request_check with cache (NULL: none) */
+or_err_t or_v2_request_check_cached(const char *json, size_t len,
+    const char *our_fp, int64_t now, int64_t window,
+    const or_pubkey_cache_t *cache, or_v2_request_t *out, or_errbuf_t *eb)
+    OR_WUR;
 /* link_out[OR_LINK_LEN + 1] may be NULL */
 or_err_t or_v2_response_build(const or_key_t *key, const or_v2_request_t *req,
     int64_t now, char *out, size_t cap, size_t *outlen, char *link_out,

@@ -164,6 +164,17 @@ jbuf_strn(or_jbuf_t *jb, const char *str, size_t len)
 
     or_jbuf_raw(jb, "\"", 1);
     for (i = 0; i < len; i += n) {
+        /* a run of bytes written as they are (base64: all of it), in one
+         * copy rather than one call per byte */
+        for (n = 0; i + n < len && s[i + n] >= ' ' && s[i + n] <= '~'
+                    && s[i + n] != '"' && s[i + n] != '\\'; n++)
+        {
+            /* scan */
+        }
+        if (n > 0) {
+            or_jbuf_raw(jb, (const char *) s + i, n);
+            continue;
+        }
         cp = utf8_next(s + i, len - i, &n);
         if (cp == '"' || cp == '\\') {
             esc[0] = '\\';

@@ -122,7 +122,17 @@ key_wrap(EVP_PKEY *pkey, or_key_t **out, or_errbuf_t *eb)
     if (rc == OR_OK) {
         rc = or_fingerprint(key->pem, key->pem_len, key->fp, eb);
     }
+    if (rc == OR_OK) {
+        key->pem_b64 = malloc(OR_BASE64_LEN(key->pem_len) + 1);
+        rc = key->pem_b64 == NULL
+             ? or_errbuf_nomem(eb)
+             : or_base64_encode(OR_BASE64_STD, key->pem, key->pem_len,
+                                key->pem_b64,
+                                OR_BASE64_LEN(key->pem_len) + 1,
+                                &key->pem_b64_len, eb);
+    }
     if (rc != OR_OK) {
+        free(key->pem_b64);
         free(key->pem);
         free(key);
         return rc;
@@ -158,6 +168,7 @@ or_key_free(or_key_t *key)
     }
     EVP_PKEY_free(key->pkey);
     free(key->pem);
+    free(key->pem_b64);
     free(key);
 }
 
@@ -652,14 +663,24 @@ or_pubkey_import(const char *pem, size_t len, or_pubkey_t **out,
         return rc;
     }
     pk->pkey = pkey;
+    pk->refs = 1;
     *out = pk;
     return OR_OK;
+}
+
+or_pubkey_t *
+or_pubkey_ref(or_pubkey_t *pk)
+{
+    __atomic_add_fetch(&pk->refs, 1, __ATOMIC_RELAXED);
+    return pk;
 }
 
 void
 or_pubkey_free(or_pubkey_t *pk)
 {
-    if (pk == NULL) {
+    if (pk == NULL
+        || __atomic_sub_fetch(&pk->refs, 1, __ATOMIC_ACQ_REL) != 0)
+    {
         return;
     }
     EVP_PKEY_free(pk->pkey);

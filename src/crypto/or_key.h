@@ -12,6 +12,9 @@ struct or_key_s {
     EVP_PKEY    *pkey;
     char        *pem;       /* public PEM, as PEM_write_bio_PUBKEY; NUL */
     size_t       pem_len;
+    char        *pem_b64;   /* base64(pem), as every request and response
+                               carries it: encoded once; NUL */
+    size_t       pem_b64_len;
     char         fp[OR_FP_LEN + 1];
 };
 
@@ -20,6 +23,7 @@ struct or_pubkey_s {
     char        *pem;       /* the canonical PEM we were given; NUL */
     size_t       pem_len;
     char         fp[OR_FP_LEN + 1];
+    unsigned     refs;      /* or_pubkey_ref; freed when it drops to 0 */
 };
 
 #endif /* OR_KEY_H_INCLUDED */

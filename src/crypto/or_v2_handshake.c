@@ -36,17 +36,13 @@ put_key_sig(or_jbuf_t *jb, const or_key_t *key, const char *data,
     or_errbuf_t *eb)
 {
     unsigned char  sig[OR_SIG_MAX];
-    char           b64[KEY_B64_MAX + 1];
+    char           b64[SIG_B64_MAX + 1];
     size_t         siglen, n;
     or_err_t       rc;
 
-    rc = or_base64_encode(OR_BASE64_STD, key->pem, key->pem_len, b64,
-                          sizeof(b64), &n, eb);
-    if (rc != OR_OK) {
-        return rc;
-    }
-    OR_JBUF_LIT(jb, ", \"public_key\": ");
-    or_jbuf_str(jb, b64);
+    /* base64 needs no JSON escape: the key's is encoded once (or_key.c) */
+    OR_JBUF_LIT(jb, ", \"public_key\": \"");
+    or_jbuf_raw(jb, key->pem_b64, key->pem_b64_len);
     rc = or_sign(key, data, strlen(data), sig, sizeof(sig), &siglen, eb);
     if (rc == OR_OK) {
         rc = or_base64_encode(OR_BASE64_STD, sig, siglen, b64, sizeof(b64),
@@ -55,8 +51,9 @@ put_key_sig(or_jbuf_t *jb, const or_key_t *key, const char *data,
     if (rc != OR_OK) {
         return rc;
     }
-    OR_JBUF_LIT(jb, ", \"signature\": ");
-    or_jbuf_str(jb, b64);
+    OR_JBUF_LIT(jb, "\", \"signature\": \"");
+    or_jbuf_raw(jb, b64, n);
+    OR_JBUF_LIT(jb, "\"");
     return OR_OK;
 }
 
@@ -230,13 +227,15 @@ get_b64(const json_t *root, const char *name, size_t b64max,
 /* the sent key, canonical and hashing to fp, and its signature on data */
 static or_err_t
 check_key_sig(const json_t *root, const char *fp, const char *data,
-    or_pubkey_t **pk_out, unsigned char *sig, size_t *siglen,
-    or_errbuf_t *eb)
+    const or_pubkey_cache_t *cache, or_pubkey_t **pk_out,
+    unsigned char *sig, size_t *siglen, or_errbuf_t *eb)
 {
-    char          pem[OR_PUBKEY_PEM_MAX], got[OR_FP_LEN + 1];
-    size_t        pemlen = 0, n = 0;
-    or_pubkey_t  *pk;
-    or_err_t      rc;
+    static const char  hex[] = "0123456789abcdef";
+    char               pem[OR_PUBKEY_PEM_MAX], got[OR_FP_LEN + 1];
+    unsigned char      md[EVP_MAX_MD_SIZE];
+    size_t             pemlen = 0, n = 0;
+    or_pubkey_t       *pk = NULL;
+    or_err_t           rc;
 
     rc = get_b64(root, "public_key", KEY_B64_MAX, (unsigned char *) pem,
                  sizeof(pem), &pemlen, eb);
@@ -244,12 +243,19 @@ check_key_sig(const json_t *root, const char *fp, const char *data,
         rc = get_b64(root, "signature", SIG_B64_MAX, sig, OR_SIG_MAX, &n,
                      eb);
     }
-    if (rc == OR_OK) {
-        rc = or_fingerprint(pem, pemlen, got, eb);
-    }
     if (rc != OR_OK) {
         return rc;
     }
+    /* the whole digest: the fingerprint is its first 8 bytes, the cache's
+     * key all 32 */
+    if (!EVP_Digest(pem, pemlen, md, NULL, EVP_sha256(), NULL)) {
+        return or_errbuf_ssl(eb, "SHA-256");
+    }
+    for (int i = 0; i < OR_FP_LEN / 2; i++) {
+        got[2 * i] = hex[md[i] >> 4];
+        got[2 * i + 1] = hex[md[i] & 0x0f];
+    }
+    got[OR_FP_LEN] = '\0';
     /*
      * The binding check needs only SHA-256 of the bytes sent, so it comes
      * before the key import. The import never runs OpenSSL's decoders:
@@ -261,9 +267,17 @@ check_key_sig(const json_t *root, const char *fp, const char *data,
                              "public key hashes to %s, not to the claimed %s",
                              got, fp);
     }
-    rc = or_pubkey_import(pem, pemlen, &pk, eb);
-    if (rc != OR_OK) {
-        return rc;
+    if (cache != NULL) {
+        pk = cache->find(cache->data, md);
+    }
+    if (pk == NULL) {
+        rc = or_pubkey_import(pem, pemlen, &pk, eb);
+        if (rc != OR_OK) {
+            return rc;
+        }
+        if (cache != NULL) {
+            cache->add(cache->data, md, pk);
+        }
     }
     rc = or_verify(pk, data, strlen(data), sig, n, eb);
     if (rc != OR_OK) {
@@ -278,6 +292,15 @@ check_key_sig(const json_t *root, const char *fp, const char *data,
 or_err_t
 or_v2_request_check(const char *json, size_t len, const char *our_fp,
     int64_t now, int64_t window, or_v2_request_t *out, or_errbuf_t *eb)
+{
+    return or_v2_request_check_cached(json, len, our_fp, now, window, NULL,
+                                      out, eb);
+}
+
+or_err_t
+or_v2_request_check_cached(const char *json, size_t len,
+    const char *our_fp, int64_t now, int64_t window,
+    const or_pubkey_cache_t *cache, or_v2_request_t *out, or_errbuf_t *eb)
 {
     or_v2_request_t  req;
     hs_head_t        h;
@@ -305,8 +328,8 @@ or_v2_request_check(const char *json, size_t len, const char *our_fp,
     snprintf(data, sizeof(data), "%s:%s:%lld", h.source, h.target,
              (long long) h.ts);
     memset(&req, 0, sizeof(req));
-    rc = check_key_sig(root, h.source, data, &req.peer_key, req.signature,
-                       &req.siglen, eb);
+    rc = check_key_sig(root, h.source, data, cache, &req.peer_key,
+                       req.signature, &req.siglen, eb);
     if (rc != OR_OK) {
         goto done;
     }
@@ -387,8 +410,8 @@ check_response(const json_t *root, const or_v2_sent_t *sent, int64_t now,
     }
     snprintf(data, sizeof(data), "%s:%s:%lld:%s", h.source, h.target,
              (long long) h.ts, r->mutual_link);
-    rc = check_key_sig(root, sent->dialled, data, &r->peer_key, sig, &siglen,
-                       eb);
+    rc = check_key_sig(root, sent->dialled, data, NULL, &r->peer_key, sig,
+                       &siglen, eb);
     if (rc == OR_OK) {
         memcpy(r->source, h.source, sizeof(r->source));
         r->timestamp = h.ts;

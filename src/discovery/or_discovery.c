@@ -87,6 +87,19 @@ or_discovery_socket(const char *group, uint16_t port, const char *interface,
         }
         return OR_ERROR;
     }
+    /* A burst of beacons lands between two reads of a busy worker: the
+     * default buffer (rmem_default, ~200 KiB) holds ~200 of them, which
+     * a 2-core host sheds within a millisecond of scheduling. The size is
+     * a bound, not an allocation; root (the master) may pass rmem_max. */
+    {
+        int rcv = OR_DISCOVERY_RCVBUF;
+
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv))
+            == -1)
+        {
+            (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+        }
+    }
     *fdp = fd;
     *dst = to;
     return OR_OK;

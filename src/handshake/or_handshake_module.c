@@ -27,6 +27,7 @@
 #include "or_log.h"
 #include "or_message_io.h"
 #include "or_module.h"
+#include "or_key_cache.h"
 #include "or_replay.h"
 #include "or_session.h"
 #include "or_shm.h"
@@ -41,6 +42,7 @@ typedef struct {
     int64_t       max_sessions;             /* all nodes, all workers */
     int64_t       max_pending_per_source;   /* handshakes, per worker */
     int64_t       max_sessions_per_source;  /* inbound, per worker */
+    int64_t       peer_key_cache;           /* keys, per worker */
     hs_worker_t  *worker;                   /* this worker's state */
 } or_handshake_main_conf_t;
 
@@ -73,6 +75,11 @@ static const or_setting_t handshake_settings[] = {
      * 16 nodes of 4 sessions each behind one address. */
     { NULL, "max_sessions_per_source", OR_CONF_T_INT, OR_SCOPE_MAIN,
       "64", HM(max_sessions_per_source), 1, 1000000, 0, NULL },
+    /* A returning peer skips the PEM import (or_key_cache.h); a key
+     * costs ~4 KiB once imported and verified with, so 1024 are ~4 MiB
+     * per worker when full and nothing while unused. */
+    { NULL, "peer_key_cache", OR_CONF_T_INT, OR_SCOPE_MAIN,
+      "1024", HM(peer_key_cache), 0, 1000000, 0, NULL },
     { NULL, "auto_connect", OR_CONF_T_BOOL, OR_SCOPE_NODE,
       "false", H(auto_connect), 0, 1, 0, NULL },
     { NULL, "max_connections", OR_CONF_T_INT, OR_SCOPE_NODE,
@@ -309,12 +316,15 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
 
     if (hw == NULL || (hw->dgram = malloc(OR_SEND_DGRAM_MAX)) == NULL
         || hs_nodes_init(cycle, hw) != OR_OK
+        || or_key_cache_new((size_t) mc->peer_key_cache, &hw->hs.keys)
+           != OR_OK
         || or_autoconnect_new(&hw->hs, &hw->autoconnect) != OR_OK)
     {
         or_log_error(cycle->log, OR_LOG_CRIT, ENOMEM, "handshake state");
         if (hw != NULL) {
             free(hw->dgram);
             free(hw->hs.nodes);
+            or_key_cache_free(hw->hs.keys);
         }
         free(hw);
         return OR_ERROR;
@@ -380,6 +390,7 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
         or_event_close(w->loop, hw->handoff_fd);
     }
     or_autoconnect_free(hw->autoconnect);
+    or_key_cache_free(hw->hs.keys);
     free(hw->dgram);
     free(hw->hs.nodes);
     free(hw);

@@ -24,6 +24,7 @@
 #include "or_evring.h"
 #include "or_handoff.h"
 #include "or_hs_conn.h"
+#include "or_key_cache.h"
 #include "or_log.h"
 #include "or_message_io.h"
 #include "or_peers.h"
@@ -555,6 +556,7 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     or_hs_node_t    *n = &hs->nodes[hc->node];
     or_v2_request_t  req;
     or_errbuf_t      eb;
+    or_pubkey_cache_t cache;
     char             out[OR_HANDSHAKE_MAX], full[160];
     unsigned char    key[OR_REPLAY_KEY_LEN];
     const char      *why = "";
@@ -563,8 +565,13 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     or_err_t         rc;
 
     memset(&eb, 0, sizeof(eb));
-    if (or_v2_request_check(json, len, n->fp, now, OR_HANDSHAKE_WINDOW,
-                            &req, &eb) != OR_OK)
+    if (hs->keys != NULL) {
+        or_key_cache_hooks(hs->keys, &cache);
+    }
+    if (or_v2_request_check_cached(json, len, n->fp, now,
+                                   OR_HANDSHAKE_WINDOW,
+                                   hs->keys != NULL ? &cache : NULL, &req,
+                                   &eb) != OR_OK)
     {
         or_hs_conn_refuse(hc, eb.reason, eb.msg);
         return -1;

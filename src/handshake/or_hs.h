@@ -26,6 +26,7 @@ typedef struct or_node_s       or_node_t;
 typedef struct or_shm_zone_s   or_shm_zone_t;
 typedef struct or_hs_s         or_hs_t;
 typedef struct or_hs_conn_s    or_hs_conn_t;
+typedef struct or_key_cache_s  or_key_cache_t;
 
 /* One node as this worker serves it. */
 typedef struct {
@@ -72,6 +73,7 @@ struct or_hs_s {
     or_hs_dial_done_pt  dial_done;
     void               *dial_data;
     uint64_t            handoff;     /* this worker's hand-off token */
+    or_key_cache_t     *keys;        /* owned; peer keys (or_key_cache.h) */
 };
 
 /* Start accepting on every node's listening socket (EPOLLEXCLUSIVE). */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause
  * Copyright (c) 2025-2026 The openred authors */
 /*
- * Unit tests for or_conn.c: the input buffer starts at OR_CONN_IN_INITIAL,
- * doubles up to its bound and shrinks back once emptied; the output queue
+ * Unit tests for or_conn.c: no input buffer until input comes, then
+ * OR_CONN_IN_INITIAL, doubling up to its bound, freed once emptied (an
+ * idle connection holds none, issue 20); the output queue
  * exists only while the socket refuses bytes and never passes outmax.
  */
 #include <stdarg.h>
@@ -84,10 +85,20 @@ test_or_conn_new_starts_small(void **state)
 
     (void) state;
     pair_new(&p, 16384, 262144);
-    assert_int_equal(p.c->incap, OR_CONN_IN_INITIAL);
+    assert_null(p.c->in);
+    assert_int_equal(p.c->incap, 0);
     assert_null(p.c->out);
+    /* a wake-up with nothing to read leaves nothing allocated */
+    assert_int_equal(read_all(p.c), OR_AGAIN);
+    assert_null(p.c->in);
+    assert_int_equal(p.c->incap, 0);
+    peer_write(&p, 300);
+    assert_int_equal(read_all(p.c), OR_AGAIN);
+    assert_int_equal(p.c->incap, OR_CONN_IN_INITIAL);
     pair_free(&p);
     pair_new(&p, 1024, 262144);         /* a bound below it wins */
+    peer_write(&p, 300);
+    assert_int_equal(read_all(p.c), OR_AGAIN);
     assert_int_equal(p.c->incap, 1024);
     pair_free(&p);
 }
@@ -125,7 +136,7 @@ test_or_conn_read_over_bound_is_too_big(void **state)
 }
 
 static void
-test_or_conn_consume_shrinks_once_empty(void **state)
+test_or_conn_consume_frees_once_empty(void **state)
 {
     pair_t p;
 
@@ -140,16 +151,20 @@ test_or_conn_consume_shrinks_once_empty(void **state)
     assert_int_equal(p.c->in[0], 'x');
     or_conn_consume(p.c, 10000);
     assert_int_equal(p.c->inlen, 0);
-    assert_int_equal(p.c->incap, OR_CONN_IN_INITIAL);
-    /* small messages afterwards: no reallocation */
+    assert_null(p.c->in);
+    assert_int_equal(p.c->incap, 0);
+    /* small messages afterwards: one initial buffer each, freed after */
     for (int i = 0; i < 10; i++) {
-        char *in = p.c->in;
-
         peer_write(&p, 300);
         assert_int_equal(read_all(p.c), OR_AGAIN);
-        or_conn_consume(p.c, 300);
-        assert_ptr_equal(p.c->in, in);
         assert_int_equal(p.c->incap, OR_CONN_IN_INITIAL);
+        assert_int_equal(p.c->in[299], 'x');
+        or_conn_consume(p.c, 299);      /* one byte left: kept */
+        assert_int_equal(p.c->inlen, 1);
+        assert_non_null(p.c->in);
+        or_conn_consume(p.c, 1);
+        assert_null(p.c->in);
+        assert_int_equal(p.c->incap, 0);
     }
     pair_free(&p);
 }
@@ -239,7 +254,7 @@ main(void)
         cmocka_unit_test(test_or_conn_new_starts_small),
         cmocka_unit_test(test_or_conn_read_doubles_up_to_bound),
         cmocka_unit_test(test_or_conn_read_over_bound_is_too_big),
-        cmocka_unit_test(test_or_conn_consume_shrinks_once_empty),
+        cmocka_unit_test(test_or_conn_consume_frees_once_empty),
         cmocka_unit_test(test_or_conn_set_inmax_allocates_nothing),
         cmocka_unit_test(test_or_conn_send_reading_peer_queues_nothing),
         cmocka_unit_test(test_or_conn_send_slow_peer_bounded_then_freed),
