@@ -8,7 +8,9 @@
  * connecting), the reply bound (a line of OR_CTL_REPLY_MAX bytes read,
  * one more refused), the daemon's error escaped, a reply that is not an
  * object, a connection closed without a reply, no daemon, a socket path
- * too long.
+ * too long; and how `watch` prints an event (raw with --json, else its
+ * type padded and the rest escaped: a peer's DEL never reaches the
+ * terminal).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -329,6 +331,82 @@ test_ctl_watch_poll_requests(void **state)
     assert_null(or_ctl_watch_poll(&ctl, 7, err, sizeof(err)));
     assert_non_null(strstr(err, "connect() to"));
     assert_int_equal(or_ctl_watch_main(&ctl, 2, argv), OR_CTL_EXIT_USAGE);
+    /* no daemon: the first poll fails the command */
+    assert_int_equal(or_ctl_watch_main(&ctl, 1, argv), OR_CTL_EXIT_FAILURE);
+}
+
+/* the common path of a command: the reply kept, or printed with --json;
+ * a failure said on stderr and in the exit code */
+static void
+test_ctl_call(void **state)
+{
+    const char *ok = "{\"ok\":true,\"n\":2}\n";
+    or_ctl_t    ctl = { sock, "", 0 };
+    json_t     *r = NULL, *fields = json_pack("{s:s}", "node", "a");
+    pid_t       pid;
+
+    (void) state;
+    pid = serve("{\"command\":\"sessions\",\"node\":\"a\"}\n", ok,
+                strlen(ok));
+    assert_int_equal(or_ctl_call(&ctl, "sessions", fields, &r),
+                     OR_CTL_EXIT_OK);
+    assert_int_equal(json_integer_value(json_object_get(r, "n")), 2);
+    json_decref(r);
+    served(pid);
+    ctl.json = 1;
+    r = NULL;
+    pid = serve(NULL, ok, strlen(ok));
+    assert_int_equal(or_ctl_call(&ctl, "status", NULL, &r), OR_CTL_EXIT_OK);
+    assert_null(r);
+    served(pid);
+    unlink(sock);
+    assert_int_equal(or_ctl_call(&ctl, "status", NULL, &r),
+                     OR_CTL_EXIT_FAILURE);
+    json_decref(fields);
+}
+
+/* what or_ctl_event_print writes for ev (text, NUL-terminated, in out) */
+static void
+printed(int json, const char *ev, char *out, size_t cap)
+{
+    or_ctl_t  ctl = { sock, "", json };
+    json_t   *o = json_loads(ev, 0, NULL);
+    FILE     *tmp = tmpfile();
+    int       saved = dup(STDOUT_FILENO);
+    size_t    n;
+
+    assert_non_null(o);
+    assert_non_null(tmp);
+    fflush(stdout);
+    assert_true(dup2(fileno(tmp), STDOUT_FILENO) >= 0);
+    or_ctl_event_print(&ctl, o);
+    fflush(stdout);
+    assert_true(dup2(saved, STDOUT_FILENO) >= 0);
+    close(saved);
+    rewind(tmp);
+    n = fread(out, 1, cap - 1, tmp);
+    out[n] = '\0';
+    fclose(tmp);
+    json_decref(o);
+}
+
+static void
+test_ctl_event_print(void **state)
+{
+    char out[512];
+
+    (void) state;
+    printed(1, "{\"seq\":3,\"type\":\"message\",\"payload\":{\"a\":1}}",
+            out, sizeof(out));
+    assert_string_equal(out, "{\"seq\":3,\"type\":\"message\","
+                        "\"payload\":{\"a\":1}}\n");
+    printed(0, "{\"seq\":3,\"type\":\"message\",\"peer\":\"a\\u007fb\"}",
+            out, sizeof(out));
+    assert_string_equal(out, "message              {\"peer\":\"a\\x7fb\"}\n");
+    /* a type of 20 characters or more: no padding, one space */
+    printed(0, "{\"type\":\"a_type_of_twenty_chars\",\"n\":1}", out,
+            sizeof(out));
+    assert_string_equal(out, "a_type_of_twenty_chars {\"n\":1}\n");
 }
 
 int
@@ -342,6 +420,8 @@ main(void)
         cmocka_unit_test(test_ctl_request_no_daemon),
         cmocka_unit_test(test_ctl_request_path_too_long),
         cmocka_unit_test(test_ctl_watch_poll_requests),
+        cmocka_unit_test(test_ctl_event_print),
+        cmocka_unit_test(test_ctl_call),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -7,7 +7,10 @@
  * of its own nodes, an undiscovered caller while accept_undiscovered is
  * off, the same caller once discovered), each refusal counted under its
  * reason on the responder and as the peer's refusal on the initiator,
- * with no session on either side.
+ * with no session on either side; on a session, the message size bound
+ * at OR_MESSAGE_MAX (sent and delivered; one more byte, or none, refused
+ * by the sender), a record whose body is no JSON object and a record that
+ * does not open, each closing the session on the receiver.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -22,6 +25,8 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
+#include "or_conn.h"
+#include "or_hs_conn.h"
 #include "or_hs_fixture.h"
 #include "or_message_io.h"
 #include "or_v3.h"
@@ -191,6 +196,113 @@ test_v3_discovered_caller_accepted(void **state)
     hsf_free(p.g);
 }
 
+/* a v3 session f -> g; its ids on both sides */
+static void
+v3_pair(pair_t *p, or_session_t *sf, or_session_t *sg)
+{
+    static const int ka[] = { HSF_A }, kb[] = { HSF_B };
+
+    hsf_now = 0;
+    p->f = hsf_new(ka, 1, 16);
+    p->g = hsf_new(kb, 1, 16);
+    dial_v3(p);
+    assert_true(hsf_run_until(p->f, p->g, both_sessions, p));
+    assert_true(hsf_session(p->f, 0, hsf_fp[HSF_B], sf) >= 0);
+    assert_true(hsf_session(p->g, 0, hsf_fp[HSF_A], sg) >= 0);
+    assert_int_equal(sf->framing, OR_FRAMING_V3);
+}
+
+static int
+g_closed(void *arg)
+{
+    pair_t *p = arg;
+
+    return hsf_sessions(p->g, 0, -1) == 0;
+}
+
+/* {"x":"aaa..."} of exactly n bytes */
+static char *
+object_of(size_t n)
+{
+    char *s = malloc(n + 1);
+
+    assert_non_null(s);
+    memcpy(s, "{\"x\":\"", 6);
+    memset(s + 6, 'a', n - 8);
+    memcpy(s + n - 2, "\"}", 3);
+    return s;
+}
+
+static void
+test_v3_message_size_bound(void **state)
+{
+    pair_t        p;
+    or_session_t  sf, sg;
+    char         *m = object_of(OR_MESSAGE_MAX + 1);
+
+    (void) state;
+    v3_pair(&p, &sf, &sg);
+    assert_int_equal(or_message_io_send(&p.f->hs, sf.id, m,
+                                        OR_MESSAGE_MAX + 1), OR_ETOOBIG);
+    assert_int_equal(or_message_io_send(&p.f->hs, sf.id, m, 0), OR_ETOOBIG);
+    free(m);
+    m = object_of(OR_MESSAGE_MAX);
+    assert_int_equal(or_message_io_send(&p.f->hs, sf.id, m, OR_MESSAGE_MAX),
+                     OR_OK);
+    free(m);
+    assert_true(hsf_run_until(p.g, p.f, got_message, p.g));
+    assert_int_equal(hsf_event_count(p.g, OR_EVT_MESSAGE), 1);
+    assert_true(hsf_session(p.g, 0, hsf_fp[HSF_A], &sg) >= 0);
+    assert_int_equal(sg.bytes_in, OR_MESSAGE_MAX);
+    hsf_free(p.f);
+    hsf_free(p.g);
+}
+
+static void
+test_v3_record_not_json_closes(void **state)
+{
+    pair_t        p;
+    or_session_t  sf, sg;
+
+    (void) state;
+    v3_pair(&p, &sf, &sg);
+    assert_int_equal(or_message_io_send(&p.f->hs, sf.id, "not json", 8),
+                     OR_OK);
+    assert_true(hsf_run_until(p.g, p.f, g_closed, &p));
+    assert_true(hsf_log_has(p.g, "session closed: bad message: "));
+    assert_int_equal(hsf_event_count(p.g, OR_EVT_MESSAGE), 0);
+    hsf_free(p.f);
+    hsf_free(p.g);
+}
+
+/* a record frame that does not open (not sealed with the session's key) */
+static void
+test_v3_record_forged_closes(void **state)
+{
+    pair_t         p;
+    or_session_t   sf, sg;
+    unsigned char  frame[4 + 40];
+    or_hs_conn_t  *hc;
+
+    (void) state;
+    v3_pair(&p, &sf, &sg);
+    memset(frame, 0x5a, sizeof(frame));
+    frame[0] = 0;
+    frame[1] = 0;
+    frame[2] = 0;
+    frame[3] = 40;
+    for (hc = p.f->hs.conns; hc != NULL && hc->id != sf.id; hc = hc->next) {
+    }
+    assert_non_null(hc);
+    assert_int_equal(write(hc->c->fd, frame, sizeof(frame)),
+                     (ssize_t) sizeof(frame));
+    assert_true(hsf_run_until(p.g, p.f, g_closed, &p));
+    assert_true(hsf_log_has(p.g, "session closed: v3 record refused: "));
+    assert_int_equal(hsf_event_count(p.g, OR_EVT_MESSAGE), 0);
+    hsf_free(p.f);
+    hsf_free(p.g);
+}
+
 int
 main(void)
 {
@@ -199,6 +311,9 @@ main(void)
         cmocka_unit_test(test_v3_caller_is_own_node_refused),
         cmocka_unit_test(test_v3_undiscovered_caller_refused),
         cmocka_unit_test(test_v3_discovered_caller_accepted),
+        cmocka_unit_test(test_v3_message_size_bound),
+        cmocka_unit_test(test_v3_record_not_json_closes),
+        cmocka_unit_test(test_v3_record_forged_closes),
     };
 
     return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
