@@ -50,7 +50,9 @@ getrandom(void *buf, size_t len, unsigned flags)
 static void
 fake_set(const uint64_t *t, size_t n)
 {
-    memcpy(fake, t, n * sizeof(*t));
+    if (n > 0) {
+        memcpy(fake, t, n * sizeof(*t));
+    }
     fake_n = n;
     fake_i = 0;
     fake_calls = 0;
