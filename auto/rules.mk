@@ -154,10 +154,10 @@ integration: build
 # fresh counters, the table per file of src/, and the floors.
 COVERAGE_MIN ?= 90
 COVERAGE_MIN_SUBSYSTEM ?= 85
-coverage: build $(UNIT_BINS)
+coverage: build $(UNIT_BINS) $(CTL_UNIT_BINS)
 	@COVERAGE_MIN=$(COVERAGE_MIN) \
 	 COVERAGE_MIN_SUBSYSTEM=$(COVERAGE_MIN_SUBSYSTEM) \
-	    tests/coverage.sh $(UNIT_BINS)
+	    tests/coverage.sh $(UNIT_BINS) $(CTL_UNIT_BINS)
 
 # Installs into a scratch DESTDIR and builds examples/ against it.
 install-check: build

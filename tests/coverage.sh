@@ -8,6 +8,10 @@
 # src/handshake/ and src/discovery/ >= COVERAGE_MIN_SUBSYSTEM (default 85).
 # Fails if a test failed or a floor is not met, naming the files.
 #   tests/coverage.sh objs/tests/test_or_x...
+# The two halves alone, for a run that has its own tests (CI's `make
+# test`, .ci/run):
+#   tests/coverage.sh --prepare   fresh counters, writable by the workers
+#   tests/coverage.sh --check     the table and the floors of what ran
 cd "$(dirname "$0")/.." || exit 1
 MIN=${COVERAGE_MIN:-90}
 MIN_SUB=${COVERAGE_MIN_SUBSYSTEM:-85}
@@ -17,19 +21,41 @@ then
     echo "coverage: not a coverage build: run ./configure --with-coverage" >&2
     exit 1
 fi
-command -v gcovr > /dev/null || { echo "coverage: no gcovr" >&2; exit 1; }
 
-find objs -name '*.gcda' -delete
-tests=ok
-tests/unit/run.sh "$@" || tests=failed
-# Workers run as nobody and write their counters too (or_instrument.h):
-# every counter file is made now (each binary writes all of its own at
-# exit) and left writable by all, as its directory is.
-objs/openred -V > /dev/null 2>&1
-objs/openredctl --help > /dev/null 2>&1
-find objs -type d -exec chmod a+rwx {} +
-find objs -name '*.gcda' -exec chmod a+rw {} +
-tests/integration/run.sh || tests=failed
+if [ "${1:-}" != --prepare ] && ! command -v gcovr > /dev/null; then
+    echo "coverage: no gcovr" >&2
+    exit 1
+fi
+
+prepare() {
+    find objs -name '*.gcda' -delete
+    # Workers run as nobody and write their counters too (or_instrument.h):
+    # every counter file of the binaries is made now (each writes all of
+    # its own at exit) and left writable by all, as its directory is; the
+    # unit tests' runs then update them in place.
+    objs/openred -V > /dev/null 2>&1
+    objs/openredctl --help > /dev/null 2>&1
+    find objs -type d -exec chmod a+rwx {} +
+    find objs -name '*.gcda' -exec chmod a+rw {} +
+}
+
+case "${1:-}" in
+--prepare)
+    prepare
+    exit 0
+    ;;
+--check)
+    tests=ok
+    ;;
+*)
+    prepare
+    tests=ok
+    tests/unit/run.sh "$@" || tests=failed
+    # files the unit tests made (objects only they link) stay writable
+    find objs -name '*.gcda' -exec chmod a+rw {} +
+    tests/integration/run.sh || tests=failed
+    ;;
+esac
 
 gcovr --root . --filter 'src/' -j 2 --json-summary objs/coverage.json \
     > /dev/null || { echo "coverage: gcovr failed" >&2; exit 1; }

@@ -574,12 +574,13 @@ static int
 peer_json(const or_peer_t *p, void *data)
 {
     peers_json_t *pj = data;
-    json_t       *sv = json_array(), *o;
+    json_t       *sv, *o;
 
     if (json_array_size(pj->a) >= pj->max) {
         pj->truncated = 1;
         return 1;
     }
+    sv = json_array();
     for (uint32_t i = 0; sv != NULL && i < p->nservices; i++) {
         json_array_append_new(sv, json_string(p->services[i]));
     }

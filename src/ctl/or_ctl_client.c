@@ -85,14 +85,19 @@ read_line(int fd, char *err, size_t errlen)
             return buf;
         }
         if (len + 1 == cap) {
-            nb = cap < OR_CTL_REPLY_MAX ? realloc(buf, cap * 2) : NULL;
+            /* a line of OR_CTL_REPLY_MAX bytes, its newline included,
+             * fits (as the daemon may send it), and its NUL */
+            size_t ncap = cap * 2 < OR_CTL_REPLY_MAX + 1 ? cap * 2
+                          : OR_CTL_REPLY_MAX + 1;
+
+            nb = len < OR_CTL_REPLY_MAX ? realloc(buf, ncap) : NULL;
             if (nb == NULL) {
                 snprintf(err, errlen, "reply longer than %d bytes",
                          OR_CTL_REPLY_MAX);
                 break;
             }
             buf = nb;
-            cap *= 2;
+            cap = ncap;
         }
     }
     free(buf);
