@@ -54,7 +54,8 @@ or_ctl_event_print(or_ctl_t *ctl, json_t *ev)
     json_object_del(rest, "time");
     /* a person reads local time; --json keeps the epoch for programs */
     at = (time_t) json_integer_value(json_object_get(ev, "time"));
-    if (localtime_r(&at, &tm) != NULL
+    if (json_is_integer(json_object_get(ev, "time"))
+        && localtime_r(&at, &tm) != NULL
         && strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm) > 0)
     {
         printf("%s ", when);

@@ -608,7 +608,7 @@ hsf_log_line_has(hsf_t *f, const char *head, const char *ctx)
 }
 
 static int
-events(hsf_t *f, int type, or_evt_t *last)
+events_detail(hsf_t *f, int type, const char *detail, or_evt_t *last)
 {
     or_evt_t *evs = calloc(OR_EVENTS_MAX, sizeof(*evs));
     size_t    n = 0;
@@ -619,7 +619,9 @@ events(hsf_t *f, int type, or_evt_t *last)
     assert_int_equal(or_evring_fetch(f->cycle, 0, evs, OR_EVENTS_MAX, &n,
                                      &missed, &newest), OR_OK);
     for (size_t i = 0; i < n; i++) {
-        if (evs[i].type == type) {
+        if (evs[i].type == type
+            && (detail == NULL || strcmp(evs[i].detail, detail) == 0))
+        {
             count++;
             if (last != NULL) {
                 *last = evs[i];
@@ -628,6 +630,18 @@ events(hsf_t *f, int type, or_evt_t *last)
     }
     free(evs);
     return count;
+}
+
+static int
+events(hsf_t *f, int type, or_evt_t *last)
+{
+    return events_detail(f, type, NULL, last);
+}
+
+int
+hsf_event_count_detail(hsf_t *f, int type, const char *detail)
+{
+    return events_detail(f, type, detail, NULL);
 }
 
 int

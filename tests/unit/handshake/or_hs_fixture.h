@@ -120,6 +120,8 @@ int hsf_log_count(hsf_t *f, const char *text);
 int hsf_event(hsf_t *f, int type, or_evt_t *ev);
 /* Events of type published so far. */
 int hsf_event_count(hsf_t *f, int type);
+/* ... whose detail is detail (a message's direction: "in", "out") */
+int hsf_event_count_detail(hsf_t *f, int type, const char *detail);
 
 /* Lists peer (fingerprint) as discovered by node, at 127.0.0.1:port,
  * with the one service "storage". */

@@ -92,7 +92,8 @@ got_message(void *arg)
 {
     hsf_t *f = arg;
 
-    return hsf_event_count(f, OR_EVT_MESSAGE) >= 1;
+    /* a sent message is an event too ("out"): wait for the received */
+    return hsf_event_count_detail(f, OR_EVT_MESSAGE, "in") >= 1;
 }
 
 static void
