@@ -234,4 +234,73 @@ or_err_t or_v3_rec_open(or_v3_rec_t *rec, unsigned char *frame, size_t len,
 void or_v3_rec_counters(const or_v3_rec_t *rec, uint64_t *sent,
     uint64_t *received, uint64_t *rekeys_sent, uint64_t *rekeys_received);
 
+/*
+ * Beacons (§11): ANNOUNCE, QUERY, GOODBYE on the discovery group, signed
+ * by the node, sealed under the network key. open() runs checks 1..4 of
+ * §11.3 (no RSA); the caller applies or_v3_beacon_newer() (5) before it
+ * pays for or_v3_beacon_verify() (6, 7).
+ */
+#define OR_V3_BEACON_MAGIC       "ORB3"
+#define OR_V3_BEACON_MAGIC_LEN   4
+#define OR_V3_BEACON_HDR         6      /* magic, type, flags */
+#define OR_V3_BEACON_MAX         1232   /* bytes: IPv6 min MTU - 48 */
+#define OR_V3_BEACON_NONCE_LEN   12
+#define OR_V3_BEACON_SECTOR_MAX  64
+#define OR_V3_BEACON_SEALED      0x01   /* flags */
+
+enum {
+    OR_V3_BEACON_ANNOUNCE = 1, OR_V3_BEACON_QUERY = 2,
+    OR_V3_BEACON_GOODBYE = 3
+};
+
+typedef struct {
+    unsigned              type;         /* OR_V3_BEACON_* */
+    unsigned              flags;
+    unsigned char         id[OR_V3_ID_LEN];
+    uint64_t              instance;
+    uint64_t              seq;
+    int64_t               ts;           /* ms */
+    unsigned              ttl;          /* s; 0 in GOODBYE */
+    unsigned              port;
+    unsigned              versions;
+    char                  sector[OR_V3_BEACON_SECTOR_MAX + 1];
+    /* open() only, borrowed from the datagram it opened in place */
+    const unsigned char  *key;          /* DER */
+    size_t                keylen;
+    const unsigned char  *sig;
+    size_t                siglen;
+    const unsigned char  *body;         /* id .. end of key: signed */
+    size_t                bodylen;
+} or_v3_beacon_t;
+
+/* what a receiver remembers of an id's last verified beacon (§11.3 step 5) */
+typedef struct {
+    uint64_t  instance;
+    uint64_t  seq;
+    int64_t   ts;                        /* ms */
+} or_v3_beacon_last_t;
+
+/* K_net (§11.1) from the raw v2 network key (or_fernet_export) */
+or_err_t or_v3_beacon_net_key(const unsigned char nk[OR_FERNET_KEY_LEN],
+    unsigned char out[OR_V3_KEY_LEN], or_errbuf_t *eb) OR_WUR;
+/*
+ * The datagram of b's type, instance, seq, ts, ttl, port, versions and
+ * sector (id and key are key's), sealed when net_key is not NULL. nonce
+ * and sig are for tests (NULL: random, sign); a given sig must verify
+ * under key, else OR_EAUTH. cap of OR_V3_BEACON_MAX always suffices.
+ */
+or_err_t or_v3_beacon_build(const or_key_t *key, const or_v3_beacon_t *b,
+    const unsigned char *net_key, const unsigned char *nonce,
+    const unsigned char *sig, size_t siglen, unsigned char *out, size_t cap,
+    size_t *outlen, or_errbuf_t *eb) OR_WUR;
+/* checks 1..4; unseals in place, so *b borrows buf; net_key may be NULL */
+or_err_t or_v3_beacon_open(const unsigned char *net_key, unsigned char *buf,
+    size_t len, int64_t now_ms, or_v3_beacon_t *b, or_errbuf_t *eb) OR_WUR;
+/* check 5 against the id's last verified beacon (NULL: none) */
+or_err_t or_v3_beacon_newer(const or_v3_beacon_last_t *last,
+    const or_v3_beacon_t *b, or_errbuf_t *eb) OR_WUR;
+/* checks 6 and 7: the key is b->id's and signed the beacon */
+or_err_t or_v3_beacon_verify(const or_v3_beacon_t *b, or_errbuf_t *eb)
+    OR_WUR;
+
 #endif /* OR_V3_H_INCLUDED */
