@@ -35,7 +35,7 @@ FUZZ_MAX_LEN_v3_msg1      = 2100
 FUZZ_MAX_LEN_v3_msg2      = 2100
 FUZZ_MAX_LEN_v3_msg3      = 64
 FUZZ_MAX_LEN_v3_record    = 66000
-FUZZ_MAX_LEN_v3_beacon    = 1300
+FUZZ_MAX_LEN_v3_beacon    = 1500
 
 # UBSan stops at its first report, as ASan and LeakSanitizer do. libFuzzer
 # checks leaks after each input; fuzz_conf does it itself (libconfig 1.5

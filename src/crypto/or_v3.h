@@ -243,9 +243,12 @@ void or_v3_rec_counters(const or_v3_rec_t *rec, uint64_t *sent,
 #define OR_V3_BEACON_MAGIC       "ORB3"
 #define OR_V3_BEACON_MAGIC_LEN   4
 #define OR_V3_BEACON_HDR         6      /* magic, type, flags */
-#define OR_V3_BEACON_MAX         1232   /* bytes: IPv6 min MTU - 48 */
+#define OR_V3_BEACON_MAX         1472   /* bytes: Ethernet MTU - 28 */
 #define OR_V3_BEACON_NONCE_LEN   12
 #define OR_V3_BEACON_SECTOR_MAX  64
+#define OR_V3_BEACON_SERVICES    16     /* names in services */
+#define OR_V3_BEACON_SERVICE_MAX 64     /* bytes of one name */
+#define OR_V3_BEACON_SERVICES_MAX 240   /* bytes of the whole list */
 #define OR_V3_BEACON_SEALED      0x01   /* flags */
 
 enum {
@@ -264,6 +267,9 @@ typedef struct {
     unsigned              port;
     unsigned              versions;
     char                  sector[OR_V3_BEACON_SECTOR_MAX + 1];
+    char                  services[OR_V3_BEACON_SERVICES]
+                                  [OR_V3_BEACON_SERVICE_MAX + 1];
+    size_t                nservices;
     /* open() only, borrowed from the datagram it opened in place */
     const unsigned char  *key;          /* DER */
     size_t                keylen;
@@ -284,8 +290,8 @@ typedef struct {
 or_err_t or_v3_beacon_net_key(const unsigned char nk[OR_FERNET_KEY_LEN],
     unsigned char out[OR_V3_KEY_LEN], or_errbuf_t *eb) OR_WUR;
 /*
- * The datagram of b's type, instance, seq, ts, ttl, port, versions and
- * sector (id and key are key's), sealed when net_key is not NULL. nonce
+ * The datagram of b's type, instance, seq, ts, ttl, port, versions,
+ * sector and services (id and key are key's), sealed when net_key is not NULL. nonce
  * and sig are for tests (NULL: random, sign); a given sig must verify
  * under key, else OR_EAUTH. cap of OR_V3_BEACON_MAX always suffices.
  */

@@ -106,6 +106,69 @@ check_fields(const or_v3_beacon_t *b, size_t sector_len, or_errbuf_t *eb)
         return or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG, "beacon sector "
                              "of %zu bytes", sector_len);
     }
+    if (b->nservices > OR_V3_BEACON_SERVICES) {
+        return or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG, "%zu services",
+                             b->nservices);
+    }
+    return OR_OK;
+}
+
+/* services: u8 count, then each name as a str; the list within
+ * OR_V3_BEACON_SERVICES_MAX bytes, names of 1..64 bytes */
+static or_err_t
+put_services(or_v3_put_t *w, const or_v3_beacon_t *b, or_errbuf_t *eb)
+{
+    unsigned char  c = (unsigned char) b->nservices;
+    size_t         at = w->len;
+
+    or_v3_put(w, &c, 1);
+    for (size_t i = 0; i < b->nservices; i++) {
+        size_t n = strnlen(b->services[i], sizeof(b->services[i]));
+
+        if (n == 0 || n > OR_V3_BEACON_SERVICE_MAX) {
+            return field("service name of 0 or over 64 bytes", eb);
+        }
+        or_v3_putstr(w, b->services[i], n);
+    }
+    if (w->len - at > OR_V3_BEACON_SERVICES_MAX) {
+        return or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG, "services of "
+                             "%zu bytes, at most %d", w->len - at,
+                             OR_V3_BEACON_SERVICES_MAX);
+    }
+    return OR_OK;
+}
+
+static or_err_t
+get_services(or_v3_get_t *r, or_v3_beacon_t *b, or_errbuf_t *eb)
+{
+    const unsigned char  *c = or_v3_get(r, 1), *p;
+    size_t                at = r->at - 1, n;
+
+    if (c == NULL) {
+        return OR_OK;                   /* short: the caller says so */
+    }
+    if (*c > OR_V3_BEACON_SERVICES) {
+        return or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG, "%u services",
+                             *c);
+    }
+    for (size_t i = 0; i < *c; i++) {
+        p = or_v3_getstr(r, &n);
+        if (p == NULL) {
+            return OR_OK;
+        }
+        if (n == 0 || n > OR_V3_BEACON_SERVICE_MAX
+            || memchr(p, '\0', n) != NULL)
+        {
+            return field("service name", eb);
+        }
+        memcpy(b->services[i], p, n);
+        b->services[i][n] = '\0';
+        b->nservices++;
+    }
+    if (r->at - at > OR_V3_BEACON_SERVICES_MAX) {
+        return or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG, "services of "
+                             "%zu bytes", r->at - at);
+    }
     return OR_OK;
 }
 
@@ -146,6 +209,10 @@ or_v3_beacon_build(const or_key_t *key, const or_v3_beacon_t *b,
     or_v3_put16(&w, b->port);
     or_v3_put16(&w, b->versions);
     or_v3_putstr(&w, b->sector, slen);
+    rc = put_services(&w, b, eb);
+    if (rc != OR_OK) {
+        return rc;
+    }
     or_v3_putstr(&w, der, derlen);
     if (sig == NULL) {
         rc = or_sign(key, tbs, TBS_AT + w.len, mysig, sizeof(mysig), &siglen,
@@ -275,6 +342,10 @@ or_v3_beacon_open(const unsigned char *net_key, unsigned char *buf,
         memcpy(b->sector, p, n);
         b->sector[n] = '\0';
     }
+    rc = get_services(&r, b, eb);
+    if (rc != OR_OK) {
+        return rc;
+    }
     b->key = or_v3_getstr(&r, &b->keylen);
     b->bodylen = r.at;
     b->sig = or_v3_getstr(&r, &b->siglen);
@@ -293,7 +364,7 @@ or_v3_beacon_open(const unsigned char *net_key, unsigned char *buf,
                              "%zu or signature of %zu bytes", b->keylen,
                              b->siglen);
     }
-    rc = check_fields(b, n, eb);
+    rc = check_fields(b, strlen(b->sector), eb);
     if (rc != OR_OK) {
         return rc;
     }

@@ -577,8 +577,9 @@ def cmd_selftest(args):
 # ------------------------------------------------------------ beacons (§11)
 
 B_MAGIC = b"ORB3"
-B_MAX = 1232
+B_MAX = 1472
 B_SECTOR_MAX = 64
+B_SERVICES, B_SERVICE_MAX, B_SERVICES_MAX = 16, 64, 240
 B_ANNOUNCE, B_QUERY, B_GOODBYE = 1, 2, 3
 B_TYPES = {"announce": B_ANNOUNCE, "query": B_QUERY, "goodbye": B_GOODBYE}
 B_SEALED = 0x01
@@ -594,10 +595,11 @@ def net_key_of(passphrase):
 
 
 def beacon_body(priv, btype, instance, seq, ts, ttl, port, versions=1,
-                sector=b""):
+                sector=b"", services=()):
     der = der_of(priv.public_key())
+    sv = bytes([len(services)]) + b"".join(string(x) for x in services)
     return (id_of_der(der) + u64(instance) + u64(seq) + u64(ts) + u16(ttl)
-            + u16(port) + u16(versions) + string(sector) + string(der))
+            + u16(port) + u16(versions) + string(sector) + sv + string(der))
 
 
 def beacon_seal(btype, body, sig, net_key, nonce=None):
@@ -648,6 +650,16 @@ def beacon_open(data, net_key, now):
          "ts": r.u64("ts"), "ttl": r.u16("ttl"), "port": r.u16("port"),
          "versions": r.u16("versions")}
     b["sector"] = r.str("sector", 0, 1 << 16)
+    at = r.at
+    count = r.take(1, "services")[0]
+    if count > B_SERVICES:
+        raise Refused("too_big", "services")
+    b["services"] = [r.str("service", 0, 1 << 16) for _ in range(count)]
+    if any(not x or len(x) > B_SERVICE_MAX or b"\0" in x
+           for x in b["services"]):
+        raise Refused("v3_beacon_field", "service name")
+    if r.at - at > B_SERVICES_MAX:
+        raise Refused("too_big", "services")
     b["key"] = r.str("key", 0, 1 << 16)
     b["signed"] = L_BEACON + bytes([btype]) + body[:r.at]
     b["sig"] = r.str("sig", 0, 1 << 16)
@@ -696,14 +708,17 @@ def beacon_vectors(ka, kb):
     ts = 1764000000000
     out = {"passphrase": "OpenRed-P2P-Discovery-2025", "net_key": nk.hex(),
            "key": "node-a.key.pem", "now": ts + 500, "beacons": []}
-    plan = (("announce", B_ANNOUNCE, 7, 1, 10, 9000, b"lab", nk),
-            ("query", B_QUERY, 7, 2, 10, 9000, b"", nk),
-            ("goodbye", B_GOODBYE, 7, 3, 0, 9000, b"lab", nk),
+    # 1 + 14 x (2 + 14) + (2 + 13) = 240 bytes: the list at its bound
+    full = [bytes([0x61 + i]) * 14 for i in range(14)] + [b"z" * 13]
+    plan = (("announce", B_ANNOUNCE, 7, 1, 10, 9000, b"lab", nk,
+             [b"storage", b"chat"]),
+            ("query", B_QUERY, 7, 2, 10, 9000, b"", nk, []),
+            ("goodbye", B_GOODBYE, 7, 3, 0, 9000, b"lab", nk, []),
             ("announce-clear", B_ANNOUNCE, 7, 4, 10, 65535,
-             b"x" * B_SECTOR_MAX, None))
-    for name, btype, inst, seq, ttl, port, sector, key in plan:
+             b"x" * B_SECTOR_MAX, None, full))
+    for name, btype, inst, seq, ttl, port, sector, key, sv in plan:
         body = beacon_body(ka, btype, inst, seq, ts + seq, ttl, port, 1,
-                           sector)
+                           sector, sv)
         sig = sign(ka, L_BEACON + bytes([btype]) + body)
         nonce = fixed(b"beacon " + name.encode(), 12)
         dg = beacon_seal(btype, body, sig, key, nonce)
@@ -713,6 +728,7 @@ def beacon_vectors(ka, kb):
             "name": name, "type": btype, "instance": inst, "seq": seq,
             "ts": ts + seq, "ttl": ttl, "port": port,
             "sector": sector.decode(), "sealed": key is not None,
+            "services": [x.decode() for x in sv],
             "nonce": nonce.hex(), "sig": sig.hex(), "datagram": dg.hex()})
     # hostile: a goodbye for a's id signed by b (a forgery), a's goodbye
     # with the type byte turned into an announce
@@ -772,7 +788,8 @@ def cmd_beacon(args):
         ts = now_ms() + args.ts_offset
         ttl = 0 if btype == B_GOODBYE else 10
         body = beacon_body(priv, btype, args.instance, args.seq, ts, ttl,
-                           args.tcp_port, 1, args.sector.encode())
+                           args.tcp_port, 1, args.sector.encode(),
+                           [x.encode() for x in args.service or ()])
         sig = sign(signer, L_BEACON + bytes([btype]) + body)
         dg = beacon_seal(btype, body, sig, nk)
     if args.save:
@@ -1039,6 +1056,7 @@ def main():
     bc.add_argument("--ts-offset", type=int, default=0, help="ms")
     bc.add_argument("--tcp-port", type=int, default=9000)
     bc.add_argument("--sector", default="")
+    bc.add_argument("--service", action="append")
     bc.add_argument("--passphrase", default="OpenRed-P2P-Discovery-2025")
     bc.add_argument("--group", default="224.0.1.100")
     bc.add_argument("--port", type=int, default=5354)

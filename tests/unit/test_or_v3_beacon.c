@@ -104,6 +104,16 @@ test_vectors(void **state)
         b.ttl = (unsigned) or_test_v3_int(v, "ttl");
         b.port = (unsigned) or_test_v3_int(v, "port");
         snprintf(b.sector, sizeof(b.sector), "%s", sector);
+        {
+            json_t  *sv = json_object_get(v, "services"), *x;
+            size_t   k;
+
+            json_array_foreach(sv, k, x) {
+                snprintf(b.services[k], sizeof(b.services[k]), "%s",
+                         json_string_value(x));
+                b.nservices++;
+            }
+        }
         or_test_v3_hex_n(v, "nonce", nonce, sizeof(nonce));
         sig = or_test_v3_hex(v, "sig", &siglen);
         assert_int_equal(or_v3_beacon_build(ka, &b, sealed ? nk : NULL,
@@ -122,6 +132,10 @@ test_vectors(void **state)
         assert_int_equal(o.ttl, b.ttl);
         assert_int_equal(o.port, b.port);
         assert_string_equal(o.sector, b.sector);
+        assert_int_equal(o.nservices, b.nservices);
+        for (size_t k = 0; k < b.nservices; k++) {
+            assert_string_equal(o.services[k], b.services[k]);
+        }
         assert_memory_equal(o.id, id_a, 32);
         assert_int_equal(or_v3_beacon_verify(&o, NULL), OR_OK);
         free(dg);
@@ -157,7 +171,10 @@ test_forged_goodbye(void **state)
 
     (void) state;
     dg = or_test_v3_hex(vec, "forged_goodbye", &len);
-    assert_int_equal(or_v3_beacon_open(nk, dg, len, NOW, &o, NULL), OR_OK);
+    if (or_v3_beacon_open(nk, dg, len, NOW, &o, &eb) != OR_OK) {
+        fprintf(stderr, "%s\n", eb.msg);
+        fail();
+    }
     assert_int_equal(o.type, OR_V3_BEACON_GOODBYE);
     assert_int_not_equal(or_v3_beacon_verify(&o, &eb), OR_OK);
     assert_int_equal(eb.reason, OR_R_BAD_SIGNATURE);
@@ -339,6 +356,28 @@ test_bounds(void **state)
     memset(out, 0, sizeof(out));
     memcpy(out, OR_V3_BEACON_MAGIC, 4);
     expect_open(nk, out, OR_V3_BEACON_MAX + 1, NOW, OR_R_TOO_BIG);
+    /* services: 1 + 14 x 16 + 15 = 240 bytes build; one byte more not */
+    for (size_t k = 0; k < 15; k++) {
+        memset(b.services[k], 'a' + (int) k, 14);
+        b.services[k][14] = '\0';
+    }
+    b.services[14][13] = '\0';
+    b.nservices = 15;
+    assert_int_equal(or_v3_beacon_build(ka, &b, nk, NULL, NULL, 0, out,
+                                        sizeof(out), &n, NULL), OR_OK);
+    assert_int_equal(or_v3_beacon_open(nk, out, n, NOW, &o, NULL), OR_OK);
+    assert_int_equal(o.nservices, 15);
+    assert_int_equal(strlen(o.services[14]), 13);
+    b.services[14][13] = 'z';
+    {
+        or_errbuf_t eb;
+
+        assert_int_not_equal(or_v3_beacon_build(ka, &b, nk, NULL, NULL, 0,
+                                                out, sizeof(out), &n, &eb),
+                             OR_OK);
+        assert_int_equal(eb.reason, OR_R_TOO_BIG);
+    }
+    b.nservices = 0;
     /* too small a buffer for build: refused, nothing written past cap */
     assert_int_not_equal(or_v3_beacon_build(ka, &b, nk, NULL, NULL, 0, out,
                                             100, &n, NULL), OR_OK);
