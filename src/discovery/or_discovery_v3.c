@@ -157,6 +157,8 @@ or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
     unsigned char          out[OR_V3_BEACON_MAX];
     size_t                 len = 0;
     ssize_t                sent;
+    or_errbuf_t            eb;
+    or_err_t               rc;
 
     memset(&b, 0, sizeof(b));
     b.type = type != 0 ? type
@@ -168,9 +170,20 @@ or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
     b.port = or_core_node(nd)->listen.port;
     b.versions = OR_V3_VERSION_3_0;
     snprintf(b.sector, sizeof(b.sector), "%s", or_core_node(nd)->sector);
-    if (or_v3_beacon_build(nd->key, &b, n->net_key, NULL, NULL, 0, out,
-                           sizeof(out), &len, NULL) != OR_OK)
+    for (size_t i = 0; i < or_core_node(nd)->services.n
+                       && b.nservices < OR_V3_BEACON_SERVICES; i++)
     {
+        snprintf(b.services[b.nservices++], sizeof(b.services[0]), "%s",
+                 or_core_node(nd)->services.v[i]);
+    }
+    /* services past the list's 240 bytes stay in the v2 beacon only */
+    while ((rc = or_v3_beacon_build(nd->key, &b, n->net_key, NULL, NULL, 0,
+                                    out, sizeof(out), &len, &eb))
+           != OR_OK && eb.reason == OR_R_TOO_BIG && b.nservices > 0)
+    {
+        b.nservices--;
+    }
+    if (rc != OR_OK) {
         errno = 0;
         return OR_ERROR;
     }
@@ -231,7 +244,11 @@ as_peer(const or_v3_beacon_t *b, const struct sockaddr_in *from,
     or_v3_id_hex(b->id, hex);
     memcpy(vb->fingerprint, hex, OR_FP_LEN);
     snprintf(vb->sector, sizeof(vb->sector), "%s", b->sector);
-    snprintf(vb->ip, sizeof(vb->ip), "0.0.0.0");
+    for (size_t i = 0; i < b->nservices && i < OR_V2_SERVICES_MAX; i++) {
+        snprintf(vb->services[i], sizeof(vb->services[i]), "%s",
+                 b->services[i]);
+        vb->nservices++;
+    }
     vb->port = (uint16_t) b->port;
     snprintf(vb->node_hash, sizeof(vb->node_hash), "v3:%016llx",
              (unsigned long long) b->instance);
