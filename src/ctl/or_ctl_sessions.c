@@ -12,7 +12,7 @@ or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
     json_t         *req, *r = NULL, *a, *v;
     char            err[512], since[32];
     size_t          i;
-    or_ctl_text_t   txt[4];
+    or_ctl_text_t   txt[6];
 
     (void) argv;
     if (argc != 1) {
@@ -36,18 +36,26 @@ or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
         json_decref(r);
         return OR_CTL_EXIT_OK;
     }
-    printf("%-12s %-16s %-3s %-21s %-19s %6s %6s %s\n", "NODE", "PEER",
-           "DIR", "ADDRESS", "SINCE", "IN", "OUT", "WORKER");
+    /* SESSION: a v3 session's id, or a v2 session's mutual link */
+    printf("%-12s %-16s %-3s %-21s %-3s %-17s %-32s %-19s %6s %6s %s\n",
+           "NODE", "PEER", "DIR", "ADDRESS", "VER", "SUITE", "SESSION",
+           "SINCE", "IN", "OUT", "WORKER");
     json_array_foreach(a, i, v) {
         time_t    t = (time_t) or_ctl_int(v, "since");
         struct tm tm;
 
         strftime(since, sizeof(since), "%Y/%m/%d %H:%M:%S",
                  localtime_r(&t, &tm));
-        printf("%-12s %-16s %-3s %-21s %-19s %6lld %6lld #%lld\n",
+        int v3 = or_ctl_int(v, "version") == 3;
+
+        printf("%-12s %-16s %-3s %-21s v%-2lld %-17s %-32s %-19s %6lld "
+               "%6lld #%lld\n",
                or_ctl_str(v, "node", &txt[0]), or_ctl_str(v, "peer", &txt[1]),
                or_ctl_str(v, "direction", &txt[2]),
-               or_ctl_str(v, "address", &txt[3]), since,
+               or_ctl_str(v, "address", &txt[3]), or_ctl_int(v, "version"),
+               v3 ? or_ctl_str(v, "suite", &txt[4]) : "-",
+               or_ctl_str(v, v3 ? "session_id" : "mutual_link", &txt[5]),
+               since,
                or_ctl_int(v, "messages_in"), or_ctl_int(v, "messages_out"),
                or_ctl_int(v, "worker"));
     }

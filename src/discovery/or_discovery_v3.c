@@ -244,6 +244,10 @@ as_peer(const or_v3_beacon_t *b, const struct sockaddr_in *from,
     or_v3_id_hex(b->id, hex);
     memcpy(vb->fingerprint, hex, OR_FP_LEN);
     snprintf(vb->sector, sizeof(vb->sector), "%s", b->sector);
+    /* v3 advertises no address: the source is the dial address; a source
+     * of 0.0.0.0 (looped back on lo without a source route) is this
+     * host, as openred's v2 beacon advertises it */
+    snprintf(vb->ip, sizeof(vb->ip), "127.0.0.1");
     for (size_t i = 0; i < b->nservices && i < OR_V2_SERVICES_MAX; i++) {
         snprintf(vb->services[i], sizeof(vb->services[i]), "%s",
                  b->services[i]);

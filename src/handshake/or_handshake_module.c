@@ -596,10 +596,14 @@ cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
         return OR_ERROR;
     }
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(a, json_pack("{s:i, s:s?, s:s, s:s, s:s, s:s, "
-            "s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "version",
-            s[i].framing == OR_FRAMING_V3 ? 3 : 2, "suite",
-            suite_name(s[i].suite), "node", s[i].node, "peer",
+        int v3 = s[i].framing == OR_FRAMING_V3;
+
+        /* v3 keeps its session_id where v2 keeps the mutual link */
+        json_array_append_new(a, json_pack("{s:i, s:s?, s:s?, s:s, s:s, "
+            "s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}",
+            "version", v3 ? 3 : 2, "suite", suite_name(s[i].suite),
+            "session_id", v3 ? s[i].mutual_link : NULL, "node", s[i].node,
+            "peer",
             s[i].peer, "direction", s[i].direction == OR_SESSION_IN ? "in"
             : "out", "address", s[i].address, "mutual_link",
             s[i].mutual_link, "since", (json_int_t) s[i].since,

@@ -29,6 +29,7 @@
 #include "or_peers.h"
 #include "or_replay.h"
 #include "or_shm.h"
+#include "or_v3.h"
 #include "or_v3_conn.h"
 #include "or_worker.h"
 
@@ -476,16 +477,29 @@ hs_confirm(or_hs_conn_t *hc)
 static void
 hs_established(or_hs_conn_t *hc)
 {
-    or_hs_t *hs = hc->hs;
+    or_hs_t    *hs = hc->hs;
+    unsigned    suite = hc->v3 != NULL ? or_v3_conn_suite(hc) : 0;
+    char        text[256];
+    int         n;
 
     hs_confirm(hc);
     or_log_ctx_error(&hc->log, OR_LOG_INFO, 0, "session established: %s, "
-                     "fingerprint: %s, mutual_link: %s",
+                     "fingerprint: %s, %s: %s",
                      hc->direction == OR_SESSION_IN ? "in" : "out", hc->peer,
+                     hc->v3 != NULL ? "v3 session_id" : "mutual_link",
                      hc->link);
+    /* watch shows what sessions shows: version, suite, session id */
+    n = snprintf(text, sizeof(text), "{\"address\":\"%s\",\"version\":%d,"
+                 "\"suite\":%s%s%s,\"%s\":\"%s\"}", hc->c->peer,
+                 hc->v3 != NULL ? 3 : 2, suite ? "\"" : "",
+                 suite == OR_V3_SUITE_CHACHA ? "chacha20-poly1305"
+                 : suite == OR_V3_SUITE_AESGCM ? "aes-256-gcm" : "null",
+                 suite ? "\"" : "",
+                 hc->v3 != NULL ? "session_id" : "mutual_link", hc->link);
     or_evring_publish(hs->cycle, OR_EVT_SESSION_ESTABLISHED, hs_node_id(hc),
                       hc->peer, hc->direction == OR_SESSION_IN ? "in" : "out",
-                      hc->c->peer, strlen(hc->c->peer));
+                      text, n > 0 && (size_t) n < sizeof(text)
+                            ? (size_t) n : 0);
     if (hc->direction == OR_SESSION_OUT && hs->dial_done != NULL) {
         hs->dial_done(hs, hc->node, hc->peer, 1, hs->dial_data);
     }
