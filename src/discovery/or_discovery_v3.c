@@ -25,6 +25,7 @@
 #include "or_cycle.h"
 #include "or_discovery.h"
 #include "or_peers.h"
+#include "or_seen_v3.h"
 #include "or_status.h"
 #include "or_v3.h"
 
@@ -315,6 +316,7 @@ or_discovery_v3_hear(or_disc_v3_t *v, size_t sock, const size_t *nodes,
     }
     seen_store(v, s, &b, now_ms);
     ss->v3_verified++;
+    or_seen_v3_add(cycle, b.id);        /* never v2 with it again */
     as_peer(&b, from, &vb, &p);
     for (k = 0; k < n; k++) {
         size_t i = nodes[k];

@@ -29,6 +29,8 @@
 #include "or_peers.h"
 #include "or_replay.h"
 #include "or_shm.h"
+#include "or_downgrade.h"
+#include "or_seen_v3.h"
 #include "or_v3.h"
 #include "or_v3_conn.h"
 #include "or_worker.h"
@@ -574,6 +576,7 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     size_t           outlen;
     int64_t          now = (int64_t) time(NULL);
     or_err_t         rc;
+    int              dg;
 
     memset(&eb, 0, sizeof(eb));
     if (or_v2_request_check(json, len, n->fp, now, OR_HANDSHAKE_WINDOW,
@@ -585,6 +588,15 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     memcpy(hc->peer, req.source, sizeof(hc->peer));
     if (hs_refuse_own(hc)) {
         or_v2_request_clear(&req);
+        return -1;
+    }
+    /* no v2 with a peer that spoke v3, nor on a node that wants v3 */
+    dg = or_downgrade_v2_refused(hs, hc->node, req.source);
+    if (dg != 0) {
+        or_v2_request_clear(&req);
+        or_hs_conn_refuse(hc, dg, dg == OR_SR_DOWNGRADE
+                          ? "this fingerprint's node speaks v3"
+                          : "protocol: v3 only");
         return -1;
     }
     /* before the replay cache: a refused requester takes no slot there */
@@ -681,12 +693,23 @@ or_err_t
 or_hs_dial_v3(or_hs_t *hs, size_t node, const struct sockaddr *sa,
     socklen_t salen, const char *peer, const unsigned char *id)
 {
-    or_hs_node_t *n = &hs->nodes[node];
-    or_hs_conn_t *hc;
-    int           fd;
+    or_hs_node_t  *n = &hs->nodes[node];
+    or_hs_conn_t  *hc;
+    unsigned char  seen[OR_V3_ID_LEN];
+    int            fd;
 
     if (strlen(peer) != OR_FP_LEN || hs->pending >= hs->max_pending) {
         return OR_EPROTO;
+    }
+    /* v3 to a peer that ever spoke it (PROTOCOL.md v3 §6.3); v2 only if
+     * the node allows it */
+    if (id == NULL && or_downgrade_v3_id(hs, peer, seen)) {
+        id = seen;
+    }
+    if (id == NULL && n->v3_only) {
+        or_hs_count(hs, node, OR_SR_V2_REFUSED);
+        errno = EPERM;
+        return OR_ERROR;
     }
     fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd == -1) {
