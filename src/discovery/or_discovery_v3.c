@@ -64,8 +64,10 @@ wall_ms(void)
 /*
  * The instance changes when the daemon restarts, not on a reload (as the
  * v2 node_hash): it hashes the master's pid and start time with the
- * node's id. seq starts at the wall clock in ms, so the new worker of a
- * reload continues above the old one's within the same instance.
+ * node's id. seq starts at the monotonic clock in ms, so the new worker
+ * of a reload or a respawn continues above the old one's within the same
+ * instance, whatever the wall clock does (a step back would otherwise
+ * have the peers refuse every beacon as an old sequence).
  */
 static uint64_t
 instance_of(or_cycle_t *cycle, const unsigned char id[OR_V3_ID_LEN])
@@ -97,7 +99,11 @@ or_discovery_v3_new(or_cycle_t *cycle, or_fernet_t *const *keys,
 {
     or_disc_v3_t   *v = calloc(1, sizeof(*v));
     unsigned char   raw[OR_FERNET_KEY_LEN];
-    int64_t         now = wall_ms();
+    struct timespec ts;
+    int64_t         now;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
 
     if (v == NULL
         || (v->nodes = calloc(cycle->nnodes ? cycle->nnodes : 1,

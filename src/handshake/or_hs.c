@@ -590,6 +590,12 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_v2_request_clear(&req);
         return -1;
     }
+    /* before the replay cache: a refused requester takes no slot there */
+    if (!hs_filter_ok(hc, now, &why)) {
+        or_v2_request_clear(&req);
+        or_hs_conn_refuse(hc, OR_SR_FILTERED, why);
+        return -1;
+    }
     /* no v2 with a peer that spoke v3, nor on a node that wants v3 */
     dg = or_downgrade_v2_refused(hs, hc->node, req.source);
     if (dg != 0) {
@@ -597,12 +603,6 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
         or_hs_conn_refuse(hc, dg, dg == OR_SR_DOWNGRADE
                           ? "this fingerprint's node speaks v3"
                           : "protocol: v3 only");
-        return -1;
-    }
-    /* before the replay cache: a refused requester takes no slot there */
-    if (!hs_filter_ok(hc, now, &why)) {
-        or_v2_request_clear(&req);
-        or_hs_conn_refuse(hc, OR_SR_FILTERED, why);
         return -1;
     }
     if (hc->src != NULL && hc->src->sessions >= hs->max_sessions_src
