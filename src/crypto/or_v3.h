@@ -308,5 +308,12 @@ or_err_t or_v3_beacon_newer(const or_v3_beacon_last_t *last,
 /* checks 6 and 7: the key is b->id's and signed the beacon */
 or_err_t or_v3_beacon_verify(const or_v3_beacon_t *b, or_errbuf_t *eb)
     OR_WUR;
+/*
+ * Check 7 alone, with the key pk that an earlier or_v3_beacon_verify()
+ * bound to b->id from the same DER bytes (the caller compares them): a
+ * receiver that keeps the parsed key per id skips the import.
+ */
+or_err_t or_v3_beacon_verify_key(const or_v3_beacon_t *b,
+    const or_pubkey_t *pk, or_errbuf_t *eb) OR_WUR;
 
 #endif /* OR_V3_H_INCLUDED */

@@ -405,6 +405,22 @@ or_v3_beacon_newer(const or_v3_beacon_last_t *last, const or_v3_beacon_t *b,
 }
 
 or_err_t
+or_v3_beacon_verify_key(const or_v3_beacon_t *b, const or_pubkey_t *pk,
+    or_errbuf_t *eb)
+{
+    unsigned char  tbs[TBS_AT + BODY_MAX];
+
+    if (b->body == NULL || b->bodylen > BODY_MAX) {
+        return or_errbuf_set(eb, OR_EPROTO, OR_R_V3_STATE, "beacon not "
+                             "opened");
+    }
+    memcpy(tbs, L_BEACON, OR_V3_LLEN(L_BEACON));
+    tbs[TBS_AT - 1] = (unsigned char) b->type;
+    memcpy(tbs + TBS_AT, b->body, b->bodylen);
+    return or_verify(pk, tbs, TBS_AT + b->bodylen, b->sig, b->siglen, eb);
+}
+
+or_err_t
 or_v3_beacon_verify(const or_v3_beacon_t *b, or_errbuf_t *eb)
 {
     unsigned char  tbs[TBS_AT + BODY_MAX], id[OR_V3_ID_LEN];

@@ -205,6 +205,34 @@ test_type_signed(void **state)
     expect_open(nk, out, n, NOW, OR_R_V3_BEACON_SEAL);
 }
 
+/* with the key kept from an earlier verify: the same answer, and another
+ * node's key does not verify it */
+static void
+test_verify_key(void **state)
+{
+    or_v3_beacon_t  b = fields(OR_V3_BEACON_ANNOUNCE, 1), o;
+    unsigned char   out[OR_V3_BEACON_MAX], der[OR_V3_DER_MAX];
+    size_t          n, dlen;
+    or_pubkey_t    *pa = NULL, *pb = NULL;
+    or_errbuf_t     eb;
+
+    (void) state;
+    assert_int_equal(or_v3_key_der(ka, der, sizeof(der), &dlen, NULL), OR_OK);
+    assert_int_equal(or_v3_pubkey_import_der(der, dlen, &pa, NULL, NULL),
+                     OR_OK);
+    assert_int_equal(or_v3_key_der(kb, der, sizeof(der), &dlen, NULL), OR_OK);
+    assert_int_equal(or_v3_pubkey_import_der(der, dlen, &pb, NULL, NULL),
+                     OR_OK);
+    assert_int_equal(or_v3_beacon_build(ka, &b, nk, NULL, NULL, 0, out,
+                                        sizeof(out), &n, NULL), OR_OK);
+    assert_int_equal(or_v3_beacon_open(nk, out, n, NOW, &o, NULL), OR_OK);
+    assert_int_equal(or_v3_beacon_verify_key(&o, pa, NULL), OR_OK);
+    assert_int_not_equal(or_v3_beacon_verify_key(&o, pb, &eb), OR_OK);
+    assert_int_equal(eb.reason, OR_R_BAD_SIGNATURE);
+    or_pubkey_free(pa);
+    or_pubkey_free(pb);
+}
+
 /* a key that is not the id's: key_not_bound before the signature */
 static void
 test_key_not_bound(void **state)
@@ -407,6 +435,7 @@ main(void)
         cmocka_unit_test(test_forged_goodbye),
         cmocka_unit_test(test_type_signed),
         cmocka_unit_test(test_key_not_bound),
+        cmocka_unit_test(test_verify_key),
         cmocka_unit_test(test_seal),
         cmocka_unit_test(test_ts_window),
         cmocka_unit_test(test_newer),
