@@ -76,14 +76,24 @@ int
 or_seen_v3_table_find_fp(const or_seen_v3_t *t, const char *fp,
     unsigned char *id)
 {
-    char  hex[2 * OR_SEEN_V3_ID + 1];
+    unsigned char  head[8];
 
+    /* the fingerprint as the id's first 8 bytes, compared as bytes */
     if (strlen(fp) != 16) {
         return 0;
     }
+    for (size_t i = 0; i < 16; i++) {
+        int c = fp[i], v;
+
+        v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f'
+            ? c - 'a' + 10 : -1;
+        if (v < 0) {
+            return 0;
+        }
+        head[i / 2] = (unsigned char) (i % 2 ? head[i / 2] << 4 | v : v);
+    }
     for (uint32_t i = 0; i < t->count; i++) {
-        to_hex(t->e[i].id, hex);
-        if (memcmp(hex, fp, 16) == 0) {
+        if (memcmp(t->e[i].id, head, sizeof(head)) == 0) {
             if (id != NULL) {
                 memcpy(id, t->e[i].id, OR_SEEN_V3_ID);
             }

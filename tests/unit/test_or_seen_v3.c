@@ -71,6 +71,9 @@ test_or_seen_v3_find_fp(void **state)
     assert_false(or_seen_v3_table_find_fp(t, "abcd00000000000", NULL));
     assert_false(or_seen_v3_table_find_fp(t, "abcd0000000000000", NULL));
     assert_false(or_seen_v3_table_find_fp(t, "abcd000000000001", NULL));
+    /* fingerprints are lowercase hex: anything else matches nothing */
+    assert_false(or_seen_v3_table_find_fp(t, "ABCD000000000000", NULL));
+    assert_false(or_seen_v3_table_find_fp(t, "abcd00000000000g", NULL));
     free(t);
 }
 
