@@ -5,7 +5,8 @@
 # into objs/fuzz/obj/: the gcc objects carry no coverage instrumentation.
 
 FUZZ_PARSERS  = conf beacon beacon_plain request response json_reader \
-                base64 control pubkey v3_msg1 v3_msg2 v3_msg3 v3_record
+                base64 control pubkey v3_msg1 v3_msg2 v3_msg3 v3_record \
+                v3_beacon
 FUZZ_BINS     = $(FUZZ_PARSERS:%=objs/fuzz/fuzz_%)
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
                 -Wno-unused-parameter $(FUZZ_FLAGS)
@@ -34,6 +35,7 @@ FUZZ_MAX_LEN_v3_msg1      = 2100
 FUZZ_MAX_LEN_v3_msg2      = 2100
 FUZZ_MAX_LEN_v3_msg3      = 64
 FUZZ_MAX_LEN_v3_record    = 66000
+FUZZ_MAX_LEN_v3_beacon    = 1500
 
 # UBSan stops at its first report, as ASan and LeakSanitizer do. libFuzzer
 # checks leaks after each input; fuzz_conf does it itself (libconfig 1.5

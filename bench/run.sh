@@ -276,6 +276,17 @@ for n in 1024 16384; do
         "ChaCha20-Poly1305, the same bytes through EVP alone, interleaved"
 done
 
+V3B=$(kv "$T/v3" v3_beacon_over_floor)
+row 6d "v3 beacons opened+verified / RSA verify alone" "$V3B" "x" \
+    "$(kv "$T/v3" v3_beacons_per_s) beacons/s, floor $(kv "$T/v3" v3_beacon_floor_us) us" \
+    "$V3B" "info: beacon codec overhead" "" \
+    "a sealed ANNOUNCE (PROTOCOL.md v3 §11): seal opened, fields checked, key bound, signature verified; floor: one RSA-PSS verify, interleaved"
+V3K=$(kv "$T/v3" v3_beacon_known_over_floor)
+row 6e "v3 beacons of a known peer opened+verified / RSA verify alone" \
+    "$V3K" "x" "$(kv "$T/v3" v3_beacons_known_per_s) beacons/s" "$V3K" \
+    "info: beacon codec overhead" "" \
+    "as 6d with the key its last beacon bound (same DER): what the discovery worker does for a peer it already heard"
+
 # ---- 5. idle memory ----
 
 log "row 5: idle memory"

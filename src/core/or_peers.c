@@ -203,11 +203,15 @@ or_peer_table_update(or_peer_table_t *t, const or_peer_t *p, int64_t now,
 
             /* unverified: never moves an endpoint a handshake confirmed,
              * nor refreshes it (so a gone peer still expires) */
+            if (old->v3 && !p->v3) {
+                return OR_PEER_V3_HELD;     /* v2 beacons are forgeable */
+            }
             if (old->confirmed && !at_confirmed(old, p)) {
                 old->conflicts++;
                 return OR_PEER_CONFLICT;
             }
-            restarted = old->node_hash[0] != '\0'
+            /* a v3 beacon's "node_hash" is its instance, not v2's */
+            restarted = old->node_hash[0] != '\0' && old->v3 == p->v3
                         && strcmp(old->node_hash, p->node_hash) != 0;
 
             refresh(old, p, now);
@@ -240,6 +244,22 @@ or_peer_table_update(or_peer_table_t *t, const or_peer_t *p, int64_t now,
     ix[probe(t, p->fingerprint)] = (int32_t) t->count;
     t->count++;
     return r;
+}
+
+int
+or_peer_table_remove(or_peer_table_t *t, const char *fp, or_peer_t *removed)
+{
+    const int32_t *ix = index_of(t);
+    size_t         i = probe(t, fp);
+
+    if (ix[i] < 0) {
+        return 0;
+    }
+    if (removed != NULL) {
+        *removed = entries(t)[ix[i]];
+    }
+    remove_entry(t, (size_t) ix[i]);
+    return 1;
 }
 
 int
@@ -595,7 +615,16 @@ peer_json(const or_peer_t *p, void *data)
                   "first_seen", (json_int_t) p->first_seen, "last_seen",
                   (json_int_t) p->last_seen, "beacons",
                   (json_int_t) p->beacons, "activity_level",
-                  (json_int_t) p->activity_level, "protocol", "2.0");
+                  (json_int_t) p->activity_level, "protocol",
+                  p->v3 ? "3.0" : "2.0");
+    if (o != NULL && p->v3) {
+        char hex[65];
+
+        for (int k = 0; k < 32; k++) {
+            snprintf(hex + 2 * k, 3, "%02x", p->id[k]);
+        }
+        json_object_set_new(o, "id", json_string(hex));
+    }
     if (o != NULL
         && (json_object_set_new(o, "confirmed",
                                 json_boolean(p->confirmed)) != 0
@@ -614,7 +643,8 @@ node_stats_json(or_cycle_t *cycle, size_t i, int64_t now)
     or_peers_node_stats_t *ns = or_peers_node_stats(cycle, i);
     or_peer_table_t       *t = or_peers_table(cycle, i);
 
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "node",
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+                     "s:I, s:I}", "node",
                      cycle->nodes[i].id, "peers", (json_int_t)
                      (t ? or_peer_table_count(t, now) : 0), "sent",
                      (json_int_t) ns->sent, "send_failed",
@@ -622,7 +652,10 @@ node_stats_json(or_cycle_t *cycle, size_t i, int64_t now)
                      (json_int_t) ns->listed, "lost", (json_int_t) ns->lost,
                      "evicted", (json_int_t) ns->evicted, "filtered",
                      (json_int_t) ns->filtered, "conflicts",
-                     (json_int_t) ns->conflicts);
+                     (json_int_t) ns->conflicts, "v3_sent",
+                     (json_int_t) ns->v3_sent, "v3_held",
+                     (json_int_t) ns->v3_held, "goodbyes",
+                     (json_int_t) ns->goodbyes);
 }
 
 static json_t *
@@ -636,9 +669,12 @@ sock_stats_json(or_peers_sock_stats_t *ss)
                                 json_integer((json_int_t) ss->refused[k]));
         }
     }
-    return json_pack("{s:I, s:I, s:I, s:I, s:o}", "received",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "received",
                      (json_int_t) ss->received, "opened",
-                     (json_int_t) ss->opened, "own", (json_int_t) ss->own,
+                     (json_int_t) ss->opened, "v3_received",
+                     (json_int_t) ss->v3_received, "v3_verified",
+                     (json_int_t) ss->v3_verified, "own",
+                     (json_int_t) ss->own,
                      "early", (json_int_t) ss->early, "refused",
                      r ? r : json_object());
 }

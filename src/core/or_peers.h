@@ -50,6 +50,10 @@ typedef struct {
     char      confirmed_ip[OR_PEER_ADDR_LEN];
     uint16_t  confirmed_port;                 /* 0: any port of that ip */
     uint64_t  conflicts;                      /* beacons the pin refused */
+    /* Listed by a verified v3 beacon (PROTOCOL.md v3 §11): a v2 beacon
+     * then changes nothing (OR_PEER_V3_HELD); id is its full v3 id. */
+    int32_t   v3;
+    unsigned char id[32];
 } or_peer_t;
 
 /* The dial address: beacon source address with the advertised port
@@ -84,8 +88,10 @@ typedef enum {
                                    listed anew */
     OR_PEER_RESTARTED,          /* known, but its node_hash changed: the
                                    peer restarted and lists no one yet */
-    OR_PEER_CONFLICT            /* confirmed elsewhere: nothing changed but
+    OR_PEER_CONFLICT,           /* confirmed elsewhere: nothing changed but
                                    the entry's conflicts counter */
+    OR_PEER_V3_HELD             /* a v2 beacon for a peer a verified v3
+                                   beacon listed: nothing changed */
 } or_peer_update_t;
 
 /* Adds or refreshes p (its fingerprint, sector, services, endpoint and
@@ -103,6 +109,10 @@ or_peer_update_t or_peer_table_update(or_peer_table_t *t, const or_peer_t *p,
  */
 int or_peer_table_confirm(or_peer_table_t *t, const char *fp,
     const char *ip, uint16_t port, int64_t now);
+/* Removes fp's entry at once (a verified v3 GOODBYE); 1 and *removed
+ * (may be NULL) filled if it was listed. */
+int or_peer_table_remove(or_peer_table_t *t, const char *fp,
+    or_peer_t *removed);
 /* Removes the entries not heard for expire s; calls lost (may be NULL)
  * with each before it goes. Returns how many went. */
 size_t or_peer_table_expire(or_peer_table_t *t, int64_t now,
@@ -127,6 +137,8 @@ typedef struct {
     uint64_t  refused[OR_R_LAST];     /* by or_reason_t of the last key */
     uint64_t  own;                    /* our own nodes' beacons */
     uint64_t  early;                  /* early beacons sent */
+    uint64_t  v3_received;            /* v3 beacons read (PROTOCOL.md §11) */
+    uint64_t  v3_verified;            /* ... that passed every check */
 } or_peers_sock_stats_t;
 
 typedef struct {
@@ -138,6 +150,9 @@ typedef struct {
     uint64_t  filtered;               /* beacons the node filter refused */
     uint64_t  conflicts;              /* beacons that would move a
                                          confirmed peer */
+    uint64_t  v3_sent;                /* v3 beacons sent (all types) */
+    uint64_t  v3_held;                /* v2 beacons for a v3-listed peer */
+    uint64_t  goodbyes;               /* peers removed by their GOODBYE */
 } or_peers_node_stats_t;
 
 /* ---- the zone (all nodes of a cycle) ---- */

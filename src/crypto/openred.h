@@ -77,6 +77,10 @@ typedef enum {
     OR_R_V3_REKEY_OVERDUE,  /* not REKEY at the last counter of a key */
     OR_R_V3_CLOSED,         /* record after CLOSE or after a failure */
     OR_R_V3_STATE,          /* call out of handshake order */
+    OR_R_V3_BEACON_FIELD,   /* beacon flags, ttl, port, ... out of rule */
+    OR_R_V3_BEACON_SEAL,    /* beacon seal: wrong network or tampered */
+    OR_R_V3_BEACON_SEQ,     /* same instance, seq not newer: replay */
+    OR_R_V3_BEACON_STALE,   /* an older instance than the last one */
     OR_R_LAST
 } or_reason_t;
 

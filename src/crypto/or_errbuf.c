@@ -58,6 +58,10 @@ static const char *const reason_names[OR_R_LAST] = {
     [OR_R_V3_REKEY_OVERDUE] = "v3_rekey_overdue",
     [OR_R_V3_CLOSED]        = "v3_closed",
     [OR_R_V3_STATE]         = "v3_state",
+    [OR_R_V3_BEACON_FIELD]  = "v3_beacon_field",
+    [OR_R_V3_BEACON_SEAL]   = "v3_beacon_seal",
+    [OR_R_V3_BEACON_SEQ]    = "v3_beacon_seq",
+    [OR_R_V3_BEACON_STALE]  = "v3_beacon_stale",
 };
 
 const char *

@@ -256,4 +256,86 @@ void or_v3_rec_export(const or_v3_rec_t *rec, or_v3_rec_state_t *out);
 or_err_t or_v3_rec_import(const or_v3_rec_state_t *st, or_v3_rec_t **out,
     or_errbuf_t *eb) OR_WUR;
 
+/*
+ * Beacons (§11): ANNOUNCE, QUERY, GOODBYE on the discovery group, signed
+ * by the node, sealed under the network key. open() runs checks 1..4 of
+ * §11.3 (no RSA); the caller applies or_v3_beacon_newer() (5) before it
+ * pays for or_v3_beacon_verify() (6, 7).
+ */
+#define OR_V3_BEACON_MAGIC       "ORB3"
+#define OR_V3_BEACON_MAGIC_LEN   4
+#define OR_V3_BEACON_HDR         6      /* magic, type, flags */
+#define OR_V3_BEACON_MAX         1472   /* bytes: Ethernet MTU - 28 */
+#define OR_V3_BEACON_NONCE_LEN   12
+#define OR_V3_BEACON_SECTOR_MAX  64
+#define OR_V3_BEACON_SERVICES    16     /* names in services */
+#define OR_V3_BEACON_SERVICE_MAX 64     /* bytes of one name */
+#define OR_V3_BEACON_SERVICES_MAX 240   /* bytes of the whole list */
+#define OR_V3_BEACON_SEALED      0x01   /* flags */
+
+enum {
+    OR_V3_BEACON_ANNOUNCE = 1, OR_V3_BEACON_QUERY = 2,
+    OR_V3_BEACON_GOODBYE = 3
+};
+
+typedef struct {
+    unsigned              type;         /* OR_V3_BEACON_* */
+    unsigned              flags;
+    unsigned char         id[OR_V3_ID_LEN];
+    uint64_t              instance;
+    uint64_t              seq;
+    int64_t               ts;           /* ms */
+    unsigned              ttl;          /* s; 0 in GOODBYE */
+    unsigned              port;
+    unsigned              versions;
+    char                  sector[OR_V3_BEACON_SECTOR_MAX + 1];
+    char                  services[OR_V3_BEACON_SERVICES]
+                                  [OR_V3_BEACON_SERVICE_MAX + 1];
+    size_t                nservices;
+    /* open() only, borrowed from the datagram it opened in place */
+    const unsigned char  *key;          /* DER */
+    size_t                keylen;
+    const unsigned char  *sig;
+    size_t                siglen;
+    const unsigned char  *body;         /* id .. end of key: signed */
+    size_t                bodylen;
+} or_v3_beacon_t;
+
+/* what a receiver remembers of an id's last verified beacon (§11.3 step 5) */
+typedef struct {
+    uint64_t  instance;
+    uint64_t  seq;
+    int64_t   ts;                        /* ms */
+} or_v3_beacon_last_t;
+
+/* K_net (§11.1) from the raw v2 network key (or_fernet_export) */
+or_err_t or_v3_beacon_net_key(const unsigned char nk[OR_FERNET_KEY_LEN],
+    unsigned char out[OR_V3_KEY_LEN], or_errbuf_t *eb) OR_WUR;
+/*
+ * The datagram of b's type, instance, seq, ts, ttl, port, versions,
+ * sector and services (id and key are key's), sealed when net_key is not NULL. nonce
+ * and sig are for tests (NULL: random, sign); a given sig must verify
+ * under key, else OR_EAUTH. cap of OR_V3_BEACON_MAX always suffices.
+ */
+or_err_t or_v3_beacon_build(const or_key_t *key, const or_v3_beacon_t *b,
+    const unsigned char *net_key, const unsigned char *nonce,
+    const unsigned char *sig, size_t siglen, unsigned char *out, size_t cap,
+    size_t *outlen, or_errbuf_t *eb) OR_WUR;
+/* checks 1..4; unseals in place, so *b borrows buf; net_key may be NULL */
+or_err_t or_v3_beacon_open(const unsigned char *net_key, unsigned char *buf,
+    size_t len, int64_t now_ms, or_v3_beacon_t *b, or_errbuf_t *eb) OR_WUR;
+/* check 5 against the id's last verified beacon (NULL: none) */
+or_err_t or_v3_beacon_newer(const or_v3_beacon_last_t *last,
+    const or_v3_beacon_t *b, or_errbuf_t *eb) OR_WUR;
+/* checks 6 and 7: the key is b->id's and signed the beacon */
+or_err_t or_v3_beacon_verify(const or_v3_beacon_t *b, or_errbuf_t *eb)
+    OR_WUR;
+/*
+ * Check 7 alone, with the key pk that an earlier or_v3_beacon_verify()
+ * bound to b->id from the same DER bytes (the caller compares them): a
+ * receiver that keeps the parsed key per id skips the import.
+ */
+or_err_t or_v3_beacon_verify_key(const or_v3_beacon_t *b,
+    const or_pubkey_t *pk, or_errbuf_t *eb) OR_WUR;
+
 #endif /* OR_V3_H_INCLUDED */

@@ -50,6 +50,10 @@ or_err_t or_v3_sha256(const void *label, size_t llen, const void *a,
     or_errbuf_t *eb);
 or_err_t or_v3_hmac(const unsigned char key[32], const unsigned char *data,
     size_t len, unsigned char out[32], or_errbuf_t *eb);
+/* HKDF-Extract(salt, ikm): the 32-byte PRK */
+or_err_t or_v3_extract(const unsigned char *salt, size_t slen,
+    const unsigned char *ikm, size_t ilen, unsigned char out[32],
+    or_errbuf_t *eb);
 /* HKDF-Expand(prk, label ‖ th, outlen); th may be NULL */
 or_err_t or_v3_expand(const unsigned char *prk, size_t prklen,
     const char *label, const unsigned char *th, unsigned char *out,

@@ -303,6 +303,15 @@ hkdf(int mode, const unsigned char *key, size_t klen,
 }
 
 or_err_t
+or_v3_extract(const unsigned char *salt, size_t slen,
+    const unsigned char *ikm, size_t ilen, unsigned char out[32],
+    or_errbuf_t *eb)
+{
+    return hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, ikm, ilen, salt, slen, out,
+                32, eb);
+}
+
+or_err_t
 or_v3_expand(const unsigned char *prk, size_t prklen, const char *label,
     const unsigned char *th, unsigned char *out, size_t outlen,
     or_errbuf_t *eb)

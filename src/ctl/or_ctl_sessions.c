@@ -13,7 +13,7 @@ or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
     char            err[512], since[32], msgs[48], bytes[48], last[32];
     time_t          now;
     size_t          i;
-    or_ctl_text_t   txt[4];
+    or_ctl_text_t   txt[6];
 
     (void) argv;
     if (argc != 1) {
@@ -37,9 +37,11 @@ or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
         json_decref(r);
         return OR_CTL_EXIT_OK;
     }
-    printf("%-12s %-16s %-3s %-21s %-19s %13s %17s %-8s %s\n", "NODE",
-           "PEER", "DIR", "ADDRESS", "SINCE", "MSGS IN/OUT", "BYTES IN/OUT",
-           "IDLE", "WORKER");
+    /* SESSION: a v3 session's id, or a v2 session's mutual link */
+    printf("%-12s %-16s %-3s %-21s %-3s %-17s %-32s %-19s %13s %17s %-8s "
+           "%s\n", "NODE", "PEER", "DIR", "ADDRESS", "VER", "SUITE",
+           "SESSION", "SINCE", "MSGS IN/OUT", "BYTES IN/OUT", "IDLE",
+           "WORKER");
     now = time(NULL);
     json_array_foreach(a, i, v) {
         time_t    t = (time_t) or_ctl_int(v, "since");
@@ -48,16 +50,22 @@ or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
 
         strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S",
                  localtime_r(&t, &tm));
+        int v3 = or_ctl_int(v, "version") == 3;
+
         snprintf(msgs, sizeof(msgs), "%lld/%lld", or_ctl_int(v, "messages_in"),
                  or_ctl_int(v, "messages_out"));
         snprintf(bytes, sizeof(bytes), "%lld/%lld", or_ctl_int(v, "bytes_in"),
                  or_ctl_int(v, "bytes_out"));
         /* idle: since the last message either way (or since it began) */
         snprintf(last, sizeof(last), "%llds", idle < 0 ? 0 : idle);
-        printf("%-12s %-16s %-3s %-21s %-19s %13s %17s %-8s #%lld\n",
+        printf("%-12s %-16s %-3s %-21s v%-2lld %-17s %-32s %-19s %13s %17s "
+               "%-8s #%lld\n",
                or_ctl_str(v, "node", &txt[0]), or_ctl_str(v, "peer", &txt[1]),
                or_ctl_str(v, "direction", &txt[2]),
-               or_ctl_str(v, "address", &txt[3]), since, msgs, bytes, last,
+               or_ctl_str(v, "address", &txt[3]), or_ctl_int(v, "version"),
+               v3 ? or_ctl_str(v, "suite", &txt[4]) : "-",
+               or_ctl_str(v, v3 ? "session_id" : "mutual_link", &txt[5]),
+               since, msgs, bytes, last,
                or_ctl_int(v, "worker"));
     }
     json_decref(r);

@@ -27,11 +27,13 @@
 #include "or_discovery.h"
 #include "or_discovery_diag.h"
 #include "or_discovery_peers.h"
+#include "or_discovery_v3.h"
 #include "or_limits.h"
 #include "or_log.h"
 #include "or_module.h"
 #include "or_peers.h"
 #include "or_shm.h"
+#include "or_status.h"
 #include "or_worker.h"
 
 typedef struct {
@@ -368,6 +370,7 @@ struct disc_worker_s {
     struct mmsghdr   msgs[DISC_BATCH];
     or_discovery_gap_t  conflicts;          /* their log lines, limited */
     or_discovery_diag_t *diag;              /* why nothing is heard */
+    or_disc_v3_t    *v3;                    /* v3 beacons (PROTOCOL §11) */
 };
 
 static void
@@ -384,6 +387,13 @@ beacon_send(disc_wnode_t *wn)
     double                    now = or_discovery_wall_now();
     ssize_t                   n = -1;
 
+    /* the signed v3 beacon beside the v2 one; originals ignore it */
+    if (dw->v3 != NULL
+        && or_discovery_v3_send(dw->v3, wn->index, 0, ds->fd, &ds->dst)
+           != OR_OK)
+    {
+        st->send_failed++;
+    }
     wn->b.timestamp = now;
     if (or_v2_beacon_seal(mc->keys[mc->node_key[wn->index]], &wn->b,
                           (int64_t) now, token, sizeof(token), &len, &eb)
@@ -519,6 +529,36 @@ beacon_debug(disc_wsock_t *ws, const struct sockaddr_in *from,
                      len, ws->index);
 }
 
+/* A v3 beacon, offered to the nodes of this socket (or_discovery_v3.c). */
+static void
+v3_dgram(disc_wsock_t *ws, const char *buf, size_t len,
+    const struct sockaddr_in *from, int64_t now)
+{
+    disc_worker_t            *dw = ws->dw;
+    or_discovery_main_conf_t *mc = disc_main(dw->cycle);
+    size_t                    nodes[OR_PEERS_NODES_MAX], n = 0;
+    int64_t                   max_peers[OR_PEERS_NODES_MAX];
+    or_reason_t               r;
+    int                       answer = 0;
+
+    for (size_t i = 0; i < dw->cycle->nnodes; i++) {
+        if (mc->node_sock[i] == ws->index) {
+            max_peers[n] = disc_node(&dw->cycle->nodes[i])->max_peers;
+            nodes[n++] = i;
+        }
+    }
+    r = or_discovery_v3_hear(dw->v3, ws->index, nodes, max_peers, n, buf,
+                             len, from,
+                             (int64_t) (or_discovery_wall_now() * 1000),
+                             &dw->conflicts, &answer);
+    if (r != OR_R_NONE) {
+        refuse(ws, from, r, now);
+    }
+    if (answer) {
+        early_schedule(ws);
+    }
+}
+
 static void
 dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
     const struct sockaddr_in *from, int64_t now)
@@ -533,6 +573,10 @@ dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
     or_errbuf_t               eb;
     int                       fresh = 0;
 
+    if (dw->v3 != NULL && or_discovery_v3_is(buf, len)) {
+        v3_dgram(ws, buf, len, from, now);
+        return;
+    }
     if (or_v2_beacon_open(ws->keys, ws->nkeys, buf, len, &t, o, &eb)
         != OR_OK)
     {
@@ -624,11 +668,42 @@ sweep_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
 
 /* ---- worker ---- */
 
+/* A stop, not a reload (whose master made a newer generation current
+ * before it told us to quit): each node says GOODBYE, twice, so that
+ * peers drop it now rather than at expiry. */
+static void
+v3_goodbye(disc_worker_t *dw)
+{
+    or_discovery_main_conf_t *mc = disc_main(dw->cycle);
+    or_status_t               st;
+
+    if (dw->v3 == NULL
+        || (or_status_read(dw->cycle, &st) == OR_OK
+            && st.generation > dw->w->generation))
+    {
+        return;
+    }
+    for (size_t i = 0; i < dw->cycle->nnodes; i++) {
+        disc_sock_t *ds = &mc->socks[mc->node_sock[i]];
+
+        for (int k = 0; k < 2; k++) {
+            if (or_discovery_v3_send(dw->v3, i, OR_V3_BEACON_GOODBYE, ds->fd,
+                                     &ds->dst) != OR_OK)
+            {
+                or_peers_node_stats(dw->cycle, i)->send_failed++;
+            }
+        }
+    }
+}
+
 static void
 disc_quit(or_worker_t *w, void *data)
 {
     disc_worker_t *dw = data;
 
+    if (!dw->quitting) {
+        v3_goodbye(dw);
+    }
     dw->quitting = 1;
     or_timer_del(w->loop, &dw->sweep);
     for (size_t i = 0; i < dw->cycle->nnodes; i++) {
@@ -704,6 +779,7 @@ worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
 {
     or_discovery_main_conf_t *mc = disc_main(cycle);
     or_peers_node_conf_t      pc[OR_PEERS_NODES_MAX];
+    or_fernet_t              *nk[OR_PEERS_NODES_MAX];
 
     for (size_t i = 0; i < cycle->nnodes; i++) {
         pc[i].max_peers = (size_t) disc_node(&cycle->nodes[i])->max_peers;
@@ -737,6 +813,12 @@ worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
         {
             return OR_ERROR;
         }
+    }
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        nk[i] = mc->keys[mc->node_key[i]];
+    }
+    if (or_discovery_v3_new(cycle, nk, &dw->v3) != OR_OK) {
+        return OR_ERROR;
     }
     if (or_timer_add(w->loop, &dw->sweep, DISC_SWEEP_MS, sweep_tick, dw)
         != OR_OK || or_worker_on_quit(w, disc_quit, dw) != OR_OK)
@@ -785,8 +867,10 @@ disc_init_worker(or_cycle_t *cycle, or_worker_t *w)
 failed:
     mc->worker = NULL;
     if (dw != NULL) {
+        dw->quitting = 1;       /* never started: no goodbye */
         disc_quit(w, dw);
         or_discovery_diag_free(dw->diag);
+        or_discovery_v3_free(dw->v3);
         free(dw->nodes);
         free(dw->socks);
         free(dw);
@@ -807,6 +891,7 @@ disc_exit_worker(or_cycle_t *cycle, or_worker_t *w)
         disc_quit(w, dw);
     }
     or_discovery_diag_free(dw->diag);
+    or_discovery_v3_free(dw->v3);
     free(dw->nodes);
     free(dw->socks);
     free(dw);

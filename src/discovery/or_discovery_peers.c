@@ -174,6 +174,10 @@ or_discovery_hear(or_cycle_t *cycle, size_t i, const or_v2_beacon_t *b,
         hear_conflict(cycle, i, p, now, gap);
         return 0;
     }
+    if (r == OR_PEER_V3_HELD) {
+        ns->v3_held++;          /* counted; the v3 beacons say the rest */
+        return 0;
+    }
     lc = peer_log(cycle, i, p, addr, sizeof(addr));
     if (r == OR_PEER_RESTARTED) {
         /* it lists no one yet: answer early rather than at our interval */
@@ -223,4 +227,35 @@ or_discovery_sweep(or_cycle_t *cycle, int64_t now)
         }
         or_shm_unlock(z);
     }
+}
+
+int
+or_discovery_goodbye(or_cycle_t *cycle, size_t i, const char *fp)
+{
+    or_shm_zone_t   *z = or_peers_zone(cycle);
+    or_peer_table_t *t;
+    or_peer_t        removed;
+    or_log_ctx_t     lc;
+    char             addr[OR_PEER_ADDR_LEN + 8];
+    int              gone = 0;
+
+    or_shm_lock(z);
+    t = or_peers_table(cycle, i);
+    if (t != NULL) {
+        gone = or_peer_table_remove(t, fp, &removed);
+    }
+    t = or_peers_refused_table(cycle, i);
+    if (t != NULL) {
+        (void) or_peer_table_remove(t, fp, NULL);
+    }
+    or_shm_unlock(z);
+    if (!gone) {
+        return 0;
+    }
+    or_peers_node_stats(cycle, i)->goodbyes++;
+    lc = peer_log(cycle, i, &removed, addr, sizeof(addr));
+    or_log_ctx_ratelimited(&lc, OR_LOG_INFO, "peer lost", 0,
+                           "peer lost: %s, goodbye", removed.fingerprint);
+    publish_peer(cycle, OR_EVT_PEER_LOST, i, &removed, "goodbye");
+    return 1;
 }

@@ -40,6 +40,10 @@ int or_discovery_hear(or_cycle_t *cycle, size_t i, const or_v2_beacon_t *b,
     const or_peer_t *p, int64_t now, int64_t max_peers,
     or_discovery_gap_t *gap);
 
+/* A verified v3 GOODBYE from fp: node i's entry goes now (peer_lost,
+ * "goodbye"), and its refused one too. 1 if fp was listed. */
+int or_discovery_goodbye(or_cycle_t *cycle, size_t i, const char *fp);
+
 /* Removes every node's entries not heard for its expire s (peer_lost,
  * "expired: not heard for N s"). Takes the peers zone's lock; the event
  * ring's lock is taken inside it (always in that order). */

@@ -221,6 +221,24 @@ auto_held(or_autoconnect_t *ac, size_t node)
     return n + or_hs_dial_count(ac->hs, node);
 }
 
+or_err_t
+or_autoconnect_dial(or_autoconnect_t *ac, size_t node,
+    const struct sockaddr *sa, socklen_t salen, const char *fp,
+    const unsigned char *id)
+{
+    or_peer_t  p;
+
+    /* v3 to a peer known to speak it (PROTOCOL.md v3 §6.3): its verified
+     * v3 beacon listed it with its full id */
+    if (id == NULL
+        && or_peers_find(ac->hs->cycle, node, fp, (int64_t) time(NULL), &p)
+        && p.v3)
+    {
+        id = p.id;
+    }
+    return or_hs_dial_v3(ac->hs, node, sa, salen, fp, id);
+}
+
 static void
 auto_node(or_autoconnect_t *ac, size_t node)
 {
@@ -250,8 +268,8 @@ auto_node(or_autoconnect_t *ac, size_t node)
         {
             continue;
         }
-        if (or_hs_dial(ac->hs, node, (struct sockaddr *) &sa, salen, fp)
-            == OR_OK)
+        if (or_autoconnect_dial(ac, node, (struct sockaddr *) &sa, salen, fp,
+                                p[i].v3 ? p[i].id : NULL) == OR_OK)
         {
             held++;
         } else {

@@ -14,6 +14,8 @@
 #include "or_err.h"
 #include "or_peers.h"
 
+#include <sys/socket.h>
+
 #define OR_AUTO_CANDIDATES  32      /* peers looked at per node per round */
 
 typedef struct or_hs_s           or_hs_t;
@@ -23,6 +25,16 @@ typedef struct or_autoconnect_s  or_autoconnect_t;
 __attribute__((warn_unused_result))
 or_err_t or_autoconnect_new(or_hs_t *hs, or_autoconnect_t **out);
 void or_autoconnect_free(or_autoconnect_t *ac);
+
+/*
+ * Dial fp at sa for node (index), v3 if the peer is known to speak it:
+ * id given, or a verified v3 beacon listed it; else v2. For auto-connect
+ * and any module that finds peers its own way (static peers, a DHT).
+ */
+__attribute__((warn_unused_result))
+or_err_t or_autoconnect_dial(or_autoconnect_t *ac, size_t node,
+    const struct sockaddr *sa, socklen_t salen, const char *fp,
+    const unsigned char *id);
 
 /* One round: every node with auto_connect dials what it is missing. */
 void or_autoconnect_round(or_autoconnect_t *ac);

@@ -29,6 +29,7 @@
 #include "or_module.h"
 #include "or_key_cache.h"
 #include "or_replay.h"
+#include "or_seen_v3.h"
 #include "or_session.h"
 #include "or_shm.h"
 #include "or_takeover.h"
@@ -43,6 +44,7 @@ typedef struct {
     int64_t       max_pending_per_source;   /* handshakes, per worker */
     int64_t       max_sessions_per_source;  /* inbound, per worker */
     int64_t       peer_key_cache;           /* keys, per worker */
+    char         *seen_v3_file;             /* the seen-v3 set, saved */
     hs_worker_t  *worker;                   /* this worker's state */
 } or_handshake_main_conf_t;
 
@@ -56,6 +58,8 @@ typedef struct {
     int64_t  session_idle_timeout;     /* s without a message; 0: never */
     int64_t  max_message_rate;         /* per session, messages/s */
     int64_t  max_message_byte_rate;    /* per session, bytes/s */
+    int      accept_v2;                /* protocol { accept_v2 } */
+    int64_t  min_version;              /* protocol { min_version }: 2, 3 */
 } or_handshake_conf_t;
 
 #define HM(f)  offsetof(or_handshake_main_conf_t, f)
@@ -105,6 +109,14 @@ static const or_setting_t handshake_settings[] = {
     { NULL, "max_message_byte_rate", OR_CONF_T_INT, OR_SCOPE_NODE,
       "1048576", H(max_message_byte_rate), OR_MESSAGE_MAX, 1000000000, 0,
       NULL },
+    /* No downgrade (PROTOCOL.md v3 §6.2): v2 is spoken only where both
+     * allow it, and never with a peer in the seen-v3 set, kept here. */
+    { "protocol", "accept_v2", OR_CONF_T_BOOL, OR_SCOPE_INHERIT,
+      "true", H(accept_v2), 0, 1, 0, NULL },
+    { "protocol", "min_version", OR_CONF_T_INT, OR_SCOPE_INHERIT,
+      "2", H(min_version), 2, 3, 0, NULL },
+    { NULL, "seen_v3_file", OR_CONF_T_PATH, OR_SCOPE_MAIN,
+      "\"" OR_STATE_PATH "/seen-v3\"", HM(seen_v3_file), 1, 4095, 0, NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -155,6 +167,9 @@ struct hs_worker_s {
     int                handoff_fd;    /* or_handoff.h; -1 if none */
     char              *dgram;         /* OR_SEND_DGRAM_MAX bytes */
     or_timer_t         auto_timer;    /* worker 0 with auto_connect */
+    or_timer_t         seen_timer;    /* worker 0: saves seen-v3 */
+    uint64_t           seen_saved;    /* its changes counter, saved */
+    int                seen_failing;  /* logged once until it works */
     or_autoconnect_t  *autoconnect;   /* owned */
     or_takeover_t     *takeover;      /* owned; NULL if it could not open */
 };
@@ -197,7 +212,8 @@ hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
     if (or_session_zone_add(cycle, max) != OR_OK
         || or_shm_zone_add(cycle, OR_REPLAY_ZONE, sizeof(or_replay_t), NULL)
            == NULL
-        || or_takeover_zone_add(cycle) != OR_OK)
+        || or_takeover_zone_add(cycle) != OR_OK
+        || or_seen_v3_zone_add(cycle) != OR_OK)
     {
         or_log_error(cycle->log, OR_LOG_ERR, ENOMEM, "declaring the session "
                      "zones failed");
@@ -209,6 +225,61 @@ hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
 /* ---- worker ---- */
 
 static void auto_tick(or_event_loop_t *loop, or_timer_t *t, void *data);
+
+/* ---- worker 0: the seen-v3 set on disk (or_seen_v3.h) ---- */
+
+#define HS_SEEN_SAVE_MS  2000
+
+static void
+seen_save(hs_worker_t *hw)
+{
+    or_cycle_t *cycle = hw->hs.cycle;
+    const char *path = hs_main(cycle)->seen_v3_file;
+
+    if (or_seen_v3_save(cycle, path, &hw->seen_saved) == OR_OK) {
+        hw->seen_failing = 0;
+    } else if (!hw->seen_failing) {
+        hw->seen_failing = 1;
+        or_log_error(cycle->log, OR_LOG_WARN, errno, "saving the seen-v3 "
+                     "set to \"%s\" failed (kept in memory; tried again "
+                     "every %d s)", path, HS_SEEN_SAVE_MS / 1000);
+    }
+}
+
+static void
+seen_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
+{
+    hs_worker_t *hw = data;
+
+    seen_save(hw);
+    if (!hw->hs.worker->quitting
+        && or_timer_add(loop, t, HS_SEEN_SAVE_MS, seen_tick, hw) != OR_OK)
+    {
+        or_log_error(hw->hs.cycle->log, OR_LOG_ERR, ENOMEM, "seen-v3 save "
+                     "timer stopped");
+    }
+}
+
+/* read once per zone: a reload's new worker 0 finds it filled */
+static or_err_t
+seen_start(hs_worker_t *hw)
+{
+    or_cycle_t *cycle = hw->hs.cycle;
+    const char *path = hs_main(cycle)->seen_v3_file;
+    size_t      bad = 0;
+
+    if (or_seen_v3_load(cycle, path, &bad) != OR_OK) {
+        or_log_error(cycle->log, OR_LOG_WARN, errno, "reading the seen-v3 "
+                     "set from \"%s\" failed: starting with what it holds",
+                     path);
+    }
+    if (bad > 0) {
+        or_log_error(cycle->log, OR_LOG_WARN, 0, "seen-v3 set \"%s\": %zu "
+                     "lines skipped", path, bad);
+    }
+    return or_timer_add(hw->hs.worker->loop, &hw->seen_timer,
+                        HS_SEEN_SAVE_MS, seen_tick, hw);
+}
 
 /* Another worker (the control one) asks us to send or close. */
 static void
@@ -291,6 +362,7 @@ hs_nodes_init(or_cycle_t *cycle, hs_worker_t *hw)
         n->auto_connect = hc->auto_connect;
         n->max_connections = (size_t) hc->max_connections;
         n->accept_undiscovered = hc->accept_undiscovered;
+        n->v3_only = !hc->accept_v2 || hc->min_version >= 3;
     }
     return OR_OK;
 }
@@ -364,6 +436,9 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
                      "sessions over from the next reload's old workers",
                      w->index);
     }
+    if (or_worker_is_designated(w) && seen_start(hw) != OR_OK) {
+        return OR_ERROR;
+    }
     if (or_worker_is_designated(w) && hs_any_auto(cycle)
         && or_timer_add(w->loop, &hw->auto_timer, 1000, auto_tick, hw)
            != OR_OK)
@@ -385,6 +460,10 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
     or_hs_close_all(&hw->hs, "worker exiting");
     or_takeover_close(hw->takeover);
     or_timer_del(w->loop, &hw->auto_timer);
+    if (or_worker_is_designated(w)) {
+        or_timer_del(w->loop, &hw->seen_timer);
+        seen_save(hw);
+    }
     if (hw->handoff_fd >= 0) {
         /* bound by this worker, never shared: its close is its DEL */
         or_event_close(w->loop, hw->handoff_fd);
@@ -579,10 +658,14 @@ cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
         return OR_ERROR;
     }
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(a, json_pack("{s:i, s:s?, s:s, s:s, s:s, s:s, "
-            "s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "version",
-            s[i].framing == OR_FRAMING_V3 ? 3 : 2, "suite",
-            suite_name(s[i].suite), "node", s[i].node, "peer",
+        int v3 = s[i].framing == OR_FRAMING_V3;
+
+        /* v3 keeps its session_id where v2 keeps the mutual link */
+        json_array_append_new(a, json_pack("{s:i, s:s?, s:s?, s:s, s:s, "
+            "s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:i}",
+            "version", v3 ? 3 : 2, "suite", suite_name(s[i].suite),
+            "session_id", v3 ? s[i].mutual_link : NULL, "node", s[i].node,
+            "peer",
             s[i].peer, "direction", s[i].direction == OR_SESSION_IN ? "in"
             : "out", "address", s[i].address, "mutual_link",
             s[i].mutual_link, "since", (json_int_t) s[i].since,

@@ -30,6 +30,9 @@
 #include "or_peers.h"
 #include "or_replay.h"
 #include "or_shm.h"
+#include "or_downgrade.h"
+#include "or_seen_v3.h"
+#include "or_v3.h"
 #include "or_v3_conn.h"
 #include "or_worker.h"
 
@@ -478,16 +481,29 @@ hs_confirm(or_hs_conn_t *hc)
 static void
 hs_established(or_hs_conn_t *hc)
 {
-    or_hs_t *hs = hc->hs;
+    or_hs_t    *hs = hc->hs;
+    unsigned    suite = hc->v3 != NULL ? or_v3_conn_suite(hc) : 0;
+    char        text[256];
+    int         n;
 
     hs_confirm(hc);
     or_log_ctx_error(&hc->log, OR_LOG_INFO, 0, "session established: %s, "
-                     "fingerprint: %s, mutual_link: %s",
+                     "fingerprint: %s, %s: %s",
                      hc->direction == OR_SESSION_IN ? "in" : "out", hc->peer,
+                     hc->v3 != NULL ? "v3 session_id" : "mutual_link",
                      hc->link);
+    /* watch shows what sessions shows: version, suite, session id */
+    n = snprintf(text, sizeof(text), "{\"address\":\"%s\",\"version\":%d,"
+                 "\"suite\":%s%s%s,\"%s\":\"%s\"}", hc->c->peer,
+                 hc->v3 != NULL ? 3 : 2, suite ? "\"" : "",
+                 suite == OR_V3_SUITE_CHACHA ? "chacha20-poly1305"
+                 : suite == OR_V3_SUITE_AESGCM ? "aes-256-gcm" : "null",
+                 suite ? "\"" : "",
+                 hc->v3 != NULL ? "session_id" : "mutual_link", hc->link);
     or_evring_publish(hs->cycle, OR_EVT_SESSION_ESTABLISHED, hs_node_id(hc),
                       hc->peer, hc->direction == OR_SESSION_IN ? "in" : "out",
-                      hc->c->peer, strlen(hc->c->peer));
+                      text, n > 0 && (size_t) n < sizeof(text)
+                            ? (size_t) n : 0);
     if (hc->direction == OR_SESSION_OUT && hs->dial_done != NULL) {
         hs->dial_done(hs, hc->node, hc->peer, 1, hs->dial_data);
     }
@@ -563,6 +579,7 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     size_t           outlen;
     int64_t          now = (int64_t) time(NULL);
     or_err_t         rc;
+    int              dg;
 
     memset(&eb, 0, sizeof(eb));
     if (hs->keys != NULL) {
@@ -585,6 +602,15 @@ hs_on_request(or_hs_conn_t *hc, const char *json, size_t len)
     if (!hs_filter_ok(hc, now, &why)) {
         or_v2_request_clear(&req);
         or_hs_conn_refuse(hc, OR_SR_FILTERED, why);
+        return -1;
+    }
+    /* no v2 with a peer that spoke v3, nor on a node that wants v3 */
+    dg = or_downgrade_v2_refused(hs, hc->node, req.source);
+    if (dg != 0) {
+        or_v2_request_clear(&req);
+        or_hs_conn_refuse(hc, dg, dg == OR_SR_DOWNGRADE
+                          ? "this fingerprint's node speaks v3"
+                          : "protocol: v3 only");
         return -1;
     }
     if (hc->src != NULL && hc->src->sessions >= hs->max_sessions_src
@@ -675,12 +701,23 @@ or_err_t
 or_hs_dial_v3(or_hs_t *hs, size_t node, const struct sockaddr *sa,
     socklen_t salen, const char *peer, const unsigned char *id)
 {
-    or_hs_node_t *n = &hs->nodes[node];
-    or_hs_conn_t *hc;
-    int           fd;
+    or_hs_node_t  *n = &hs->nodes[node];
+    or_hs_conn_t  *hc;
+    unsigned char  seen[OR_V3_ID_LEN];
+    int            fd;
 
     if (strlen(peer) != OR_FP_LEN || hs->pending >= hs->max_pending) {
         return OR_EPROTO;
+    }
+    /* v3 to a peer that ever spoke it (PROTOCOL.md v3 §6.3); v2 only if
+     * the node allows it */
+    if (id == NULL && or_downgrade_v3_id(hs, peer, seen)) {
+        id = seen;
+    }
+    if (id == NULL && n->v3_only) {
+        or_hs_count(hs, node, OR_SR_V2_REFUSED);
+        errno = EPERM;
+        return OR_ERROR;
     }
     fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd == -1) {

@@ -47,6 +47,8 @@ typedef struct {
     uint64_t          byte_rate;     /* max_message_byte_rate, per s */
     int               auto_connect;
     size_t            max_connections;   /* sessions + dials, auto-connect */
+    int               v3_only;       /* protocol: accept_v2 = false or
+                                        min_version = 3 (or_downgrade.c) */
     int               accept_undiscovered;   /* 0: refuse requesters
                                                 discovery never heard */
 } or_hs_node_t;

@@ -19,7 +19,7 @@
 
 #define SESSION_MAGIC  0x6f727373u      /* "orss" */
 
-_Static_assert(OR_SR_LAST <= OR_R_LAST + 16, "or_session_table_t.refused "
+_Static_assert(OR_SR_LAST <= OR_R_LAST + 24, "or_session_table_t.refused "
                "has no room for every refusal reason");
 
 const char *
@@ -28,7 +28,8 @@ or_session_reason_name(int reason)
     static const char *const ours[] = {
         "replay", "timeout", "limit", "filtered", "self", "closed_early",
         "duplicate", "sessions_full", "busy", "idle", "evicted",
-        "source_limit", "dropped", "rate_dropped", "flood"
+        "source_limit", "dropped", "rate_dropped", "flood", "v2_refused",
+        "v3_downgrade"
     };
 
     if (reason >= OR_R_LAST && reason < OR_SR_LAST) {

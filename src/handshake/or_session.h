@@ -74,7 +74,7 @@ typedef struct {
     uint32_t      nfree;        /* entries on the free stack */
     uint64_t      seed;         /* hash key, random per table */
     uint64_t      next_id;
-    uint64_t      refused[OR_SESSION_NODES_MAX][OR_R_LAST + 16];
+    uint64_t      refused[OR_SESSION_NODES_MAX][OR_R_LAST + 24];
     uint64_t      accepted[OR_SESSION_NODES_MAX];
     or_session_t  slots[];      /* max, only [0, top) looked at */
 } or_session_table_t;
@@ -96,6 +96,8 @@ enum {
     OR_SR_DROPPED,              /* oldest of the busiest source, pending full */
     OR_SR_RATE,                 /* a message over max_message_rate, dropped */
     OR_SR_FLOOD,                /* session closed: sustained excess */
+    OR_SR_V2_REFUSED,           /* v2, and the node wants v3 (protocol) */
+    OR_SR_DOWNGRADE,            /* v2 from or to a peer in seen-v3 */
     OR_SR_LAST
 };
 

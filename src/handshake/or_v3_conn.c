@@ -26,6 +26,7 @@
 #include "or_log.h"
 #include "or_message_io.h"
 #include "or_replay.h"
+#include "or_seen_v3.h"
 #include "or_session.h"
 #include "or_shm.h"
 #include "or_v3.h"
@@ -284,6 +285,7 @@ v3_session(or_hs_conn_t *hc)
         return v3_refuse(hc, rc == OR_AGAIN ? OR_SR_DUPLICATE : OR_SR_FULL,
                          rc == OR_AGAIN ? "" : full);
     }
+    or_seen_v3_add(hc->hs->cycle, res.peer_id);     /* never v2 again */
     if (or_conn_set_inmax(hc->c, OR_V3_FRAME_HDR + OR_V3_REC_LEN_MAX)
         != OR_OK)
     {

@@ -773,8 +773,15 @@ event_json(const or_evt_t *ev)
         break;
     case OR_EVT_SESSION_ESTABLISHED:
         json_object_set_new(o, "direction", json_string(ev->detail));
-        json_object_set_new(o, "address", json_stringn(ev->text,
-                                                       ev->textlen));
+        /* text: {address, version, suite, session_id or mutual_link} */
+        p = json_loadb(ev->text, ev->textlen, 0, &jerr);
+        if (json_is_object(p)) {
+            json_object_update(o, p);
+        } else {
+            json_object_set_new(o, "address", json_stringn(ev->text,
+                                                           ev->textlen));
+        }
+        json_decref(p);
         break;
     case OR_EVT_MESSAGE:
         json_object_set_new(o, "direction", json_string(ev->detail));

@@ -22,7 +22,10 @@ s.bind(("", 5354))
 s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
              socket.inet_aton("224.0.1.100") + socket.inet_aton("127.0.0.1"))
 s.settimeout(10)
-open(sys.argv[1], "wb").write(s.recv(4096))
+d = s.recv(4096)
+while d.startswith(b"ORB3"):    # the v3 beacon beside it (PROTOCOL.md §11)
+    d = s.recv(4096)
+open(sys.argv[1], "wb").write(d)
 ' "$T/beacon.token" &
 raw=$!
 # both listeners bound (they join the group right after; the daemon

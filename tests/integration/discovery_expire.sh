@@ -10,7 +10,13 @@ dc_start a
 dc_start b
 fb=$(dc_fp b b)
 wait_for 5 dc_lists a a "$fb" || fail "a does not list b"
-dc_stop b
+# b dies without a word: a clean stop would say GOODBYE (v3), and a would
+# drop b at once (discovery_two_daemons.sh); its workers too, or their
+# exit would say it
+pb=$(cat "$T/b/openred.pid")
+kids=$(pgrep -P "$pb")
+kill -KILL $kids "$pb"
+wait_for 10 pid_gone "$pb" || fail "b ($pb) did not die"
 # still listed right after: expire is 3 s, beacons came every second
 dc_lists a a "$fb" || fail "b dropped before expire"
 wait_for 8 dc_not_lists a a "$fb" || fail "b still listed after expire"

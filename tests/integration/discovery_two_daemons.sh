@@ -25,7 +25,9 @@ p = [x for x in json.load(sys.stdin) if x["fingerprint"] == sys.argv[1]][0]
 assert p["node"] == "a" and p["sector"] == "health", p
 assert p["services"] == ["storage"], p
 assert p["address"] == "127.0.0.1" and p["port"] == 9002, p
-assert p["source"] == "127.0.0.1" and p["protocol"] == "2.0", p
+# openred to openred: listed from the signed v3 beacon, with the full id
+assert p["source"] == "127.0.0.1" and p["protocol"] == "3.0", p
+assert len(p["id"]) == 64 and p["id"][:16] == sys.argv[1], p
 assert isinstance(p["age"], int) and p["age"] >= 0, p
 ' "$fb" || fail "peer fields of b as a lists it"
 grep -q "peer discovered: $fb, sector \"health\", node: a, peer: 127.0.0.1:9002" \
@@ -34,11 +36,16 @@ grep -q "peer discovered: $fb, sector \"health\", node: a, peer: 127.0.0.1:9002"
 [ "$(dc_ctl a peers --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 1 ] \
     || fail "a lists more than b"
 
-# b restarts: a still lists it, so only b's new node_hash tells a to answer
-# early; without that b waits a whole interval (120 s) to list a again
+# b stops: its signed GOODBYE makes a drop it at once (expire is 60 s)
 dc_stop b
+wait_for 10 dc_not_lists a a "$fb" || fail "a still lists b after its goodbye"
+grep -q "peer lost: $fb, goodbye, node: a" "$T/a/error.log" \
+    || fail "no 'peer lost: ..., goodbye' line in a's log"
+[ "$(dc_stat a 'r["nodes"][0]["goodbyes"]')" = 1 ] \
+    || fail "a did not count one goodbye: $(dc_stat a 'r["nodes"][0]')"
+# b restarts: its start QUERY makes a answer early; without that b waits
+# a whole interval (120 s) to list a again
 dc_start b
 wait_for 30 dc_lists b b "$fa" || fail "restarted b did not list a before the interval"
-grep -q "peer restarted: $fb, node: a" "$T/a/error.log" \
-    || fail "no 'peer restarted' line in a's log"
+wait_for 30 dc_lists a a "$fb" || fail "a did not list restarted b"
 exit 0

@@ -2,7 +2,7 @@
 # Copyright (c) 2025-2026 The openred authors
 # openredctl watch shows discovery's events: peer_discovered once when a
 # second daemon starts in the namespace (not again on each refresh), and
-# peer_lost when it stops and expires; a peer pushed out of a full table
+# peer_lost when it stops (its goodbye); a peer pushed out of a full table
 # is lost as "evicted".
 . "$(dirname "$0")/discovery_lib.sh"
 
@@ -74,7 +74,8 @@ assert len(e) == 1, e
 e = e[0]
 assert e["node"] == "a" and e["address"] == "127.0.0.1:9002", e
 assert e["sector"] == "health", e
-assert e["reason"].startswith("expired: not heard for "), e
+# a clean stop says GOODBYE (v3 beacons): lost at once, not at expiry
+assert e["reason"] == "goodbye", e
 EOF
 
 # max_peers = 1: s2 arriving while s1 is listed pushes s1 out

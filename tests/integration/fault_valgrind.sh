@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Copyright (c) 2025-2026 The openred authors
-# The daemon under valgrind through start, handshake, reload and quit:
+# The daemon under valgrind through start, handshake, v3 beacons, reload
+# and quit:
 # no memory error and no definite or indirect leak in the master or any
 # worker (every process is traced, children included).
 . "$(dirname "$0")/lib.sh"
@@ -56,6 +57,22 @@ dial() {
 }
 dial || fail "handshake under valgrind"
 nsx "$OPENREDCTL" -S "$SOCK" sessions > /dev/null || fail "sessions"
+# v3 beacons of another peer (tests/peers/v3peer.py; not the dialer, whose
+# v2 dials would then be refused as a downgrade): the second one is
+# verified with the key the first one bound, kept until the worker exits
+$V2PEER keygen "$T/v3peer.pem" > /dev/null || fail "keygen"
+v3beacon() {
+    nsx python3 "$TOP/tests/peers/v3peer.py" beacon --key "$T/v3peer.pem" \
+        --instance 9 --seq "$1" > /dev/null || fail "v3peer beacon $1"
+}
+verified() {
+    nsx "$OPENREDCTL" -S "$SOCK" peers --stats --json \
+        | grep -q "\"v3_verified\": *$1"
+}
+v3beacon 1
+wait_for 60 verified 1 || fail "v3 beacon 1 not verified under valgrind"
+v3beacon 2
+wait_for 60 verified 2 || fail "v3 beacon 2 not verified under valgrind"
 
 write_conf "handshake_timeout = 5;"
 kill -HUP "$OR_STARTED_MASTER"

@@ -4,7 +4,8 @@
 # refuses a handshake from a tech node it discovered (its beacons were
 # filtered, and remembered), and a node with accept_undiscovered = false
 # refuses a requester it never heard; both with reason "filtered". A node
-# without either accepts the same requests.
+# without either accepts the same requests (A in v3: C heard its v3
+# beacon, so v2 with A's fingerprint is refused as v3_downgrade).
 . "$(dirname "$0")/handshake_lib.sh"
 
 DISC="discovery = { interval = 1; };"
@@ -45,9 +46,16 @@ got=$(nsx $HSTOOL request 127.0.0.1 9002 "$FB" "$T/A/key.pem")
 expect "tech node to B" "$got" "$FILTERED"
 grep -q "handshake refused: filtered.*sector" "$T/B/error.log" \
     || fail "B did not log the filtered refusal"
-# the same node is accepted by C, which lists it
+# the same node is accepted by C, which lists it: in v3, since C heard
+# A's signed v3 beacon; a v2 request with A's fingerprint is now refused
+# as a downgrade (docs/PROTOCOL.md v3 §6.2)
 got=$(nsx $HSTOOL request 127.0.0.1 9003 "$FC" "$T/A/key.pem")
-expect "discovered node to C" "$got" connection_accepted
+expect "discovered node to C in v2" "$got" \
+    '{"error": "handshake_verification_failed: v3_downgrade"}'
+out=$(hs_ctl A connect A 127.0.0.1:9003 "$FC" 2>&1) \
+    || fail "discovered node to C: $out"
+hs_ctl C sessions --json | grep -q "\"version\":3,.*\"peer\":\"$FA\"" \
+    || fail "C holds no v3 session with A: $(hs_ctl C sessions --json)"
 # a requester nobody discovered: C refuses it, B (default true) accepts
 got=$(nsx $HSTOOL attack 127.0.0.1 9003 "$FC" valid)
 expect "undiscovered to C" "$got" "$FILTERED"

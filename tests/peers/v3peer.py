@@ -8,6 +8,9 @@ the known-answer vectors it writes can check the C library byte for byte.
 Dependencies: Python 3 and Debian's python3-cryptography (38.x).
 
     v3peer.py vectors OUTDIR   write the known-answer vectors
+    v3peer.py beacon-vectors OUTDIR   the beacon vectors (§11) alone
+    v3peer.py beacon --key K [--type T --instance I --seq S ...]
+                               send one beacon to the group (or --raw)
     v3peer.py selftest         a full handshake and records between two
                                in-process parties, and hostile variants
     v3peer.py serve --key K [--port P] [--attack A]
@@ -566,8 +569,239 @@ def cmd_selftest(args):
     assert open_record(rx, a) == (R_MSG, b"{}")
     expect_refused("v3_record_auth", open_record, rx, c)
     del b
+    beacon_selftest()
     print(json.dumps({"selftest": "ok"}))
 
+
+
+# ------------------------------------------------------------ beacons (§11)
+
+B_MAGIC = b"ORB3"
+B_MAX = 1472
+B_SECTOR_MAX = 64
+B_SERVICES, B_SERVICE_MAX, B_SERVICES_MAX = 16, 64, 240
+B_ANNOUNCE, B_QUERY, B_GOODBYE = 1, 2, 3
+B_TYPES = {"announce": B_ANNOUNCE, "query": B_QUERY, "goodbye": B_GOODBYE}
+B_SEALED = 0x01
+L_BEACON = b"OpenRed v3 beacon\0"
+V2_SALT = b"openred_p2p_salt_2025"
+
+
+def net_key_of(passphrase):
+    """K_net of a passphrase (§11.1): HKDF over the v2 network key."""
+    nk = hashlib.pbkdf2_hmac("sha256", passphrase.encode(), V2_SALT, 100000,
+                             32)
+    return hkdf_expand(hkdf_extract(L_BEACON, nk), b"or3 net", 32)
+
+
+def beacon_body(priv, btype, instance, seq, ts, ttl, port, versions=1,
+                sector=b"", services=()):
+    der = der_of(priv.public_key())
+    sv = bytes([len(services)]) + b"".join(string(x) for x in services)
+    return (id_of_der(der) + u64(instance) + u64(seq) + u64(ts) + u16(ttl)
+            + u16(port) + u16(versions) + string(sector) + sv + string(der))
+
+
+def beacon_seal(btype, body, sig, net_key, nonce=None):
+    flags = B_SEALED if net_key is not None else 0
+    head = B_MAGIC + bytes([btype, flags])
+    body = body + string(sig)
+    if net_key is None:
+        return head + body
+    nonce = nonce if nonce is not None else os.urandom(12)
+    return head + nonce + ChaCha20Poly1305(net_key).encrypt(nonce, body,
+                                                            head)
+
+
+def beacon_build(priv, btype, instance, seq, ts, ttl, port, net_key,
+                 sector=b"", nonce=None, sig=None, versions=1):
+    body = beacon_body(priv, btype, instance, seq, ts, ttl, port, versions,
+                       sector)
+    if sig is None:
+        sig = sign(priv, L_BEACON + bytes([btype]) + body)
+    return beacon_seal(btype, body, sig, net_key, nonce)
+
+
+def beacon_open(data, net_key, now):
+    """Checks 1..4 of §11.3: a dict, or Refused."""
+    if len(data) > B_MAX:
+        raise Refused("too_big")
+    if len(data) < 6 or data[:4] != B_MAGIC:
+        raise Refused("v3_bad_magic")
+    btype, flags = data[4], data[5]
+    if btype not in (B_ANNOUNCE, B_QUERY, B_GOODBYE):
+        raise Refused("message_type")
+    if flags & ~B_SEALED:
+        raise Refused("v3_beacon_field", "flags")
+    if (net_key is not None) != bool(flags & B_SEALED):
+        raise Refused("v3_beacon_seal", "sealed or not")
+    body = data[6:]
+    if net_key is not None:
+        if len(body) < 12 + 16:
+            raise Refused("v3_truncated", "seal")
+        try:
+            body = ChaCha20Poly1305(net_key).decrypt(body[:12], body[12:],
+                                                     data[:6])
+        except InvalidTag:
+            raise Refused("v3_beacon_seal")
+    r = Reader(body)
+    b = {"type": btype, "id": r.take(32, "id"),
+         "instance": r.u64("instance"), "seq": r.u64("seq"),
+         "ts": r.u64("ts"), "ttl": r.u16("ttl"), "port": r.u16("port"),
+         "versions": r.u16("versions")}
+    b["sector"] = r.str("sector", 0, 1 << 16)
+    at = r.at
+    count = r.take(1, "services")[0]
+    if count > B_SERVICES:
+        raise Refused("too_big", "services")
+    b["services"] = [r.str("service", 0, 1 << 16) for _ in range(count)]
+    if any(not x or len(x) > B_SERVICE_MAX or b"\0" in x
+           for x in b["services"]):
+        raise Refused("v3_beacon_field", "service name")
+    if r.at - at > B_SERVICES_MAX:
+        raise Refused("too_big", "services")
+    b["key"] = r.str("key", 0, 1 << 16)
+    b["signed"] = L_BEACON + bytes([btype]) + body[:r.at]
+    b["sig"] = r.str("sig", 0, 1 << 16)
+    r.end("beacon")
+    if len(b["sector"]) > B_SECTOR_MAX:
+        raise Refused("too_big", "sector")
+    if not b["key"] or not b["sig"]:
+        raise Refused("v3_truncated", "key or sig")
+    if len(b["key"]) > DER_MAX or len(b["sig"]) > SIG_MAX:
+        raise Refused("too_big", "key or sig")
+    if b"\0" in b["sector"]:
+        raise Refused("v3_beacon_field", "sector")
+    if b["instance"] == 0 or b["seq"] == 0 or b["port"] == 0:
+        raise Refused("v3_beacon_field", "zero")
+    if (b["ttl"] == 0) != (btype == B_GOODBYE):
+        raise Refused("v3_beacon_field", "ttl")
+    if not b["versions"] & 1:
+        raise Refused("v3_beacon_field", "versions")
+    if now - b["ts"] > TS_WINDOW:
+        raise Refused("expired")
+    if b["ts"] - now > TS_WINDOW:
+        raise Refused("future")
+    return b
+
+
+def beacon_newer(last, b):
+    """Check 5: last = (instance, seq, ts) of the id's last verified one."""
+    if last is None:
+        return
+    if last[0] == b["instance"] and b["seq"] <= last[1]:
+        raise Refused("v3_beacon_seq")
+    if last[0] != b["instance"] and b["ts"] <= last[2]:
+        raise Refused("v3_beacon_stale")
+
+
+def beacon_verify(b):
+    """Checks 6 and 7."""
+    pub, kid = binding(b["key"])
+    if kid != b["id"]:
+        raise Refused("key_not_bound")
+    verify(pub, b["sig"], b["signed"])
+
+
+def beacon_vectors(ka, kb):
+    nk = net_key_of("OpenRed-P2P-Discovery-2025")
+    ts = 1764000000000
+    out = {"passphrase": "OpenRed-P2P-Discovery-2025", "net_key": nk.hex(),
+           "key": "node-a.key.pem", "now": ts + 500, "beacons": []}
+    # 1 + 14 x (2 + 14) + (2 + 13) = 240 bytes: the list at its bound
+    full = [bytes([0x61 + i]) * 14 for i in range(14)] + [b"z" * 13]
+    plan = (("announce", B_ANNOUNCE, 7, 1, 10, 9000, b"lab", nk,
+             [b"storage", b"chat"]),
+            ("query", B_QUERY, 7, 2, 10, 9000, b"", nk, []),
+            ("goodbye", B_GOODBYE, 7, 3, 0, 9000, b"lab", nk, []),
+            ("announce-clear", B_ANNOUNCE, 7, 4, 10, 65535,
+             b"x" * B_SECTOR_MAX, None, full))
+    for name, btype, inst, seq, ttl, port, sector, key, sv in plan:
+        body = beacon_body(ka, btype, inst, seq, ts + seq, ttl, port, 1,
+                           sector, sv)
+        sig = sign(ka, L_BEACON + bytes([btype]) + body)
+        nonce = fixed(b"beacon " + name.encode(), 12)
+        dg = beacon_seal(btype, body, sig, key, nonce)
+        b = beacon_open(dg, key, ts + 500)
+        beacon_verify(b)
+        out["beacons"].append({
+            "name": name, "type": btype, "instance": inst, "seq": seq,
+            "ts": ts + seq, "ttl": ttl, "port": port,
+            "sector": sector.decode(), "sealed": key is not None,
+            "services": [x.decode() for x in sv],
+            "nonce": nonce.hex(), "sig": sig.hex(), "datagram": dg.hex()})
+    # hostile: a goodbye for a's id signed by b (a forgery), a's goodbye
+    # with the type byte turned into an announce
+    body = beacon_body(ka, B_GOODBYE, 7, 9, ts, 0, 9000)
+    forged = beacon_seal(B_GOODBYE, body,
+                         sign(kb, L_BEACON + bytes([B_GOODBYE]) + body), nk,
+                         fixed(b"beacon forged", 12))
+    out["forged_goodbye"] = forged.hex()
+    return out
+
+
+def cmd_beacon_vectors(args):
+    here = os.path.dirname(os.path.abspath(__file__))
+    legacy = os.path.join(here, "..", "vectors", "legacy-v2")
+    ka = load_key(os.path.join(legacy, "node-a.key.pem"))
+    kb = load_key(os.path.join(legacy, "node-b.key.pem"))
+    v = beacon_vectors(ka, kb)
+    with open(os.path.join(args.outdir, "beacons.json"), "w") as f:
+        json.dump(v, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(json.dumps({"vectors": ["beacons"], "dir": args.outdir}))
+
+
+def beacon_selftest():
+    ka = rsa.generate_private_key(65537, 2048)
+    kb = rsa.generate_private_key(65537, 2048)
+    nk, now = net_key_of("x"), 1764000000000
+    dg = beacon_build(ka, B_ANNOUNCE, 5, 1, now, 10, 9000, nk)
+    b = beacon_open(dg, nk, now)
+    beacon_verify(b)
+    expect_refused("v3_beacon_seal", beacon_open, dg, net_key_of("y"), now)
+    expect_refused("expired", beacon_open, dg, nk, now + TS_WINDOW + 1)
+    expect_refused("v3_beacon_seq", beacon_newer, (5, 1, now), b)
+    expect_refused("v3_beacon_stale", beacon_newer, (6, 0, now), b)
+    body = beacon_body(ka, B_GOODBYE, 5, 2, now, 0, 9000)
+    bad = beacon_seal(B_GOODBYE, body,
+                      sign(kb, L_BEACON + bytes([B_GOODBYE]) + body), nk)
+    expect_refused("bad_signature", beacon_verify, beacon_open(bad, nk, now))
+    # the type is signed: an announce relabelled goodbye fails
+    flip = bytearray(beacon_build(ka, B_ANNOUNCE, 5, 3, now, 0 + 10, 9000,
+                                  None))
+    flip[4] = B_QUERY
+    expect_refused("bad_signature", beacon_verify,
+                   beacon_open(bytes(flip), None, now))
+
+
+def cmd_beacon(args):
+    """Sends one beacon (or --raw bytes) to the group; --save keeps it."""
+    nk = net_key_of(args.passphrase) if args.passphrase else None
+    if args.raw:
+        with open(args.raw) as f:
+            dg = bytes.fromhex(f.read().strip())
+    else:
+        priv = load_key(args.key)
+        signer = load_key(args.sign_with) if args.sign_with else priv
+        btype = B_TYPES[args.type]
+        ts = now_ms() + args.ts_offset
+        ttl = 0 if btype == B_GOODBYE else 10
+        body = beacon_body(priv, btype, args.instance, args.seq, ts, ttl,
+                           args.tcp_port, 1, args.sector.encode(),
+                           [x.encode() for x in args.service or ()])
+        sig = sign(signer, L_BEACON + bytes([btype]) + body)
+        dg = beacon_seal(btype, body, sig, nk)
+    if args.save:
+        with open(args.save, "w") as f:
+            f.write(dg.hex() + "\n")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+                 socket.inet_aton(args.interface))
+    s.sendto(dg, (args.group, args.port))
+    s.close()
+    emit(sent=len(dg))
 
 
 # ------------------------------------------------------------ over TCP
@@ -811,6 +1045,24 @@ def main():
     v = sub.add_parser("vectors")
     v.add_argument("outdir")
     sub.add_parser("selftest")
+    bv = sub.add_parser("beacon-vectors")
+    bv.add_argument("outdir")
+    bc = sub.add_parser("beacon")
+    bc.add_argument("--key")
+    bc.add_argument("--sign-with", help="a forgery: sign with this key")
+    bc.add_argument("--type", choices=sorted(B_TYPES), default="announce")
+    bc.add_argument("--instance", type=int, default=1)
+    bc.add_argument("--seq", type=int, default=1)
+    bc.add_argument("--ts-offset", type=int, default=0, help="ms")
+    bc.add_argument("--tcp-port", type=int, default=9000)
+    bc.add_argument("--sector", default="")
+    bc.add_argument("--service", action="append")
+    bc.add_argument("--passphrase", default="OpenRed-P2P-Discovery-2025")
+    bc.add_argument("--group", default="224.0.1.100")
+    bc.add_argument("--port", type=int, default=5354)
+    bc.add_argument("--interface", default="127.0.0.1")
+    bc.add_argument("--raw", help="send the hex datagram of this file")
+    bc.add_argument("--save", help="write the datagram's hex here")
     d = sub.add_parser("dial")
     d.add_argument("host")
     d.add_argument("port", type=int)
@@ -834,6 +1086,7 @@ def main():
                    help="s, deadline of each read")
     args = ap.parse_args()
     return {"vectors": cmd_vectors, "selftest": cmd_selftest,
+            "beacon-vectors": cmd_beacon_vectors, "beacon": cmd_beacon,
             "dial": cmd_dial, "serve": cmd_serve}[args.cmd](args)
 
 

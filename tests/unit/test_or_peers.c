@@ -44,6 +44,46 @@ table_new(size_t max, int64_t expire)
     return or_peer_table_init(mem, max, expire, "n1");
 }
 
+/* a peer a verified v3 beacon listed: a v2 beacon changes nothing (not
+ * even its age), the next v3 one refreshes it; a goodbye removes it */
+static void
+test_or_peer_table_v3_held_and_removed(void **state)
+{
+    or_peer_table_t *t = table_new(4, 60);
+    or_peer_t        p = peer(1), v2, out;
+
+    (void) state;
+    p.v3 = 1;
+    p.id[0] = 0x42;
+    v2 = peer(1);
+    v2.adv_port = 9999;
+    assert_int_equal(or_peer_table_update(t, &p, 1000, NULL), OR_PEER_NEW);
+    assert_int_equal(or_peer_table_update(t, &v2, 1005, NULL),
+                     OR_PEER_V3_HELD);
+    assert_true(or_peer_table_find(t, p.fingerprint, 1005, &out));
+    assert_int_equal(out.adv_port, p.adv_port);
+    assert_int_equal(out.last_seen, 1000);
+    assert_int_equal(out.v3, 1);
+    assert_int_equal(out.id[0], 0x42);
+    assert_int_equal(or_peer_table_update(t, &p, 1006, NULL),
+                     OR_PEER_UPDATED);
+    /* a v2-listed peer is taken over by a v3 beacon, not "restarted" */
+    v2 = peer(2);
+    snprintf(v2.node_hash, sizeof(v2.node_hash), "aa");
+    assert_int_equal(or_peer_table_update(t, &v2, 1006, NULL), OR_PEER_NEW);
+    v2.v3 = 1;
+    snprintf(v2.node_hash, sizeof(v2.node_hash), "v3:1");
+    assert_int_equal(or_peer_table_update(t, &v2, 1007, NULL),
+                     OR_PEER_UPDATED);
+    assert_int_equal(or_peer_table_remove(t, p.fingerprint, &out), 1);
+    assert_string_equal(out.fingerprint, p.fingerprint);
+    assert_false(or_peer_table_find(t, p.fingerprint, 1007, NULL));
+    assert_int_equal(or_peer_table_remove(t, p.fingerprint, NULL), 0);
+    assert_true(or_peer_table_find(t, v2.fingerprint, 1007, NULL));
+    assert_int_equal(or_peer_table_count(t, 1007), 1);
+    free(t);
+}
+
 static void
 test_or_peer_table_update_new_then_refresh(void **state)
 {
@@ -509,6 +549,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_or_peer_table_update_new_then_refresh),
+        cmocka_unit_test(test_or_peer_table_v3_held_and_removed),
         cmocka_unit_test(test_or_peer_table_update_restarted_peer),
         cmocka_unit_test(test_or_peer_table_expire_after_expire_seconds),
         cmocka_unit_test(test_or_peer_table_update_expired_is_new),

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-2-Clause
+ * Copyright (c) 2025-2026 The openred authors */
+/*
+ * v3 beacons in the discovery worker (docs/PROTOCOL.md v3 §11), beside
+ * the v2 ones on the same sockets: each node's instance and sequence, the
+ * memory of the last verified beacon per id (replays and old sequences
+ * are refused by it), and what a verified ANNOUNCE, QUERY or GOODBYE does
+ * to the peer table. The codec is libopenred's (or_v3_beacon_*).
+ */
+#ifndef OR_DISCOVERY_V3_H_INCLUDED
+#define OR_DISCOVERY_V3_H_INCLUDED
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "openred.h"
+#include "or_discovery_peers.h"
+#include "or_v3.h"
+
+typedef struct or_cycle_s      or_cycle_t;
+typedef struct or_disc_v3_s    or_disc_v3_t;
+
+#define OR_DISC_V3_SEEN_MAX  1024   /* ids remembered; oldest heard goes */
+
+/* keys[i] is node i's network (Fernet) key: K_net comes from it, so no
+ * second PBKDF2. Each node draws its instance here. */
+__attribute__((warn_unused_result))
+or_err_t or_discovery_v3_new(or_cycle_t *cycle, or_fernet_t *const *keys,
+    or_disc_v3_t **out);
+void or_discovery_v3_free(or_disc_v3_t *v);
+
+/* 1 if the datagram starts with the v3 beacon magic */
+int or_discovery_v3_is(const void *buf, size_t len);
+
+/* Sends node's next beacon: its first is a QUERY, then ANNOUNCEs;
+ * GOODBYE with OR_V3_BEACON_GOODBYE as type (0: the next of the two). */
+__attribute__((warn_unused_result))
+or_err_t or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type,
+    int fd, const struct sockaddr_in *dst);
+
+/*
+ * A v3 datagram heard on socket sock by the nodes nodes[0..n) (with their
+ * max_peers): opened with each node's K_net, checked and verified once,
+ * then applied to each node of the network that opened it. OR_R_NONE if
+ * it was ours or applied, else why it was refused (the caller counts and
+ * logs). *answer: 1 if a newcomer or a QUERY wants an early beacon.
+ */
+or_reason_t or_discovery_v3_hear(or_disc_v3_t *v, size_t sock,
+    const size_t *nodes, const int64_t *max_peers, size_t n, const void *buf,
+    size_t len, const struct sockaddr_in *from, int64_t now_ms,
+    or_discovery_gap_t *gap, int *answer);
+
+#endif /* OR_DISCOVERY_V3_H_INCLUDED */
