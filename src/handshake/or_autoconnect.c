@@ -270,3 +270,21 @@ or_autoconnect_round(or_autoconnect_t *ac)
         }
     }
 }
+
+or_err_t
+or_autoconnect_dial(or_autoconnect_t *ac, size_t node,
+    const struct sockaddr *sa, socklen_t salen, const char *peer,
+    const unsigned char *id)
+{
+    if (auto_own(ac, peer)
+        || auto_backed_off(ac, node, peer, (int64_t) time(NULL))
+        || !auto_may_dial(ac, node, peer))
+    {
+        return OR_AGAIN;
+    }
+    if (or_hs_dial_v3(ac->hs, node, sa, salen, peer, id) != OR_OK) {
+        or_autoconnect_dial_done(ac->hs, node, peer, 0, ac);
+        return OR_ERROR;
+    }
+    return OR_OK;
+}

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "or_err.h"
 #include "or_peers.h"
@@ -36,6 +37,18 @@ void or_autoconnect_round(or_autoconnect_t *ac);
  */
 size_t or_autoconnect_pick(or_autoconnect_t *ac, size_t node,
     const or_peer_table_t *t, int64_t now, or_peer_t *out, size_t max);
+
+/*
+ * For dials found elsewhere (static peers, the DHT): dial peer of node at
+ * sa, in v3 when id (OR_V3_ID_LEN bytes) is given, unless it is one of our
+ * nodes, in backoff, being dialled or in a session with node. The backoff
+ * and its end are auto-connect's (dial_done). OR_OK dialled, OR_AGAIN
+ * skipped, else the dial failed (and backs off).
+ */
+__attribute__((warn_unused_result))
+or_err_t or_autoconnect_dial(or_autoconnect_t *ac, size_t node,
+    const struct sockaddr *sa, socklen_t salen, const char *peer,
+    const unsigned char *id);
 
 /* or_hs_dial_done_pt, data = ac: a failed dial backs off, a good one
  * clears the backoff. */

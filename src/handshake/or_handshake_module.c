@@ -30,6 +30,7 @@
 #include "or_replay.h"
 #include "or_session.h"
 #include "or_shm.h"
+#include "or_static_peers.h"
 #include "or_v3.h"
 #include "or_worker.h"
 
@@ -53,6 +54,7 @@ typedef struct {
     int64_t  session_idle_timeout;     /* s without a message; 0: never */
     int64_t  max_message_rate;         /* per session, messages/s */
     int64_t  max_message_byte_rate;    /* per session, bytes/s */
+    or_conf_records_t  peers;          /* static peers (or_static_peers) */
 } or_handshake_conf_t;
 
 #define HM(f)  offsetof(or_handshake_main_conf_t, f)
@@ -97,6 +99,9 @@ static const or_setting_t handshake_settings[] = {
     { NULL, "max_message_byte_rate", OR_CONF_T_INT, OR_SCOPE_NODE,
       "1048576", H(max_message_byte_rate), OR_MESSAGE_MAX, 1000000000, 0,
       NULL },
+    /* dialled and kept with no discovery: or_static_peers.c */
+    { NULL, "peers", OR_CONF_T_RECORDS, OR_SCOPE_NODE,
+      "()", H(peers), 0, OR_STATIC_PEERS_MAX, 0, NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -148,6 +153,7 @@ struct hs_worker_s {
     char              *dgram;         /* OR_SEND_DGRAM_MAX bytes */
     or_timer_t         auto_timer;    /* worker 0 with auto_connect */
     or_autoconnect_t  *autoconnect;   /* owned */
+    or_static_peers_t *statics;       /* owned; worker 0, NULL if none */
 };
 
 /* ---- config ---- */
@@ -163,6 +169,8 @@ hs_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
                                         "auto_connect", "auto_connect",
                                         "discovery");
         }
+        or_static_peers_check(rep, &cycle->nodes[i],
+                              &hs_node(&cycle->nodes[i])->peers);
     }
     return OR_OK;
 }
@@ -245,6 +253,7 @@ hs_quit(or_worker_t *w, void *data)
 
     or_hs_stop_accepting(&hw->hs);
     or_timer_del(w->loop, &hw->auto_timer);
+    or_static_peers_stop(hw->statics);
 }
 
 static or_err_t
@@ -292,6 +301,25 @@ hs_any_auto(or_cycle_t *cycle)
 }
 
 static or_session_t *sessions_copy(or_cycle_t *cycle, size_t *n);
+
+/* worker 0: the static peers of every node (or_static_peers.c) */
+static or_err_t
+hs_statics_start(or_cycle_t *cycle, hs_worker_t *hw)
+{
+    const or_conf_records_t **lists = calloc(cycle->nnodes + 1,
+                                             sizeof(*lists));
+    or_err_t                  rc;
+
+    if (lists == NULL) {
+        return OR_ENOMEM;
+    }
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        lists[i] = &hs_node(&cycle->nodes[i])->peers;
+    }
+    rc = or_static_peers_new(&hw->hs, hw->autoconnect, lists, &hw->statics);
+    free(lists);
+    return rc;
+}
 
 /* Why a session of an older generation must end now that cycle runs:
  * its node was removed or its identity key changed. NULL: it may stay
@@ -383,6 +411,9 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
     if (or_worker_is_designated(w)) {
         hs_close_stale(cycle);
     }
+    if (or_worker_is_designated(w) && hs_statics_start(cycle, hw) != OR_OK) {
+        return OR_ERROR;
+    }
     if (or_worker_is_designated(w) && hs_any_auto(cycle)
         && or_timer_add(w->loop, &hw->auto_timer, 1000, auto_tick, hw)
            != OR_OK)
@@ -407,6 +438,7 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
         /* bound by this worker, never shared: its close is its DEL */
         or_event_close(w->loop, hw->handoff_fd);
     }
+    or_static_peers_free(hw->statics);
     or_autoconnect_free(hw->autoconnect);
     free(hw->dgram);
     free(hw->hs.nodes);
@@ -565,7 +597,12 @@ hs_status(or_cycle_t *cycle, json_t *status)
     }
     /* json_object_set_new() takes the value even when it fails */
     if (json_object_set_new(status, "sessions", counts) != 0
-        || json_object_set_new(status, "handshakes", refusals(cycle)) != 0)
+        || json_object_set_new(status, "handshakes", refusals(cycle)) != 0
+        || (hs_main(cycle)->worker != NULL
+            && hs_main(cycle)->worker->statics != NULL
+            && json_object_set_new(status, "static_peers",
+                   or_static_peers_status(hs_main(cycle)->worker->statics))
+               != 0))
     {
         return OR_ENOMEM;
     }
