@@ -257,9 +257,9 @@ set_records(const or_setting_t *row, const config_setting_t *cs,
 
         e->line = (int) config_setting_source_line(g);
         if (!config_setting_is_group(g)) {
-            snprintf(err, errlen, "entry %d (line %d): expected a group "
-                     "{ ... }, got %s", i + 1, e->line,
-                     type_name(config_setting_type(g)));
+            /* libconfig's line of a scalar in a list is not its own */
+            snprintf(err, errlen, "entry %d: expected a group { ... }, got "
+                     "%s", i + 1, type_name(config_setting_type(g)));
             goto fail;
         }
         m = config_setting_length(g);
@@ -275,16 +275,14 @@ set_records(const or_setting_t *row, const config_setting_t *cs,
 
             if (config_setting_type(v) != CONFIG_TYPE_STRING) {
                 snprintf(err, errlen, "entry %d (line %d): \"%s\": expected "
-                         "a string, got %s", i + 1,
-                         (int) config_setting_source_line(v),
+                         "a string, got %s", i + 1, e->line,
                          config_setting_name(v),
                          type_name(config_setting_type(v)));
                 goto fail;
             }
             if (*s == '\0' || strlen(s) > 255) {
                 snprintf(err, errlen, "entry %d (line %d): \"%s\": expected "
-                         "1..255 characters", i + 1,
-                         (int) config_setting_source_line(v),
+                         "1..255 characters", i + 1, e->line,
                          config_setting_name(v));
                 goto fail;
             }
