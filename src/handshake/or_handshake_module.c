@@ -20,6 +20,7 @@
 #include "or_conf.h"
 #include "or_core_module.h"
 #include "or_cycle.h"
+#include "or_dial.h"
 #include "or_evring.h"
 #include "or_handoff.h"
 #include "or_hs.h"
@@ -302,6 +303,24 @@ hs_any_auto(or_cycle_t *cycle)
 
 static or_session_t *sessions_copy(or_cycle_t *cycle, size_t *n);
 
+/* or_dial_hint_pt (worker 0): a peer another module learned of (the
+ * DHT) is dialled in v3 as auto-connect would, with its backoff */
+static or_err_t
+hs_hint(size_t node, const struct sockaddr *sa, socklen_t salen,
+    const unsigned char *id, const char *source, void *data)
+{
+    hs_worker_t *hw = data;
+    char         hex[OR_V3_ID_HEX_LEN + 1], fp[OR_FP_LEN + 1];
+
+    (void) source;
+    if (node >= hw->hs.nnodes || id == NULL) {
+        return OR_ERROR;
+    }
+    or_v3_id_hex(id, hex);
+    snprintf(fp, sizeof(fp), "%.16s", hex);
+    return or_autoconnect_dial(hw->autoconnect, node, sa, salen, fp, id);
+}
+
 /* worker 0: the static peers of every node (or_static_peers.c) */
 static or_err_t
 hs_statics_start(or_cycle_t *cycle, hs_worker_t *hw)
@@ -414,6 +433,9 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
     if (or_worker_is_designated(w) && hs_statics_start(cycle, hw) != OR_OK) {
         return OR_ERROR;
     }
+    if (or_worker_is_designated(w)) {
+        or_dial_hint_handler(hs_hint, hw);
+    }
     if (or_worker_is_designated(w) && hs_any_auto(cycle)
         && or_timer_add(w->loop, &hw->auto_timer, 1000, auto_tick, hw)
            != OR_OK)
@@ -432,6 +454,7 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
     if (hw == NULL) {
         return;
     }
+    or_dial_hint_handler(NULL, NULL);
     or_hs_close_all(&hw->hs, "worker exiting");
     or_timer_del(w->loop, &hw->auto_timer);
     if (hw->handoff_fd >= 0) {

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2025-2026 The openred authors
+# Rendezvous on OpenDHT (issue 21): a real dhtnode bootstrap in the router
+# namespace; A and B in two routed namespaces share no multicast domain
+# and know nothing of each other but the DHT passphrase. Each announces
+# its sealed, signed record and finds the other's; they hold a v3 session
+# within 30 s, and status and peers say so. C, on another passphrase,
+# announces too but finds nothing of theirs.
+. "$(dirname "$0")/routed_lib.sh"
+
+need_cmd dhtnode
+grep -q "define OR_HAVE_DHT_MODULE 1" "$TOP/objs/or_auto_config.h" \
+    || skip "built --without-dht_module"
+
+hs_bg "$T/dhtnode.out" nsr dhtnode -p 4222 -s
+wait_for 10 sh -c "ip netns exec $NS_R ss -lunH 'sport = :4222' | grep -q ." \
+    || fail "dhtnode did not start: $(cat "$T/dhtnode.out.err")"
+
+DHT='dht = { bootstrap = ["10.201.1.1:4222"]; passphrase = "a test network"; };'
+rt_key A
+rt_key B
+FA=$($HSTOOL fp "$T/A/key.pem")
+FB=$($HSTOOL fp "$T/B/key.pem")
+rt_conf A $IP_A 9001 "$DHT" "dht = { interval = 5; };"
+rt_conf B $IP_B 9002 "$DHT" "dht = { interval = 5; };"
+rt_conf C $IP_A 9003 \
+    'dht = { bootstrap = ["10.201.1.1:4222"]; passphrase = "another one"; };' \
+    "dht = { interval = 5; };"
+nsx "$OPENRED" -t -p "$T/A/" -c "$T/A/openred.conf" > "$T/t.out" 2>&1 \
+    || fail "-t refused A's config: $(cat "$T/t.out")"
+rt_start A nsx
+rt_start B nsb
+rt_start C nsx
+
+# a v3 session, whoever dialled, within 30 s of the start
+wait_for 30 rt_session A nsx "$FB" 3 \
+    || fail "A holds no v3 session with B: $(rt_ctl A nsx status --json)"
+wait_for 5 rt_session B nsb "$FA" 3 || fail "B holds no v3 session with A"
+[ "$(rt_ctl B nsb peers --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] \
+    || fail "B's discovery lists a peer: multicast crossed the router"
+
+# status: bootstrap reached, records announced and found
+[ "$(rt_status A nsx 's["dht"]["bootstrap"][0]["reached"]')" = True ] \
+    || fail "A: bootstrap not reached"
+[ "$(rt_status A nsx 's["dht"]["nodes"]["A"]["put_ok"] >= 1')" = True ] \
+    || fail "A: no record announced"
+wait_for 10 test "$(rt_status B nsb '[f["fingerprint"] for f in s["dht"]["found"]]')" = "['$FA']" \
+    || fail "B did not list A as found: $(rt_ctl B nsb status --json)"
+rt_ctl B nsb peers > "$T/peers.out" || fail "openredctl peers"
+grep -q "$FA .*dht" "$T/peers.out" \
+    || fail "peers does not show A learned from the DHT: $(cat "$T/peers.out")"
+grep -q "dht: found peer $FB (1 address), node: A, peer: $IP_B:9002" \
+    "$T/A/error.log" || fail "A did not log finding B"
+
+# C is on another network: it announced, it found none of A and B
+wait_for 20 test "$(rt_status C nsx 's["dht"]["nodes"]["C"]["put_ok"] >= 1')" = True \
+    || fail "C announced nothing"
+[ "$(rt_status C nsx 's["dht"]["nodes"]["C"]["found"]')" = 0 ] \
+    || fail "C found a record of another network"
+! rt_session C nsx "$FA" 3 || fail "C holds a session with A"
+echo "ok"
