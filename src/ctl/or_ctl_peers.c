@@ -22,8 +22,8 @@ print_peers(json_t *a)
     char            addr[OR_CTL_TEXT_MAX + 8], services[SERVICES_MAX];
     or_ctl_text_t   t[4];
 
-    printf("%-12s %-16s %-12s %-21s %5s %s\n", "NODE", "FINGERPRINT",
-           "SECTOR", "ADDRESS", "AGE", "SERVICES");
+    printf("%-12s %-16s %-12s %-21s %5s %-9s %s\n", "NODE", "FINGERPRINT",
+           "SECTOR", "ADDRESS", "AGE", "LEARNED", "SERVICES");
     json_array_foreach(a, i, v) {
         size_t used = 0;
 
@@ -42,12 +42,62 @@ print_peers(json_t *a)
         }
         snprintf(addr, sizeof(addr), "%s:%lld",
                  or_ctl_str(v, "address", &t[0]), or_ctl_int(v, "port"));
-        printf("%-12s %-16s %-12s %-21s %4llds %s\n",
+        printf("%-12s %-16s %-12s %-21s %4llds %-9s %s\n",
                or_ctl_str(v, "node", &t[1]),
                or_ctl_str(v, "fingerprint", &t[2]),
                or_ctl_str(v, "sector", &t[3]), addr, or_ctl_int(v, "age"),
-               services);
+               "discovery", services);
     }
+}
+
+/* The peers learned otherwise, from status: the static peers of each
+ * node (handshake module) and the records the DHT found (dht module). */
+static void
+print_learned(or_ctl_t *ctl, const char *node)
+{
+    json_t         *req = json_pack("{s:s}", "command", "status"), *r = NULL;
+    json_t         *list, *v, *a;
+    const char     *id;
+    size_t          i;
+    char            err[256];
+    or_ctl_text_t   t[3];
+
+    if (req == NULL || or_ctl_request(ctl, req, &r, err, sizeof(err))
+                       != OR_OK)
+    {
+        json_decref(req);
+        return;
+    }
+    json_decref(req);
+    json_object_foreach(json_object_get(r, "static_peers"), id, list) {
+        if (node != NULL && strcmp(node, id) != 0) {
+            continue;
+        }
+        json_array_foreach(list, i, v) {
+            const char *res = or_ctl_str(v, "resolved", &t[0]);
+
+            printf("%-12s %-16s %-12s %-21s %5s %-9s\n",
+                   or_printable(id, strlen(id), t[1].s, sizeof(t[1].s), 0),
+                   or_ctl_str(v, "fingerprint", &t[2]), "-", res[0] ? res
+                   : or_ctl_str(v, "address", &t[0]), "-", "static");
+        }
+    }
+    json_array_foreach(json_object_get(json_object_get(r, "dht"), "found"),
+                       i, v)
+    {
+        if (node != NULL && strcmp(node, or_ctl_str(v, "node", &t[0])) != 0)
+        {
+            continue;
+        }
+        a = json_array_get(json_object_get(v, "addresses"), 0);
+        printf("%-12s %-16s %-12s %-21s %4llds %-9s\n",
+               or_ctl_str(v, "node", &t[0]),
+               or_ctl_str(v, "fingerprint", &t[1]), "-",
+               json_is_string(a) ? or_printable(json_string_value(a),
+                   json_string_length(a), t[2].s, sizeof(t[2].s), 0) : "",
+               or_ctl_int(v, "age"), "dht");
+    }
+    json_decref(r);
 }
 
 static void
@@ -128,6 +178,7 @@ or_ctl_peers_main(or_ctl_t *ctl, int argc, char **argv)
         putchar('\n');
     } else {
         print_peers(json_object_get(r, "peers"));
+        print_learned(ctl, node);
         if (json_is_true(json_object_get(r, "truncated"))) {
             printf("(more peers than one reply holds: use --node)\n");
         }

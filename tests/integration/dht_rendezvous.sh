@@ -40,11 +40,11 @@ wait_for 5 rt_session B nsb "$FA" 3 || fail "B holds no v3 session with A"
     || fail "B's discovery lists a peer: multicast crossed the router"
 
 # status: bootstrap reached, records announced and found
-[ "$(rt_status A nsx 's["dht"]["bootstrap"][0]["reached"]')" = True ] \
+rt_check A nsx 's["dht"]["bootstrap"][0]["reached"]' \
     || fail "A: bootstrap not reached"
-[ "$(rt_status A nsx 's["dht"]["nodes"]["A"]["put_ok"] >= 1')" = True ] \
+rt_check A nsx 's["dht"]["nodes"]["A"]["put_ok"] >= 1' \
     || fail "A: no record announced"
-wait_for 10 test "$(rt_status B nsb '[f["fingerprint"] for f in s["dht"]["found"]]')" = "['$FA']" \
+wait_for 10 rt_check B nsb "[f['fingerprint'] for f in s['dht']['found']] == ['$FA']" \
     || fail "B did not list A as found: $(rt_ctl B nsb status --json)"
 rt_ctl B nsb peers > "$T/peers.out" || fail "openredctl peers"
 grep -q "$FA .*dht" "$T/peers.out" \
@@ -53,8 +53,8 @@ grep -q "dht: found peer $FB (1 address), node: A, peer: $IP_B:9002" \
     "$T/A/error.log" || fail "A did not log finding B"
 
 # C is on another network: it announced, it found none of A and B
-wait_for 20 test "$(rt_status C nsx 's["dht"]["nodes"]["C"]["put_ok"] >= 1')" = True \
-    || fail "C announced nothing"
+wait_for 20 rt_check C nsx 's["dht"]["nodes"]["C"]["put_ok"] >= 1' \
+    || fail "C announced nothing: $(rt_ctl C nsx status --json)"
 [ "$(rt_status C nsx 's["dht"]["nodes"]["C"]["found"]')" = 0 ] \
     || fail "C found a record of another network"
 ! rt_session C nsx "$FA" 3 || fail "C holds a session with A"

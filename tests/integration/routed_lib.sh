@@ -129,3 +129,7 @@ import json, sys
 s = json.load(sys.stdin)
 print(eval(sys.argv[1]))' "$3"
 }
+
+# rt_check NAME NSCMD EXPR: EXPR (on status, as rt_status) is true; for
+# wait_for, which re-runs it
+rt_check() { [ "$(rt_status "$@")" = True ]; }

@@ -48,7 +48,7 @@ rt_start B nsb
 wait_for 40 rt_session A nsx "$FB" 3 || fail "(b) A did not dial B again"
 
 # (c) the wrong id: refused by B, counted and logged by A, no session
-wait_for 20 test "$(rt_status A nsx 's["handshakes"]["w"].get("peer_error", 0)')" -ge 1 \
+wait_for 20 rt_check A nsx 's["handshakes"]["w"].get("peer_error", 0) >= 1' \
     || fail "(c) w's refused dial was not counted: $(rt_ctl A nsx status --json)"
 grep -q "handshake failed: refused by the peer .*node: w, peer: $IP_B:9002" \
     "$T/A/error.log" || fail "(c) A did not log the refusal"
