@@ -49,6 +49,11 @@ wait_for 10 rt_check B nsb "[f['fingerprint'] for f in s['dht']['found']] == ['$
 rt_ctl B nsb peers > "$T/peers.out" || fail "openredctl peers"
 grep -q "$FA .*dht" "$T/peers.out" \
     || fail "peers does not show A learned from the DHT: $(cat "$T/peers.out")"
+rt_ctl A nsx status > "$T/status.out" || fail "openredctl status"
+grep -q "^bootstrap 10.201.1.1:4222 reached" "$T/status.out" \
+    || fail "status does not show the bootstrap: $(cat "$T/status.out")"
+grep -Eq "^A +[1-9][0-9]* +[1-9][0-9]* +1 +0 " "$T/status.out" \
+    || fail "status does not count A's records: $(cat "$T/status.out")"
 grep -q "dht: found peer $FB (1 address), node: A, peer: $IP_B:9002" \
     "$T/A/error.log" || fail "A did not log finding B"
 
