@@ -133,6 +133,7 @@ typedef struct {
 
 typedef struct {
     char              text[256];
+    int               numeric;     /* pinged; a name is OpenDHT's to find */
     int               reached;
     dht_cb_t          cb;
 } dht_boot_t;
@@ -557,6 +558,7 @@ dht_bootstrap(dht_worker_t *dw)
         hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
         hints.ai_socktype = SOCK_DGRAM;
         if (getaddrinfo(host, colon + 1, &hints, &ai) == 0 && ai != NULL) {
+            dw->boots[b].numeric = 1;
             dht_runner_ping(dw->runner, ai->ai_addr, ai->ai_addrlen,
                             dht_on_ping, &dw->boots[b].cb);
         }
@@ -637,7 +639,7 @@ dht_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
         }
     }
     for (size_t b = 0; b < dw->nboots; b++) {
-        if (!dw->boots[b].reached) {
+        if (dw->boots[b].numeric && !dw->boots[b].reached) {
             dht_bootstrap(dw);
             next = DHT_RETRY_MS;
             break;
@@ -675,6 +677,12 @@ dht_stop(dht_worker_t *dw)
         /* joins OpenDHT's threads: no callback runs after this */
         dht_runner_delete(dw->runner);
         dw->runner = NULL;
+    }
+    for (size_t i = 0; i < dw->nnodes; i++) {
+        if (dw->nodes[i].listen != NULL) {
+            dht_op_token_delete(dw->nodes[i].listen);
+            dw->nodes[i].listen = NULL;
+        }
     }
     for (e = dw->head; e != NULL; e = next) {
         next = e->next;
@@ -820,9 +828,12 @@ dht_status(or_cycle_t *cycle, json_t *status)
     nodes = json_object();
     found = json_array();
     for (size_t b = 0; b < dw->nboots; b++) {
-        json_array_append_new(boots, json_pack("{s:s, s:b}", "address",
+        /* reached: null for a name (not pinged) */
+        json_array_append_new(boots, json_pack("{s:s, s:o}", "address",
                               dw->boots[b].text, "reached",
-                              dw->boots[b].reached));
+                              dw->boots[b].numeric
+                              ? json_boolean(dw->boots[b].reached)
+                              : json_null()));
     }
     for (size_t i = 0; i < dw->nnodes; i++) {
         dht_node_t *n = &dw->nodes[i];
