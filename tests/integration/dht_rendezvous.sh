@@ -5,7 +5,8 @@
 # and know nothing of each other but the DHT passphrase. Each announces
 # its sealed, signed record and finds the other's; they hold a v3 session
 # within 30 s, and status and peers say so. C, on another passphrase,
-# announces too but finds nothing of theirs.
+# announces too but finds nothing of theirs. A reload hands A's fixed DHT
+# port to its new worker 0.
 . "$(dirname "$0")/routed_lib.sh"
 
 need_cmd dhtnode
@@ -21,7 +22,7 @@ rt_key A
 rt_key B
 FA=$($HSTOOL fp "$T/A/key.pem")
 FB=$($HSTOOL fp "$T/B/key.pem")
-rt_conf A $IP_A 9001 "$DHT" "dht = { interval = 5; };"
+rt_conf A $IP_A 9001 "$DHT" "dht = { interval = 5; port = 4300; };"
 rt_conf B $IP_B 9002 "$DHT" "dht = { interval = 5; };"
 rt_conf C $IP_A 9003 \
     'dht = { bootstrap = ["10.201.1.1:4222"]; passphrase = "another one"; };' \
@@ -40,15 +41,17 @@ wait_for 5 rt_session B nsb "$FA" 3 || fail "B holds no v3 session with A"
     || fail "B's discovery lists a peer: multicast crossed the router"
 
 # status: bootstrap reached, records announced and found
-rt_check A nsx 's["dht"]["bootstrap"][0]["reached"]' \
+wait_for 20 rt_check A nsx 's["dht"]["bootstrap"][0]["reached"]' \
     || fail "A: bootstrap not reached"
-rt_check A nsx 's["dht"]["nodes"]["A"]["put_ok"] >= 1' \
+wait_for 20 rt_check A nsx 's["dht"]["nodes"]["A"]["put_ok"] >= 1' \
     || fail "A: no record announced"
 wait_for 10 rt_check B nsb "[f['fingerprint'] for f in s['dht']['found']] == ['$FA']" \
     || fail "B did not list A as found: $(rt_ctl B nsb status --json)"
 rt_ctl B nsb peers > "$T/peers.out" || fail "openredctl peers"
 grep -q "$FA .*dht" "$T/peers.out" \
     || fail "peers does not show A learned from the DHT: $(cat "$T/peers.out")"
+wait_for 20 rt_check A nsx 's["dht"]["nodes"]["A"]["found"] == 1' \
+    || fail "A did not count B's record as found"
 rt_ctl A nsx status > "$T/status.out" || fail "openredctl status"
 grep -q "^bootstrap 10.201.1.1:4222 reached" "$T/status.out" \
     || fail "status does not show the bootstrap: $(cat "$T/status.out")"
@@ -63,4 +66,17 @@ wait_for 20 rt_check C nsx 's["dht"]["nodes"]["C"]["put_ok"] >= 1' \
 [ "$(rt_status C nsx 's["dht"]["nodes"]["C"]["found"]')" = 0 ] \
     || fail "C found a record of another network"
 ! rt_session C nsx "$FA" 3 || fail "C holds a session with A"
+# a reload: the old worker 0 lets go of the fixed UDP port, the new one
+# takes it, finds B again and holds the session again
+kill -HUP "$(cat "$T/A/openred.pid")"
+wait_for 30 rt_check A nsx \
+    '[w["generation"] for w in s["workers"] if w["state"] == "running"] == [1, 1] and s["dht"]["running"] and s["dht"]["port"] == 4300' \
+    || fail "after a reload, A's new worker 0 runs no DHT on 4300: $(rt_ctl A nsx status --json)"
+wait_for 30 rt_check A nsx '[w["generation"] for w in s["workers"]] == [1, 1]' \
+    || fail "after a reload, the old workers did not exit"
+wait_for 30 rt_check A nsx 's["dht"]["nodes"]["A"]["found"] >= 1' \
+    || fail "after a reload, A did not find B again"
+wait_for 30 rt_session A nsx "$FB" 3 || fail "after a reload, no session with B"
+grep -q "worker exiting" "$T/A/error.log" \
+    || fail "the old worker 0 did not close its session: the one held is not new"
 echo "ok"
