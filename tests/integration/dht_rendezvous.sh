@@ -74,7 +74,7 @@ wait_for 20 rt_check C nsx 's["dht"]["nodes"]["C"]["put_ok"] >= 1' \
 kill -HUP "$(cat "$T/A/openred.pid")"
 wait_for 20 rt_check A nsx \
     '[w["generation"] for w in s["workers"] if w["state"] == "running"] == [1, 1] and s["dht"]["running"] and s["dht"]["port"] == 4300' \
-    || fail "after a reload, A's new worker 0 runs no DHT on 4300: $(rt_ctl A nsx status --json)"
+    || fail "after a reload, A's new worker 0 runs no DHT on 4300: $(rt_ctl A nsx status --json | $PY -c 'import json,sys; s=json.load(sys.stdin); print(s["workers"], s.get("dht"))'); $(grep dht "$T/A/error.log")"
 wait_for 20 rt_check A nsx 's["dht"]["nodes"]["A"]["found"] >= 1' \
     || fail "after a reload, A did not find B again"
 echo "ok"
