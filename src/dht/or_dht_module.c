@@ -585,6 +585,13 @@ dht_start(dht_worker_t *dw)
     }
     rc = dht_runner_run_config(dw->runner,
                                (in_port_t) dht_main(dw->cycle)->port, &conf);
+    /* OpenDHT 2.4 says 0 when its bind failed too (the port still held
+     * by the old worker 0 of a reload): it then runs bound to nothing */
+    if (rc == 0 && dht_runner_get_bound_port(dw->runner, AF_INET) == 0
+        && dht_runner_get_bound_port(dw->runner, AF_INET6) == 0)
+    {
+        rc = EADDRINUSE;
+    }
     if (rc != 0) {
         or_log_error(dw->cycle->log, OR_LOG_NOTICE, rc < 0 ? -rc : rc,
                      "dht: starting on UDP port %" PRId64 " failed%s",

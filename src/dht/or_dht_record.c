@@ -240,7 +240,25 @@ or_err_t
 or_dht_record_open(const or_dht_keys_t *k, const unsigned char *in,
     size_t len, int64_t now, or_dht_record_t *r, or_errbuf_t *eb)
 {
-    char            plain[OR_DHT_RECORD_MAX];
+    char      plain[OR_DHT_RECORD_MAX];
+    or_err_t  rc;
+
+    memset(r, 0, sizeof(*r));
+    if (len < DHT_NONCE + DHT_TAG + 2 || len > OR_DHT_RECORD_MAX) {
+        return or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG, "record of %zu "
+                             "bytes", len);
+    }
+    if ((rc = dht_unseal(k, in, len, plain, eb)) != OR_OK) {
+        return rc;
+    }
+    return or_dht_record_parse(k, plain, len - DHT_NONCE - DHT_TAG, now, r,
+                               eb);
+}
+
+or_err_t
+or_dht_record_parse(const or_dht_keys_t *k, const char *plain, size_t len,
+    int64_t now, or_dht_record_t *r, or_errbuf_t *eb)
+{
     unsigned char   der[OR_V3_DER_MAX], sig[OR_SIG_MAX], id[OR_V3_ID_LEN];
     unsigned char   msg[DHT_SIGNED_MAX];
     const char     *idhex, *keyb64, *sigb64;
@@ -252,14 +270,11 @@ or_dht_record_open(const or_dht_keys_t *k, const unsigned char *in,
     or_err_t        rc;
 
     memset(r, 0, sizeof(*r));
-    if (len < DHT_NONCE + DHT_TAG + 2 || len > OR_DHT_RECORD_MAX) {
+    if (len > OR_DHT_RECORD_MAX) {
         return or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG, "record of %zu "
                              "bytes", len);
     }
-    if ((rc = dht_unseal(k, in, len, plain, eb)) != OR_OK
-        || (rc = or_json_load(plain, strlen(plain), OR_DHT_RECORD_MAX, &o,
-                              eb)) != OR_OK)
-    {
+    if ((rc = or_json_load(plain, len, OR_DHT_RECORD_MAX, &o, eb)) != OR_OK) {
         return rc;
     }
     rc = OR_EPROTO;
@@ -296,14 +311,14 @@ or_dht_record_open(const or_dht_keys_t *k, const unsigned char *in,
         snprintf(r->addrs[r->naddrs++], OR_DHT_ADDR_LEN, "%s",
                  json_string_value(e));
     }
-    if (r->ts + r->ttl < now) {
-        rc = or_errbuf_set(eb, OR_EAUTH, OR_R_EXPIRED, "record expired %"
-                           PRId64 " s ago", now - r->ts - r->ttl);
+    /* ttl is 1..3600 here: now - ttl cannot overflow, ts + ttl could */
+    if (r->ts < now - r->ttl) {
+        rc = or_errbuf_set(eb, OR_EAUTH, OR_R_EXPIRED, "record expired");
         goto done;
     }
     if (r->ts > now + OR_DHT_SKEW_S) {
-        rc = or_errbuf_set(eb, OR_EAUTH, OR_R_FUTURE, "record %" PRId64
-                           " s in the future", r->ts - now);
+        rc = or_errbuf_set(eb, OR_EAUTH, OR_R_FUTURE, "record from the "
+                           "future");
         goto done;
     }
     if ((rc = or_base64_decode(0, keyb64, l2, der, sizeof(der), &derlen, eb))

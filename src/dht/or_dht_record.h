@@ -55,4 +55,9 @@ or_err_t or_dht_record_open(const or_dht_keys_t *k, const unsigned char *in,
     size_t len, int64_t now, or_dht_record_t *r, or_errbuf_t *eb)
     __attribute__((warn_unused_result));
 
+/* The same after the unseal: len bytes of JSON (the fuzzer's way in). */
+or_err_t or_dht_record_parse(const or_dht_keys_t *k, const char *plain,
+    size_t len, int64_t now, or_dht_record_t *r, or_errbuf_t *eb)
+    __attribute__((warn_unused_result));
+
 #endif /* OR_DHT_RECORD_H_INCLUDED */
