@@ -5,7 +5,8 @@
 # and know nothing of each other but the DHT passphrase. Each announces
 # its sealed, signed record and finds the other's; they hold a v3 session
 # within 30 s, and status and peers say so. C, on another passphrase,
-# announces too but finds nothing of theirs. A reload hands A's fixed DHT
+# announces too but finds nothing of theirs. B names the bootstrap by
+# host name. A reload hands A's fixed DHT
 # port to its new worker 0 while the old one drains.
 . "$(dirname "$0")/routed_lib.sh"
 
@@ -23,7 +24,11 @@ rt_key B
 FA=$($HSTOOL fp "$T/A/key.pem")
 FB=$($HSTOOL fp "$T/B/key.pem")
 rt_conf A $IP_A 9001 "$DHT" "dht = { interval = 5; port = 4300; };"
-rt_conf B $IP_B 9002 "$DHT" "dht = { interval = 5; };"
+# B knows the bootstrap by name only (OpenDHT looks it up)
+rt_host dht-boot.test 10.201.2.1 "$NS_B"
+rt_conf B $IP_B 9002 \
+    'dht = { bootstrap = ["dht-boot.test:4222"]; passphrase = "a test network"; };' \
+    "dht = { interval = 5; };"
 rt_conf C $IP_A 9003 \
     'dht = { bootstrap = ["10.201.1.1:4222"]; passphrase = "another one"; };' \
     "dht = { interval = 5; };"
@@ -47,6 +52,8 @@ wait_for 20 rt_check A nsx 's["dht"]["bootstrap"][0]["reached"]' \
     || fail "A: bootstrap not reached"
 wait_for 20 rt_check A nsx 's["dht"]["nodes"]["A"]["put_ok"] >= 1' \
     || fail "A: no record announced"
+rt_check B nsb 's["dht"]["bootstrap"] == [{"address": "dht-boot.test:4222", "reached": None}]' \
+    || fail "B's bootstrap by name is not shown as not pinged"
 wait_for 10 rt_check B nsb "[f['fingerprint'] for f in s['dht']['found']] == ['$FA']" \
     || fail "B did not list A as found: $(rt_ctl B nsb status --json)"
 rt_ctl B nsb peers > "$T/peers.out" || fail "openredctl peers"

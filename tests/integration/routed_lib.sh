@@ -8,8 +8,9 @@
 #   $NS (A) 10.201.1.2 --veth-- 10.201.1.1 ${NS}r 10.201.2.1 --veth-- 10.201.2.2 ${NS}b (B)
 #
 # nsx runs in A (lib.sh's namespace), nsb in B, nsr in the router.
-# rt_host NAME IP: ip netns exec mounts /etc/netns/<ns>/hosts over
-# /etc/hosts, so NAME resolves to IP inside A only (removed at cleanup).
+# rt_host NAME IP [NS]: ip netns exec mounts /etc/netns/<ns>/hosts over
+# /etc/hosts, so NAME resolves to IP inside A (or NS) only (removed at
+# cleanup).
 . "$(dirname "$0")/handshake_lib.sh"
 
 NS_R=${NS}r
@@ -24,7 +25,7 @@ rt_cleanup() {
     hs_cleanup
     ip netns del "$NS_B" 2>/dev/null
     ip netns del "$NS_R" 2>/dev/null
-    rm -rf "/etc/netns/$NS"
+    rm -rf "/etc/netns/$NS" "/etc/netns/$NS_B"
 }
 trap rt_cleanup EXIT
 
@@ -51,8 +52,9 @@ ip -n "$NS_R" link set b0 up
 nsr sysctl -qw net.ipv4.ip_forward=1 || fail "no forwarding in the router"
 
 rt_host() {
-    mkdir -p "/etc/netns/$NS"
-    printf '127.0.0.1 localhost\n%s %s\n' "$2" "$1" >> "/etc/netns/$NS/hosts"
+    local ns=${3:-$NS}
+    mkdir -p "/etc/netns/$ns"
+    printf '127.0.0.1 localhost\n%s %s\n' "$2" "$1" >> "/etc/netns/$ns/hosts"
 }
 
 # rt_key NAME: $T/NAME/key.pem (0600), made now so its id is known
