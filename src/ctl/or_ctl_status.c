@@ -64,8 +64,7 @@ print_dht(json_t *d)
     json_array_foreach(json_object_get(d, "bootstrap"), i, v) {
         printf("bootstrap %s %s\n", or_ctl_str(v, "address", &t),
                json_is_true(json_object_get(v, "reached")) ? "reached"
-               : json_is_null(json_object_get(v, "reached"))
-               ? "(a name: not pinged)" : "not reached (yet)");
+               : "not reached (yet)");
     }
     printf("%-20s %9s %6s %6s %7s %8s\n", "NODE", "ANNOUNCED", "STORED",
            "FOUND", "REFUSED", "DIALLED");

@@ -132,10 +132,18 @@ typedef struct {
 } dht_found_t;
 
 typedef struct {
-    char              text[256];
-    int               numeric;     /* pinged; a name is OpenDHT's to find */
+    char              text[256];   /* as configured */
+    char              host[256];
+    char              port[6];
     int               reached;
     dht_cb_t          cb;
+    /* a name: looked up with getaddrinfo_a (OpenDHT's own lookup would
+     * block worker 0), its answer reported through the module's eventfd */
+    int               pending;
+    struct gaicb      req;
+    struct addrinfo   hints;
+    struct sockaddr_storage  sa;
+    socklen_t         salen;       /* 0: no address yet */
 } dht_boot_t;
 
 struct dht_worker_s {
@@ -489,6 +497,8 @@ dht_record_in(dht_worker_t *dw, size_t i, const unsigned char *data, size_t len)
     dht_dial(dw, f);
 }
 
+static void dht_lookups(dht_worker_t *dw);
+
 static void
 dht_events(or_event_loop_t *loop, int fd, unsigned events, void *data)
 {
@@ -531,40 +541,149 @@ dht_events(or_event_loop_t *loop, int fd, unsigned events, void *data)
         }
         free(e);
     }
+    dht_lookups(dw);
 }
 
-/* the bootstrap addresses, each once (nodes may share them) */
+static void dht_bootstrap_one(dht_worker_t *dw, dht_boot_t *b);
+
+/* runs on glibc's thread: only the eventfd, never the daemon */
+static void
+dht_lookup_done(union sigval sv)
+{
+    uint64_t  one = 1;
+
+    if (write(sv.sival_int, &one, sizeof(one)) == -1) {
+        /* full at 2^64 - 1 only: it is readable anyway */
+    }
+}
+
+static void
+dht_lookup(dht_worker_t *dw, dht_boot_t *b)
+{
+    struct gaicb    *list[1] = { &b->req };
+    struct sigevent  sev;
+    int              rc;
+
+    memset(&b->req, 0, sizeof(b->req));
+    memset(&b->hints, 0, sizeof(b->hints));
+    memset(&sev, 0, sizeof(sev));
+    b->hints.ai_socktype = SOCK_DGRAM;
+    b->hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+    b->req.ar_name = b->host;
+    b->req.ar_service = b->port;
+    b->req.ar_request = &b->hints;
+    sev.sigev_notify = SIGEV_THREAD;
+    sev.sigev_notify_function = dht_lookup_done;
+    sev.sigev_value.sival_int = dw->efd;
+    rc = getaddrinfo_a(GAI_NOWAIT, list, 1, &sev);
+    if (rc != 0) {
+        or_log_ratelimited(dw->cycle->log, OR_LOG_NOTICE, "dht: bootstrap "
+                           "lookup", 0, "dht: looking up bootstrap %s failed "
+                           "to start: %s", b->text, gai_strerror(rc));
+        return;
+    }
+    b->pending = 1;
+}
+
+/* the lookups that ended (from dht_events) */
+static void
+dht_lookups(dht_worker_t *dw)
+{
+    for (size_t i = 0; i < dw->nboots; i++) {
+        dht_boot_t *b = &dw->boots[i];
+        int         rc;
+
+        if (!b->pending || (rc = gai_error(&b->req)) == EAI_INPROGRESS) {
+            continue;
+        }
+        b->pending = 0;
+        if (rc == 0 && b->req.ar_result != NULL
+            && b->req.ar_result->ai_addrlen <= sizeof(b->sa))
+        {
+            memcpy(&b->sa, b->req.ar_result->ai_addr,
+                   b->req.ar_result->ai_addrlen);
+            b->salen = b->req.ar_result->ai_addrlen;
+        } else {
+            or_log_ratelimited(dw->cycle->log, OR_LOG_NOTICE, "dht: bootstrap "
+                               "lookup", 0, "dht: looking up bootstrap %s "
+                               "failed: %s", b->text, rc ? gai_strerror(rc)
+                               : "no address");
+        }
+        if (b->req.ar_result != NULL) {
+            freeaddrinfo(b->req.ar_result);
+            b->req.ar_result = NULL;
+        }
+        if (b->salen != 0 && dw->runner != NULL) {
+            dht_bootstrap_one(dw, b);
+        }
+    }
+}
+
+/* one bootstrap whose address is known: to OpenDHT numerically (never a
+ * name, which it would look up on the caller's thread), and pinged so
+ * that status can say it answered */
+static void
+dht_bootstrap_one(dht_worker_t *dw, dht_boot_t *b)
+{
+    char  host[INET6_ADDRSTRLEN];
+
+    if (getnameinfo((struct sockaddr *) &b->sa, b->salen, host, sizeof(host),
+                    NULL, 0, NI_NUMERICHOST) != 0)
+    {
+        return;
+    }
+    dht_runner_bootstrap(dw->runner, host, b->port);
+    dht_runner_ping(dw->runner, (struct sockaddr *) &b->sa, b->salen,
+                    dht_on_ping, &b->cb);
+}
+
+/* each bootstrap not reached yet: known ones again, names looked up */
 static void
 dht_bootstrap(dht_worker_t *dw)
 {
-    for (size_t b = 0; b < dw->nboots; b++) {
-        char                 host[256], *colon;
-        struct addrinfo      hints, *ai = NULL;
+    for (size_t i = 0; i < dw->nboots; i++) {
+        dht_boot_t *b = &dw->boots[i];
 
-        snprintf(host, sizeof(host), "%s", dw->boots[b].text);
-        colon = strrchr(host, ':');
-        if (colon == NULL) {
+        if (b->reached || b->pending) {
             continue;
         }
-        *colon = '\0';
-        if (host[0] == '[') {
-            memmove(host, host + 1, strlen(host));
-            host[strlen(host) - 1] = '\0';
+        if (b->salen != 0) {
+            dht_bootstrap_one(dw, b);
+        } else {
+            dht_lookup(dw, b);
         }
-        /* OpenDHT resolves a name on its own thread (addBootstrap) */
-        dht_runner_bootstrap(dw->runner, host, colon + 1);
-        /* a numeric one is also pinged, to tell "reached" in status */
-        memset(&hints, 0, sizeof(hints));
-        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-        hints.ai_socktype = SOCK_DGRAM;
-        if (getaddrinfo(host, colon + 1, &hints, &ai) == 0 && ai != NULL) {
-            dw->boots[b].numeric = 1;
-            dht_runner_ping(dw->runner, ai->ai_addr, ai->ai_addrlen,
-                            dht_on_ping, &dw->boots[b].cb);
-        }
-        if (ai != NULL) {
-            freeaddrinfo(ai);
-        }
+    }
+}
+
+/* host and port of a bootstrap; a numeric one needs no lookup */
+static void
+dht_boot_parse(dht_boot_t *b)
+{
+    char             *colon;
+    struct addrinfo   hints, *ai = NULL;
+
+    snprintf(b->host, sizeof(b->host), "%s", b->text);
+    colon = strrchr(b->host, ':');
+    if (colon == NULL) {
+        return;
+    }
+    *colon = '\0';
+    snprintf(b->port, sizeof(b->port), "%s", colon + 1);
+    if (b->host[0] == '[') {
+        memmove(b->host, b->host + 1, strlen(b->host));
+        b->host[strlen(b->host) - 1] = '\0';
+    }
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    hints.ai_socktype = SOCK_DGRAM;
+    if (getaddrinfo(b->host, b->port, &hints, &ai) == 0 && ai != NULL
+        && ai->ai_addrlen <= sizeof(b->sa))
+    {
+        memcpy(&b->sa, ai->ai_addr, ai->ai_addrlen);
+        b->salen = ai->ai_addrlen;
+    }
+    if (ai != NULL) {
+        freeaddrinfo(ai);
     }
 }
 
@@ -587,10 +706,14 @@ dht_start(dht_worker_t *dw)
                                (in_port_t) dht_main(dw->cycle)->port, &conf);
     /* OpenDHT 2.4 says 0 when its bind failed too (the port still held
      * by the old worker 0 of a reload): it then runs bound to nothing */
-    if (rc == 0 && dht_runner_get_bound_port(dw->runner, AF_INET) == 0
-        && dht_runner_get_bound_port(dw->runner, AF_INET6) == 0)
+    if (rc == 0
+        && (dht_main(dw->cycle)->port != 0
+            ? dht_runner_get_bound_port(dw->runner, AF_INET)
+              != (in_port_t) dht_main(dw->cycle)->port
+            : dht_runner_get_bound_port(dw->runner, AF_INET) == 0
+              && dht_runner_get_bound_port(dw->runner, AF_INET6) == 0))
     {
-        rc = EADDRINUSE;
+        rc = EADDRINUSE;       /* IPv4 is the one a fixed port needs */
     }
     if (rc != 0) {
         or_log_error(dw->cycle->log, OR_LOG_NOTICE, rc < 0 ? -rc : rc,
@@ -646,7 +769,7 @@ dht_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
         }
     }
     for (size_t b = 0; b < dw->nboots; b++) {
-        if (dw->boots[b].numeric && !dw->boots[b].reached) {
+        if (!dw->boots[b].reached) {
             dht_bootstrap(dw);
             next = DHT_RETRY_MS;
             break;
@@ -720,6 +843,7 @@ dht_boot_add(dht_worker_t *dw, const char *text)
              text);
     dw->boots[dw->nboots].cb.dw = dw;
     dw->boots[dw->nboots].cb.index = dw->nboots;
+    dht_boot_parse(&dw->boots[dw->nboots]);
     dw->nboots++;
 }
 
@@ -807,6 +931,19 @@ dht_exit_worker(or_cycle_t *cycle, or_worker_t *w)
     }
     or_timer_del(w->loop, &dw->timer);
     dht_stop(dw);
+    for (size_t b = 0; b < dw->nboots; b++) {
+        if (dw->boots[b].pending
+            && gai_cancel(&dw->boots[b].req) == EAI_NOTCANCELED)
+        {
+            /* its thread will write the eventfd and the gaicb: both stay
+             * until the process, which is exiting, ends */
+            dht_main(cycle)->worker = NULL;
+            return;
+        }
+        if (dw->boots[b].pending && dw->boots[b].req.ar_result != NULL) {
+            freeaddrinfo(dw->boots[b].req.ar_result);
+        }
+    }
     if (dw->efd != -1) {
         or_event_close(w->loop, dw->efd);
     }
@@ -835,12 +972,9 @@ dht_status(or_cycle_t *cycle, json_t *status)
     nodes = json_object();
     found = json_array();
     for (size_t b = 0; b < dw->nboots; b++) {
-        /* reached: null for a name (not pinged) */
-        json_array_append_new(boots, json_pack("{s:s, s:o}", "address",
+        json_array_append_new(boots, json_pack("{s:s, s:b}", "address",
                               dw->boots[b].text, "reached",
-                              dw->boots[b].numeric
-                              ? json_boolean(dw->boots[b].reached)
-                              : json_null()));
+                              dw->boots[b].reached));
     }
     for (size_t i = 0; i < dw->nnodes; i++) {
         dht_node_t *n = &dw->nodes[i];

@@ -6,7 +6,7 @@
 # its sealed, signed record and finds the other's; they hold a v3 session
 # within 30 s, and status and peers say so. C, on another passphrase,
 # announces too but finds nothing of theirs. B names the bootstrap by
-# host name. A reload hands A's fixed DHT
+# host name; D names one its DNS never answers, and answers meanwhile. A reload hands A's fixed DHT
 # port to its new worker 0 while the old one drains.
 . "$(dirname "$0")/routed_lib.sh"
 
@@ -24,7 +24,7 @@ rt_key B
 FA=$($HSTOOL fp "$T/A/key.pem")
 FB=$($HSTOOL fp "$T/B/key.pem")
 rt_conf A $IP_A 9001 "$DHT" "dht = { interval = 5; port = 4300; };"
-# B knows the bootstrap by name only (OpenDHT looks it up)
+# B knows the bootstrap by name only (looked up without blocking worker 0)
 rt_host dht-boot.test 10.201.2.1 "$NS_B"
 rt_conf B $IP_B 9002 \
     'dht = { bootstrap = ["dht-boot.test:4222"]; passphrase = "a test network"; };' \
@@ -40,20 +40,35 @@ rt_start A nsx
 rt_start B nsb
 rt_start C nsx
 
+# D, beside B, names a bootstrap its DNS never answers (a nameserver that
+# is not there, 30 s per try): worker 0 still answers at once (it blocked
+# in OpenDHT's lookup before, and status got no reply within 10 s)
+printf 'nameserver 10.201.2.99\noptions timeout:30 attempts:1\n' \
+    > "/etc/netns/$NS_B/resolv.conf"
+rt_key D
+rt_conf D $IP_B 9004 \
+    'dht = { bootstrap = ["boot.nowhere.test:4222"]; passphrase = "x"; };' \
+    "dht = { interval = 5; };"
+rt_start D nsb
+rt_ctl D nsb status > "$T/d.status" 2>&1 \
+    || fail "D does not answer while it looks its bootstrap up: $(cat "$T/d.status")"
+wait_for 10 rt_check D nsb 's["dht"]["running"]' \
+    || fail "D: the DHT does not run while its bootstrap is looked up"
+
 # a v3 session, whoever dialled, within 30 s of the start
 wait_for 30 rt_session A nsx "$FB" 3 \
     || fail "A holds no v3 session with B: $(rt_ctl A nsx status --json)"
 wait_for 5 rt_session B nsb "$FA" 3 || fail "B holds no v3 session with A"
-[ "$(rt_ctl B nsb peers --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ] \
-    || fail "B's discovery lists a peer: multicast crossed the router"
+[ "$(rt_ctl B nsb peers --json | $PY -c 'import json,sys; print([p["fingerprint"] for p in json.load(sys.stdin) if p["fingerprint"] == sys.argv[1]])' "$FA")" = "[]" ] \
+    || fail "B's discovery lists A: multicast crossed the router"
 
 # status: bootstrap reached, records announced and found
 wait_for 20 rt_check A nsx 's["dht"]["bootstrap"][0]["reached"]' \
     || fail "A: bootstrap not reached"
 wait_for 20 rt_check A nsx 's["dht"]["nodes"]["A"]["put_ok"] >= 1' \
     || fail "A: no record announced"
-rt_check B nsb 's["dht"]["bootstrap"] == [{"address": "dht-boot.test:4222", "reached": None}]' \
-    || fail "B's bootstrap by name is not shown as not pinged"
+wait_for 20 rt_check B nsb 's["dht"]["bootstrap"] == [{"address": "dht-boot.test:4222", "reached": True}]' \
+    || fail "B's bootstrap by name not reached"
 wait_for 10 rt_check B nsb "[f['fingerprint'] for f in s['dht']['found']] == ['$FA']" \
     || fail "B did not list A as found: $(rt_ctl B nsb status --json)"
 rt_ctl B nsb peers > "$T/peers.out" || fail "openredctl peers"
