@@ -61,6 +61,7 @@ struct or_static_peers_s {
     size_t             n;
     int                efd;       /* lookups done; -1 if none */
     or_timer_t         timer;
+    int                stopped;   /* quitting: no more dials */
 };
 
 /* ---- the entries, for postconf and for the worker ---- */
@@ -398,7 +399,7 @@ or_static_peers_round(or_static_peers_t *sp)
 {
     int64_t  now = (int64_t) time(NULL);
 
-    for (size_t i = 0; i < sp->n; i++) {
+    for (size_t i = 0; !sp->stopped && i < sp->n; i++) {
         sp_entry_t *e = &sp->e[i];
 
         if (!e->pending && e->resolved_at != INT64_MAX
@@ -495,6 +496,7 @@ void
 or_static_peers_stop(or_static_peers_t *sp)
 {
     if (sp != NULL) {
+        sp->stopped = 1;     /* a lookup that ends now dials no one */
         or_timer_del(sp->hs->worker->loop, &sp->timer);
     }
 }
