@@ -731,7 +731,7 @@ dump_rows(FILE *out, char **confs, int node_scope, const char *indent)
         for (const or_setting_t *row = or_modules[m]->settings;
              row != NULL && row->name != NULL; row++)
         {
-            char value[1024];
+            char value[8192];     /* a list of records (peers) is long */
 
             if ((row->scope == OR_SCOPE_NODE && !node_scope)
                 || (row->scope == OR_SCOPE_MAIN && node_scope)

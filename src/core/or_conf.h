@@ -26,7 +26,10 @@ typedef enum {
     OR_CONF_T_ADDR,       /* or_addr_t: "host:port", "[v6]:port" */
     OR_CONF_T_MODE,       /* int: file mode, written 0660 (digits are octal) */
     OR_CONF_T_COUNT_AUTO, /* int: an integer min..max, or "auto" = cores */
-    OR_CONF_T_LEVEL       /* int: a log level name (or_log.h) */
+    OR_CONF_T_LEVEL,      /* int: a log level name (or_log.h) */
+    OR_CONF_T_RECORDS     /* or_conf_records_t: a list of groups of strings,
+                             ( { a = "x"; b = "y"; }, ... ); count min..max;
+                             the module's postconf checks the members */
 } or_conf_type_t;
 
 typedef enum {
@@ -62,6 +65,22 @@ typedef struct {
     char  **v;
     size_t  n;
 } or_strlist_t;
+
+/* One group of an OR_CONF_T_RECORDS list: its string members in order. */
+typedef struct {
+    char   **names;
+    char   **values;
+    size_t   n;
+    int      line;      /* of the group, for the module's errors */
+} or_conf_record_t;
+
+typedef struct {
+    or_conf_record_t  *v;
+    size_t             n;
+} or_conf_records_t;
+
+/* The value of member name of r, or NULL. */
+const char *or_conf_record_get(const or_conf_record_t *r, const char *name);
 
 typedef struct {
     struct sockaddr_storage  sa;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,112 @@ fail:
     return OR_ECONF;
 }
 
+static void
+records_free(or_conf_records_t *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        for (size_t k = 0; k < r->v[i].n; k++) {
+            free(r->v[i].names[k]);
+            free(r->v[i].values[k]);
+        }
+        free(r->v[i].names);
+        free(r->v[i].values);
+    }
+    free(r->v);
+    r->v = NULL;
+    r->n = 0;
+}
+
+const char *
+or_conf_record_get(const or_conf_record_t *r, const char *name)
+{
+    for (size_t k = 0; k < r->n; k++) {
+        if (strcmp(r->names[k], name) == 0) {
+            return r->values[k];
+        }
+    }
+    return NULL;
+}
+
+/* ( { name = "value"; ... }, ... ): the shape only; which names a record
+ * takes is its module's to say (at the record's line). */
+static or_err_t
+set_records(const or_setting_t *row, const config_setting_t *cs,
+    or_conf_records_t *out, char *err, size_t errlen)
+{
+    int                n;
+    or_conf_records_t  r = { NULL, 0 };
+
+    if (!config_setting_is_list(cs)) {
+        return wrong_type(cs, "a list of groups ( { ... }, ... )", err,
+                          errlen);
+    }
+    n = config_setting_length(cs);
+    if (n < row->min || n > row->max) {
+        snprintf(err, errlen, "%d entries, expected %" PRId64 "..%" PRId64,
+                 n, row->min, row->max);
+        return OR_ECONF;
+    }
+    r.v = calloc((size_t) n + 1, sizeof(*r.v));
+    if (r.v == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return OR_ENOMEM;
+    }
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(cs, i);
+        or_conf_record_t       *e = &r.v[r.n++];
+        int                     m;
+
+        e->line = (int) config_setting_source_line(g);
+        if (!config_setting_is_group(g)) {
+            /* libconfig's line of a scalar in a list is not its own */
+            snprintf(err, errlen, "entry %d: expected a group { ... }, got "
+                     "%s", i + 1, type_name(config_setting_type(g)));
+            goto fail;
+        }
+        m = config_setting_length(g);
+        e->names = calloc((size_t) m + 1, sizeof(char *));
+        e->values = calloc((size_t) m + 1, sizeof(char *));
+        if (e->names == NULL || e->values == NULL) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        for (int k = 0; k < m; k++) {
+            const config_setting_t *v = config_setting_get_elem(g, k);
+            const char             *s = config_setting_get_string(v);
+
+            if (config_setting_type(v) != CONFIG_TYPE_STRING) {
+                snprintf(err, errlen, "entry %d (line %d): \"%s\": expected "
+                         "a string, got %s", i + 1, e->line,
+                         config_setting_name(v),
+                         type_name(config_setting_type(v)));
+                goto fail;
+            }
+            if (*s == '\0' || strlen(s) > 255) {
+                snprintf(err, errlen, "entry %d (line %d): \"%s\": expected "
+                         "1..255 characters", i + 1, e->line,
+                         config_setting_name(v));
+                goto fail;
+            }
+            e->names[e->n] = strdup(config_setting_name(v));
+            e->values[e->n] = strdup(s);
+            if (e->names[e->n] == NULL || e->values[e->n] == NULL) {
+                free(e->names[e->n]);
+                free(e->values[e->n]);
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+            e->n++;
+        }
+    }
+    *out = r;
+    return OR_OK;
+
+fail:
+    records_free(&r);
+    return OR_ECONF;
+}
+
 static or_err_t
 set_string(const or_cycle_t *cycle, const or_setting_t *row,
     const config_setting_t *cs, void *field, char *err, size_t errlen)
@@ -299,6 +406,14 @@ or_conf_value_set(const or_cycle_t *cycle, const or_setting_t *row,
         }
         break;
 
+    case OR_CONF_T_RECORDS:
+        or_conf_value_free(row, field);
+        rc = set_records(row, cs, field, err, errlen);
+        if (rc != OR_OK) {
+            return rc;
+        }
+        break;
+
     default:
         rc = set_string(cycle, row, cs, field, err, errlen);
         if (rc != OR_OK) {
@@ -336,6 +451,9 @@ or_conf_value_free(const or_setting_t *row, void *field)
         list->v = NULL;
         list->n = 0;
         break;
+    case OR_CONF_T_RECORDS:
+        records_free(field);
+        break;
     default:
         break;
     }
@@ -369,13 +487,34 @@ quote(char *buf, size_t len, const char *s)
     return n;
 }
 
+/* Appends at buf + n, never past len; the new length. */
+__attribute__((format(printf, 4, 5)))
+static size_t
+put(char *buf, size_t len, size_t n, const char *fmt, ...)
+{
+    va_list  ap;
+    int      w;
+
+    if (n + 1 >= len) {
+        return n;
+    }
+    va_start(ap, fmt);
+    w = vsnprintf(buf + n, len - n, fmt, ap);
+    va_end(ap);
+    if (w < 0) {
+        return n;
+    }
+    return n + (size_t) w < len ? n + (size_t) w : len - 1;
+}
+
 void
 or_conf_value_format(const or_setting_t *row, const void *field, char *buf,
     size_t len)
 {
-    const or_strlist_t *list;
-    const char         *s;
-    size_t              n;
+    const or_strlist_t      *list;
+    const or_conf_records_t *recs;
+    const char              *s;
+    size_t                   n;
 
     switch (row->type) {
     case OR_CONF_T_INT:
@@ -408,6 +547,22 @@ or_conf_value_format(const or_setting_t *row, const void *field, char *buf,
         if (n < len) {
             snprintf(buf + n, len - n, "]");
         }
+        return;
+    case OR_CONF_T_RECORDS:
+        recs = field;
+        n = put(buf, len, 0, "(");
+        for (size_t i = 0; i < recs->n; i++) {
+            n = put(buf, len, n, "%s{", i ? ", " : " ");
+            for (size_t k = 0; k < recs->v[i].n; k++) {
+                n = put(buf, len, n, " %s = ", recs->v[i].names[k]);
+                if (n + 1 < len) {
+                    n += quote(buf + n, len - n, recs->v[i].values[k]);
+                }
+                n = put(buf, len, n, ";");
+            }
+            n = put(buf, len, n, " }");
+        }
+        (void) put(buf, len, n, "%s)", recs->n ? " " : "");
         return;
     default:
         s = *(char *const *) field;

@@ -20,6 +20,7 @@ typedef union {
     char         *s;
     or_strlist_t  list;
     or_addr_t     addr;
+    or_conf_records_t  records;
 } or_conf_value_t;
 
 /* Converts cs into field; on failure err says what is wrong (no prefix). */

@@ -22,8 +22,9 @@ print_peers(json_t *a)
     char            addr[OR_CTL_TEXT_MAX + 8], services[SERVICES_MAX];
     or_ctl_text_t   t[4];
 
-    printf("%-12s %-16s %-12s %-21s %5s %-8s %s\n", "NODE", "FINGERPRINT",
-           "SECTOR", "ADDRESS", "AGE", "HEARD ON", "SERVICES");
+    printf("%-12s %-16s %-12s %-21s %5s %-9s %-8s %s\n", "NODE",
+           "FINGERPRINT", "SECTOR", "ADDRESS", "AGE", "LEARNED", "HEARD ON",
+           "SERVICES");
     json_array_foreach(a, i, v) {
         size_t used = 0;
 
@@ -43,11 +44,11 @@ print_peers(json_t *a)
         snprintf(addr, sizeof(addr), "%s:%lld",
                  or_ctl_str(v, "address", &t[0]), or_ctl_int(v, "port"));
         /* a sibling is a node of this same daemon, not another host */
-        printf("%-12s %-16s %-12s %-21s %4llds %-8s %s%s\n",
+        printf("%-12s %-16s %-12s %-21s %4llds %-9s %-8s %s%s\n",
                or_ctl_str(v, "node", &t[1]),
                or_ctl_str(v, "fingerprint", &t[2]),
                or_ctl_str(v, "sector", &t[3]), addr, or_ctl_int(v, "age"),
-               or_ctl_str(v, "interface", &t[0]), services,
+               "discovery", or_ctl_str(v, "interface", &t[0]), services,
                json_is_true(json_object_get(v, "sibling"))
                ? (services[0] ? " (sibling)" : "(sibling)") : "");
     }
@@ -65,6 +66,56 @@ print_hints(json_t *r)
         printf("%s: %s\n", or_ctl_str(v, "node", &t[0]),
                or_ctl_str(v, "hint", &t[1]));
     }
+}
+
+/* The peers learned otherwise, from status: the static peers of each
+ * node (handshake module) and the records the DHT found (dht module). */
+static void
+print_learned(or_ctl_t *ctl, const char *node)
+{
+    json_t         *req = json_pack("{s:s}", "command", "status"), *r = NULL;
+    json_t         *list, *v, *a;
+    const char     *id;
+    size_t          i;
+    char            err[256];
+    or_ctl_text_t   t[3];
+
+    if (req == NULL || or_ctl_request(ctl, req, &r, err, sizeof(err))
+                       != OR_OK)
+    {
+        json_decref(req);
+        return;
+    }
+    json_decref(req);
+    json_object_foreach(json_object_get(r, "static_peers"), id, list) {
+        if (node != NULL && strcmp(node, id) != 0) {
+            continue;
+        }
+        json_array_foreach(list, i, v) {
+            const char *res = or_ctl_str(v, "resolved", &t[0]);
+
+            printf("%-12s %-16s %-12s %-21s %5s %-9s\n",
+                   or_printable(id, strlen(id), t[1].s, sizeof(t[1].s), 0),
+                   or_ctl_str(v, "fingerprint", &t[2]), "-", res[0] ? res
+                   : or_ctl_str(v, "address", &t[0]), "-", "static");
+        }
+    }
+    json_array_foreach(json_object_get(json_object_get(r, "dht"), "found"),
+                       i, v)
+    {
+        if (node != NULL && strcmp(node, or_ctl_str(v, "node", &t[0])) != 0)
+        {
+            continue;
+        }
+        a = json_array_get(json_object_get(v, "addresses"), 0);
+        printf("%-12s %-16s %-12s %-21s %4llds %-9s\n",
+               or_ctl_str(v, "node", &t[0]),
+               or_ctl_str(v, "fingerprint", &t[1]), "-",
+               json_is_string(a) ? or_printable(json_string_value(a),
+                   json_string_length(a), t[2].s, sizeof(t[2].s), 0) : "",
+               or_ctl_int(v, "age"), "dht");
+    }
+    json_decref(r);
 }
 
 static void
@@ -145,6 +196,7 @@ or_ctl_peers_main(or_ctl_t *ctl, int argc, char **argv)
         putchar('\n');
     } else {
         print_peers(json_object_get(r, "peers"));
+        print_learned(ctl, node);
         if (json_array_size(json_object_get(r, "peers")) == 0) {
             printf("no peers\n");
             print_hints(r);

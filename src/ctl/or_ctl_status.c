@@ -101,6 +101,38 @@ print_discovery(json_t *socks)
     }
 }
 
+/* the dht module's section: the runner, bootstrap, records per node */
+static void
+print_dht(json_t *d)
+{
+    json_t         *v;
+    const char     *node;
+    size_t          i;
+    or_ctl_text_t   t;
+    char            n_esc[OR_CTL_TEXT_MAX];
+
+    printf("\ndht       %s, UDP port %lld, %zu peer(s) found\n",
+           json_is_true(json_object_get(d, "running")) ? "running"
+           : "not running", (long long) or_ctl_int(d, "port"),
+           json_array_size(json_object_get(d, "found")));
+    json_array_foreach(json_object_get(d, "bootstrap"), i, v) {
+        printf("bootstrap %s %s\n", or_ctl_str(v, "address", &t),
+               json_is_true(json_object_get(v, "reached")) ? "reached"
+               : "not reached (yet)");
+    }
+    printf("%-20s %9s %6s %6s %7s %8s\n", "NODE", "ANNOUNCED", "STORED",
+           "FOUND", "REFUSED", "DIALLED");
+    json_object_foreach(json_object_get(d, "nodes"), node, v) {
+        printf("%-20s %9lld %6lld %6lld %7lld %8lld\n",
+               or_printable(node, strlen(node), n_esc, sizeof(n_esc), 0),
+               (long long) or_ctl_int(v, "announced"),
+               (long long) or_ctl_int(v, "put_ok"),
+               (long long) or_ctl_int(v, "found"),
+               (long long) or_ctl_int(v, "refused"),
+               (long long) or_ctl_int(v, "dialled"));
+    }
+}
+
 int
 or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
 {
@@ -151,6 +183,9 @@ or_ctl_status_main(or_ctl_t *ctl, int argc, char **argv)
     }
     print_discovery(json_object_get(json_object_get(r, "discovery"),
                                     "sockets"));
+    if (json_is_object(json_object_get(r, "dht"))) {
+        print_dht(json_object_get(r, "dht"));
+    }
     json_decref(r);
     return OR_CTL_EXIT_OK;
 }

@@ -228,6 +228,12 @@ or_autoconnect_dial(or_autoconnect_t *ac, size_t node,
 {
     or_peer_t  p;
 
+    if (auto_own(ac, fp)
+        || auto_backed_off(ac, node, fp, (int64_t) time(NULL))
+        || !auto_may_dial(ac, node, fp))
+    {
+        return OR_AGAIN;
+    }
     /* v3 to a peer known to speak it (PROTOCOL.md v3 §6.3): its verified
      * v3 beacon listed it with its full id */
     if (id == NULL
@@ -236,7 +242,11 @@ or_autoconnect_dial(or_autoconnect_t *ac, size_t node,
     {
         id = p.id;
     }
-    return or_hs_dial_v3(ac->hs, node, sa, salen, fp, id);
+    if (or_hs_dial_v3(ac->hs, node, sa, salen, fp, id) != OR_OK) {
+        or_autoconnect_dial_done(ac->hs, node, fp, 0, ac);
+        return OR_ERROR;
+    }
+    return OR_OK;
 }
 
 static void
@@ -268,12 +278,11 @@ auto_node(or_autoconnect_t *ac, size_t node)
         {
             continue;
         }
+        /* a failed dial is backed off inside */
         if (or_autoconnect_dial(ac, node, (struct sockaddr *) &sa, salen, fp,
                                 p[i].v3 ? p[i].id : NULL) == OR_OK)
         {
             held++;
-        } else {
-            or_autoconnect_dial_done(ac->hs, node, fp, 0, ac);
         }
     }
     free(p);
@@ -288,3 +297,4 @@ or_autoconnect_round(or_autoconnect_t *ac)
         }
     }
 }
+

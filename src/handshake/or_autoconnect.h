@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "or_err.h"
 #include "or_peers.h"
@@ -30,6 +31,9 @@ void or_autoconnect_free(or_autoconnect_t *ac);
  * Dial fp at sa for node (index), v3 if the peer is known to speak it:
  * id given, or a verified v3 beacon listed it; else v2. For auto-connect
  * and any module that finds peers its own way (static peers, a DHT).
+ * Skipped (OR_AGAIN) if fp is one of our nodes, in backoff, being dialled
+ * or in a session with node. OR_OK dialled; else the dial failed and
+ * backs off (auto-connect's backoff, ended by dial_done).
  */
 __attribute__((warn_unused_result))
 or_err_t or_autoconnect_dial(or_autoconnect_t *ac, size_t node,

@@ -20,6 +20,7 @@
 #include "or_conf.h"
 #include "or_core_module.h"
 #include "or_cycle.h"
+#include "or_dial.h"
 #include "or_evring.h"
 #include "or_handoff.h"
 #include "or_hs.h"
@@ -33,6 +34,7 @@
 #include "or_session.h"
 #include "or_shm.h"
 #include "or_takeover.h"
+#include "or_static_peers.h"
 #include "or_v3.h"
 #include "or_worker.h"
 
@@ -60,6 +62,7 @@ typedef struct {
     int64_t  max_message_byte_rate;    /* per session, bytes/s */
     int      accept_v2;                /* protocol { accept_v2 } */
     int64_t  min_version;              /* protocol { min_version }: 2, 3 */
+    or_conf_records_t  peers;          /* static peers (or_static_peers) */
 } or_handshake_conf_t;
 
 #define HM(f)  offsetof(or_handshake_main_conf_t, f)
@@ -117,6 +120,9 @@ static const or_setting_t handshake_settings[] = {
       "2", H(min_version), 2, 3, 0, NULL },
     { NULL, "seen_v3_file", OR_CONF_T_PATH, OR_SCOPE_MAIN,
       "\"" OR_STATE_PATH "/seen-v3\"", HM(seen_v3_file), 1, 4095, 0, NULL },
+    /* dialled and kept with no discovery: or_static_peers.c */
+    { NULL, "peers", OR_CONF_T_RECORDS, OR_SCOPE_NODE,
+      "()", H(peers), 0, OR_STATIC_PEERS_MAX, 0, NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -172,6 +178,7 @@ struct hs_worker_s {
     int                seen_failing;  /* logged once until it works */
     or_autoconnect_t  *autoconnect;   /* owned */
     or_takeover_t     *takeover;      /* owned; NULL if it could not open */
+    or_static_peers_t *statics;       /* owned; worker 0, NULL if none */
 };
 
 /* ---- config ---- */
@@ -187,6 +194,8 @@ hs_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
                                         "auto_connect", "auto_connect",
                                         "discovery");
         }
+        or_static_peers_check(rep, &cycle->nodes[i],
+                              &hs_node(&cycle->nodes[i])->peers);
     }
     return OR_OK;
 }
@@ -331,6 +340,7 @@ hs_quit(or_worker_t *w, void *data)
     or_hs_stop_accepting(&hw->hs);
     or_timer_del(w->loop, &hw->auto_timer);
     or_takeover_quit(hw->takeover);
+    or_static_peers_stop(hw->statics);
 }
 
 static or_err_t
@@ -379,6 +389,43 @@ hs_any_auto(or_cycle_t *cycle)
 }
 
 static or_session_t *sessions_copy(or_cycle_t *cycle, size_t *n);
+
+/* or_dial_hint_pt (worker 0): a peer another module learned of (the
+ * DHT) is dialled in v3 as auto-connect would, with its backoff */
+static or_err_t
+hs_hint(size_t node, const struct sockaddr *sa, socklen_t salen,
+    const unsigned char *id, const char *source, void *data)
+{
+    hs_worker_t *hw = data;
+    char         hex[OR_V3_ID_HEX_LEN + 1], fp[OR_FP_LEN + 1];
+
+    (void) source;
+    if (node >= hw->hs.nnodes || id == NULL) {
+        return OR_ERROR;
+    }
+    or_v3_id_hex(id, hex);
+    snprintf(fp, sizeof(fp), "%.16s", hex);
+    return or_autoconnect_dial(hw->autoconnect, node, sa, salen, fp, id);
+}
+
+/* worker 0: the static peers of every node (or_static_peers.c) */
+static or_err_t
+hs_statics_start(or_cycle_t *cycle, hs_worker_t *hw)
+{
+    const or_conf_records_t **lists = calloc(cycle->nnodes + 1,
+                                             sizeof(*lists));
+    or_err_t                  rc;
+
+    if (lists == NULL) {
+        return OR_ENOMEM;
+    }
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        lists[i] = &hs_node(&cycle->nodes[i])->peers;
+    }
+    rc = or_static_peers_new(&hw->hs, hw->autoconnect, lists, &hw->statics);
+    free(lists);
+    return rc;
+}
 
 static or_err_t
 hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
@@ -439,6 +486,12 @@ hs_init_worker(or_cycle_t *cycle, or_worker_t *w)
     if (or_worker_is_designated(w) && seen_start(hw) != OR_OK) {
         return OR_ERROR;
     }
+    if (or_worker_is_designated(w) && hs_statics_start(cycle, hw) != OR_OK) {
+        return OR_ERROR;
+    }
+    if (or_worker_is_designated(w)) {
+        or_dial_hint_handler(hs_hint, hw);
+    }
     if (or_worker_is_designated(w) && hs_any_auto(cycle)
         && or_timer_add(w->loop, &hw->auto_timer, 1000, auto_tick, hw)
            != OR_OK)
@@ -457,6 +510,7 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
     if (hw == NULL) {
         return;
     }
+    or_dial_hint_handler(NULL, NULL);
     or_hs_close_all(&hw->hs, "worker exiting");
     or_takeover_close(hw->takeover);
     or_timer_del(w->loop, &hw->auto_timer);
@@ -468,6 +522,7 @@ hs_exit_worker(or_cycle_t *cycle, or_worker_t *w)
         /* bound by this worker, never shared: its close is its DEL */
         or_event_close(w->loop, hw->handoff_fd);
     }
+    or_static_peers_free(hw->statics);
     or_autoconnect_free(hw->autoconnect);
     or_key_cache_free(hw->hs.keys);
     free(hw->dgram);
@@ -627,7 +682,12 @@ hs_status(or_cycle_t *cycle, json_t *status)
     }
     /* json_object_set_new() takes the value even when it fails */
     if (json_object_set_new(status, "sessions", counts) != 0
-        || json_object_set_new(status, "handshakes", refusals(cycle)) != 0)
+        || json_object_set_new(status, "handshakes", refusals(cycle)) != 0
+        || (hs_main(cycle)->worker != NULL
+            && hs_main(cycle)->worker->statics != NULL
+            && json_object_set_new(status, "static_peers",
+                   or_static_peers_status(hs_main(cycle)->worker->statics))
+               != 0))
     {
         return OR_ENOMEM;
     }
