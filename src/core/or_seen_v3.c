@@ -103,11 +103,40 @@ or_seen_v3_table_find_fp(const or_seen_v3_t *t, const char *fp,
     return 0;
 }
 
-or_err_t
-or_seen_v3_zone_add(or_cycle_t *cycle)
+/* master: the file the zone's first mapping reads (zone_init) */
+static char  seen_path[4096];
+
+static or_err_t load_into(or_shm_zone_t *z, const char *path, size_t *bad);
+
+static or_err_t
+zone_init(or_shm_zone_t *z, void *addr, size_t size, int reused)
 {
+    or_seen_v3_t *t = addr;
+    size_t        bad = 0;
+
+    (void) size;
+    if (reused || seen_path[0] == '\0') {
+        return OR_OK;
+    }
+    if (load_into(z, seen_path, &bad) != OR_OK) {
+        t->load_err = errno;
+    }
+    t->load_bad = (uint32_t) bad;
+    return OR_OK;               /* a start without the set is still safe */
+}
+
+or_err_t
+or_seen_v3_zone_add(or_cycle_t *cycle, const char *path)
+{
+    if (path != NULL
+        && (size_t) snprintf(seen_path, sizeof(seen_path), "%s", path)
+           >= sizeof(seen_path))
+    {
+        seen_path[0] = '\0';
+    }
     return or_shm_zone_add(cycle, OR_SEEN_V3_ZONE, sizeof(or_seen_v3_t),
-                           NULL) != NULL ? OR_OK : OR_ENOMEM;
+                           path != NULL ? zone_init : NULL) != NULL
+           ? OR_OK : OR_ENOMEM;
 }
 
 static or_shm_zone_t *
@@ -151,11 +180,7 @@ or_seen_v3_load(or_cycle_t *cycle, const char *path, size_t *bad)
 {
     or_shm_zone_t *z = zone(cycle);
     or_seen_v3_t  *t;
-    unsigned char  id[OR_SEEN_V3_ID];
-    char           line[160];
-    long long      seen;
-    FILE          *f;
-    int            err = 0;
+    int            err;
 
     *bad = 0;
     if (z == NULL) {
@@ -164,8 +189,34 @@ or_seen_v3_load(or_cycle_t *cycle, const char *path, size_t *bad)
     t = or_shm_addr(z);
     or_shm_lock(z);
     if (t->loaded) {
+        /* read by the master (or a worker before us): its outcome, once */
+        err = t->load_err;
+        *bad = t->load_bad;
+        t->load_err = 0;
+        t->load_bad = 0;
         or_shm_unlock(z);
-        return OR_OK;               /* a reload's new workers: kept */
+        errno = err;
+        return err ? OR_ERROR : OR_OK;
+    }
+    or_shm_unlock(z);
+    return load_into(z, path, bad);
+}
+
+static or_err_t
+load_into(or_shm_zone_t *z, const char *path, size_t *bad)
+{
+    or_seen_v3_t  *t = or_shm_addr(z);
+    unsigned char  id[OR_SEEN_V3_ID];
+    char           line[160];
+    long long      seen;
+    FILE          *f;
+    int            err = 0;
+
+    *bad = 0;
+    or_shm_lock(z);
+    if (t->loaded) {
+        or_shm_unlock(z);
+        return OR_OK;
     }
     t->loaded = 1;
     f = fopen(path, "re");
@@ -199,7 +250,7 @@ or_seen_v3_save(or_cycle_t *cycle, const char *path, uint64_t *saved)
 {
     or_shm_zone_t *z = zone(cycle);
     or_seen_v3_t  *copy;
-    char           tmp[4096 + 8], hex[2 * OR_SEEN_V3_ID + 1];
+    char           tmp[4096 + 32], hex[2 * OR_SEEN_V3_ID + 1];
     FILE          *f;
     int            fd, err = 0;
 
@@ -218,7 +269,11 @@ or_seen_v3_save(or_cycle_t *cycle, const char *path, uint64_t *saved)
         free(copy);
         return OR_OK;
     }
-    if ((size_t) snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+    /* the writer's pid in the name: worker 0 and the master (at a reload
+     * or stop) may save at the same moment, each through its own file */
+    if ((size_t) snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path,
+                          (long) getpid()) >= sizeof(tmp))
+    {
         free(copy);
         errno = ENAMETOOLONG;
         return OR_ERROR;

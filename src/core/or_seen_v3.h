@@ -33,6 +33,8 @@ typedef struct {
     uint32_t            count;
     uint32_t            loaded;         /* the file was read into it */
     uint64_t            changes;        /* bumped by every new id */
+    int32_t             load_err;       /* the master's read: its errno */
+    uint32_t            load_bad;       /* and the lines it skipped */
     or_seen_v3_entry_t  e[OR_SEEN_V3_MAX];
 } or_seen_v3_t;
 
@@ -44,9 +46,11 @@ int or_seen_v3_table_find_fp(const or_seen_v3_t *t, const char *fp,
     unsigned char *id);
 
 /* master, init_master: declares the zone (its size is fixed: a reload
- * keeps it) */
+ * keeps it). With a path, the master reads the file into the zone when
+ * it is first mapped, with its own rights (the workers' user may not read
+ * it); the first load() in a worker reports that read's outcome. */
 __attribute__((warn_unused_result))
-or_err_t or_seen_v3_zone_add(or_cycle_t *cycle);
+or_err_t or_seen_v3_zone_add(or_cycle_t *cycle, const char *path);
 /* any worker; no-op without the zone */
 void or_seen_v3_add(or_cycle_t *cycle, const unsigned char *id);
 int or_seen_v3_find_fp(or_cycle_t *cycle, const char *fp,

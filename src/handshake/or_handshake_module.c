@@ -128,6 +128,7 @@ static const or_setting_t handshake_settings[] = {
 
 static or_err_t hs_postconf(or_cycle_t *cycle, or_conf_report_t *rep);
 static or_err_t hs_init_master(or_cycle_t *cycle, or_cycle_t *old);
+static void hs_exit_master(or_cycle_t *cycle);
 static or_err_t hs_init_worker(or_cycle_t *cycle, or_worker_t *w);
 static void hs_exit_worker(or_cycle_t *cycle, or_worker_t *w);
 static or_err_t cmd_sessions(or_cycle_t *cycle, json_t *request,
@@ -153,6 +154,7 @@ or_module_t or_handshake_module = {
     .node_conf_size = sizeof(or_handshake_conf_t),
     .postconf = hs_postconf,
     .init_master = hs_init_master,
+    .exit_master = hs_exit_master,
     .init_worker = hs_init_worker,
     .exit_worker = hs_exit_worker,
     .commands = handshake_commands,
@@ -222,7 +224,7 @@ hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
         || or_shm_zone_add(cycle, OR_REPLAY_ZONE, sizeof(or_replay_t), NULL)
            == NULL
         || or_takeover_zone_add(cycle) != OR_OK
-        || or_seen_v3_zone_add(cycle) != OR_OK)
+        || or_seen_v3_zone_add(cycle, hs_main(cycle)->seen_v3_file) != OR_OK)
     {
         or_log_error(cycle->log, OR_LOG_ERR, ENOMEM, "declaring the session "
                      "zones failed");
@@ -249,9 +251,27 @@ seen_save(hs_worker_t *hw)
         hw->seen_failing = 0;
     } else if (!hw->seen_failing) {
         hw->seen_failing = 1;
+        /* a folder the workers' user may not write (root's, in a source
+         * build): the master, which may, saves at each reload and stop */
+        or_log_error(cycle->log, errno == EACCES ? OR_LOG_INFO : OR_LOG_WARN,
+                     errno, "saving the seen-v3 set to \"%s\" failed (kept "
+                     "in memory, tried again every %d s, and saved by the "
+                     "master at a reload or stop)", path,
+                     HS_SEEN_SAVE_MS / 1000);
+    }
+}
+
+/* Master: the seen-v3 set, on each reload and at the stop, with the
+ * master's rights (the workers' may not reach the file). */
+static void
+hs_exit_master(or_cycle_t *cycle)
+{
+    const char *path = hs_main(cycle)->seen_v3_file;
+    uint64_t    saved = 0;
+
+    if (path != NULL && or_seen_v3_save(cycle, path, &saved) != OR_OK) {
         or_log_error(cycle->log, OR_LOG_WARN, errno, "saving the seen-v3 "
-                     "set to \"%s\" failed (kept in memory; tried again "
-                     "every %d s)", path, HS_SEEN_SAVE_MS / 1000);
+                     "set to \"%s\" failed", path);
     }
 }
 

@@ -5,6 +5,7 @@
  * one seen longest ago goes at 4097), lookups by a v2 fingerprint, and
  * the file written atomically and read back through a cycle's zone.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -94,10 +95,10 @@ test_or_seen_v3_file_round_trip(void **state)
     (void) state;
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/seen-v3", dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long) getpid());
     assert_non_null(a);
     assert_non_null(b);
-    assert_int_equal(or_seen_v3_zone_add(a), OR_OK);
+    assert_int_equal(or_seen_v3_zone_add(a, NULL), OR_OK);
     assert_int_equal(or_shm_map(a, NULL), OR_OK);
     assert_int_equal(or_seen_v3_load(a, path, &bad), OR_OK);  /* none */
     assert_int_equal(bad, 0);
@@ -115,7 +116,7 @@ test_or_seen_v3_file_round_trip(void **state)
     fclose(f);
     assert_int_equal(or_seen_v3_save(a, path, &saved), OR_OK);
 
-    assert_int_equal(or_seen_v3_zone_add(b), OR_OK);
+    assert_int_equal(or_seen_v3_zone_add(b, NULL), OR_OK);
     assert_int_equal(or_shm_map(b, NULL), OR_OK);
     assert_int_equal(or_seen_v3_load(b, path, &bad), OR_OK);
     assert_int_equal(bad, 1);
@@ -125,6 +126,49 @@ test_or_seen_v3_file_round_trip(void **state)
     unlink(path);
     assert_int_equal(or_seen_v3_load(b, path, &bad), OR_OK);
     assert_true(or_seen_v3_find_fp(b, "1234000000000000", NULL));
+    rmdir(dir);
+    or_cycle_free(a);
+    or_cycle_free(b);
+}
+
+/* the master reads the file when the zone is first mapped (its rights,
+ * not the workers'); the first worker's load() reports that read once */
+static void
+test_or_seen_v3_master_reads(void **state)
+{
+    char           dir[] = "/tmp/or-seen-XXXXXX", path[64];
+    or_cycle_t    *a = or_cycle_new("/tmp", "t.conf", NULL);
+    or_cycle_t    *b = or_cycle_new("/tmp", "t.conf", NULL);
+    unsigned char  id[OR_SEEN_V3_ID];
+    size_t         bad = 0;
+    FILE          *f;
+
+    (void) state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/seen-v3", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s 5\nnot an id\n", "5678" "000000000000000000000000000000"
+            "000000000000000000000000000000");
+    fclose(f);
+    assert_non_null(a);
+    assert_int_equal(or_seen_v3_zone_add(a, path), OR_OK);
+    assert_int_equal(or_shm_map(a, NULL), OR_OK);
+    unlink(path);                   /* read already: no worker needs it */
+    assert_true(or_seen_v3_find_fp(a, "5678000000000000", id));
+    assert_int_equal(or_seen_v3_load(a, path, &bad), OR_OK);
+    assert_int_equal(bad, 1);
+    assert_int_equal(or_seen_v3_load(a, path, &bad), OR_OK);
+    assert_int_equal(bad, 0);       /* reported once */
+
+    /* a file the master cannot read (a folder): the worker hears of it */
+    assert_non_null(b);
+    assert_int_equal(or_seen_v3_zone_add(b, dir), OR_OK);
+    assert_int_equal(or_shm_map(b, NULL), OR_OK);
+    errno = 0;
+    assert_int_equal(or_seen_v3_load(b, dir, &bad), OR_ERROR);
+    assert_int_not_equal(errno, 0);
+    assert_int_equal(or_seen_v3_load(b, dir, &bad), OR_OK);
     rmdir(dir);
     or_cycle_free(a);
     or_cycle_free(b);
@@ -156,6 +200,7 @@ main(void)
         cmocka_unit_test(test_or_seen_v3_bound),
         cmocka_unit_test(test_or_seen_v3_find_fp),
         cmocka_unit_test(test_or_seen_v3_file_round_trip),
+        cmocka_unit_test(test_or_seen_v3_master_reads),
         cmocka_unit_test(test_or_seen_v3_no_zone),
     };
 
