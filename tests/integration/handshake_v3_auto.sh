@@ -3,7 +3,8 @@
 # Two openred daemons find each other through signed v3 beacons and hold
 # a v3 session by default (auto-connect dials v3 to a peer a verified v3
 # beacon listed), while the original node (tests/peers/v2peer.py) gets v2
-# on the same port at the same time; sessions and watch show the version,
+# on the same port at the same time; a tcpdump capture holds the v2
+# message but no v3 plaintext; sessions and watch show the version,
 # the suite and the session id of each.
 . "$(dirname "$0")/handshake_lib.sh"
 
@@ -49,6 +50,20 @@ END
 hs_ctl A peers --json | grep -q "\"fingerprint\":\"$FB\".*\"protocol\":\"3.0\"" \
     || fail "A does not list B from a v3 beacon"
 
+# A capture of the namespace's loopback (tcpdump, as an eavesdropper on
+# the LAN would) while A sends B a message over v3 and the original sends
+# A one over v2: the v3 text is nowhere on the wire, the v2 one is (the
+# capture does see payloads).
+need_cmd tcpdump
+hs_bg "$T/cap.out" nsx timeout 60 tcpdump -i lo -U -n -w "$T/cap.pcap" tcp
+CAP=${HS_BG##* }
+wait_for 10 grep -q "listening on lo" "$T/cap.out.err" \
+    || fail "tcpdump did not start: $(cat "$T/cap.out.err")"
+hs_ctl A send "$FB" '{"note": "v3-plaintext-marker"}' > /dev/null \
+    || fail "send A -> B"
+wait_for 10 grep -q "message received: .*v3, .*fingerprint: $FA" \
+    "$T/B/error.log" || fail "B did not log A's v3 message"
+
 # the original dials A on the same port: a v2 session beside the v3 one
 hs_bg "$T/dial" nsx timeout 15 $V2PEER dial --key "$T/orig.pem" \
     --connect 127.0.0.1:9001 --target "$FA" --messages 1 \
@@ -72,6 +87,14 @@ grep -q "$FB .* v3  chacha20-poly1305 $sid" "$T/table" \
     || fail "sessions table, v3 row: $(cat "$T/table")"
 grep -q "$FO .* v2  - " "$T/table" \
     || fail "sessions table, v2 row: $(cat "$T/table")"
+wait_for 10 grep -q "message received: .*fingerprint: $FO" "$T/A/error.log" \
+    || fail "A did not log the original's v2 message"
+kill -TERM "$CAP"     # timeout(1) passes TERM on to tcpdump
+wait "$CAP" 2>/dev/null
+grep -aq 'hello' "$T/cap.pcap" \
+    || fail "the capture holds not even the v2 message: $(cat "$T/cap.out.err")"
+grep -aq "v3-plaintext-marker" "$T/cap.pcap" \
+    && fail "v3 message plaintext on the wire"
 # watch: each session_established says its version, suite and id
 wait_for 5 grep -q "\"type\":\"session_established\".*\"peer\":\"$FB\".*\"version\":3" \
     "$T/watch" || fail "watch: no v3 session_established: $(cat "$T/watch")"
