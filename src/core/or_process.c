@@ -70,7 +70,16 @@ typedef struct {
     unsigned  index;
     unsigned  generation;
     int       state;
+    int64_t   started;          /* ms, monotonic */
 } proc_t;
+
+/* A worker that dies within OR_RESPAWN_FAST_MS of its start
+ * OR_RESPAWN_FAST_MAX times in a row is respawned after a delay that
+ * doubles from 1 s to OR_RESPAWN_DELAY_MAX_MS: a crash at start (or a
+ * packet of death) must not become a fork storm. */
+#define OR_RESPAWN_FAST_MS       1000
+#define OR_RESPAWN_FAST_MAX      3
+#define OR_RESPAWN_DELAY_MAX_MS  30000
 
 typedef struct {
     or_cycle_t  *cycle;
@@ -84,7 +93,45 @@ typedef struct {
      * slot was free, or fork() failed. Spawned as soon as a slot frees
      * (worker_processes is at most 64). */
     uint64_t     missing;
+    unsigned     fast_deaths[64];   /* in a row, by index */
+    int64_t      respawn_at[64];    /* ms, monotonic; 0: now */
 } master_t;
+
+static int64_t
+mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SIGALRM at the earliest delayed respawn (the stop deadline, when
+ * stopping, owns the timer instead). */
+static void
+respawn_timer(master_t *m)
+{
+    int64_t           now = mono_ms(), next = 0;
+    struct itimerval  it;
+
+    if (m->stopping) {
+        return;
+    }
+    for (unsigned i = 0; i < 64; i++) {
+        if ((m->missing & (UINT64_C(1) << i)) && m->respawn_at[i] > now
+            && (next == 0 || m->respawn_at[i] < next))
+        {
+            next = m->respawn_at[i];
+        }
+    }
+    if (next == 0) {
+        return;
+    }
+    memset(&it, 0, sizeof(it));
+    it.it_value.tv_sec = (time_t) ((next - now) / 1000);
+    it.it_value.tv_usec = (suseconds_t) ((next - now) % 1000 * 1000 + 1);
+    (void) setitimer(ITIMER_REAL, &it, NULL);
+}
 
 static void
 signal_handler(int signo)
@@ -308,6 +355,7 @@ spawn_one(master_t *m, unsigned index)
     p->index = index;
     p->generation = m->cycle->generation;
     p->state = OR_WORKER_RUNNING;
+    p->started = mono_ms();
     if (or_status_worker_add(m->cycle, pid, index, p->generation)
         != OR_OK)
     {
@@ -333,11 +381,48 @@ spawn_workers(master_t *m)
 static void
 spawn_missing(master_t *m)
 {
+    int64_t now = mono_ms();
+
     for (unsigned i = 0; i < 64 && m->missing != 0 && !m->stopping; i++) {
-        if (m->missing & (UINT64_C(1) << i)) {
+        if ((m->missing & (UINT64_C(1) << i)) && m->respawn_at[i] <= now) {
             spawn_one(m, i);
         }
     }
+    respawn_timer(m);
+}
+
+/* A died unexpectedly: respawn now, or after a delay if it keeps dying
+ * right after its start. */
+static void
+respawn_dead(master_t *m, const proc_t *p)
+{
+    int64_t  now = mono_ms(), delay;
+    unsigned i = p->index, k;
+
+    if (i >= 64) {
+        return;
+    }
+    if (now - p->started >= OR_RESPAWN_FAST_MS) {
+        m->fast_deaths[i] = 0;
+    } else if (m->fast_deaths[i] < 32) {
+        m->fast_deaths[i]++;
+    }
+    if (m->fast_deaths[i] < OR_RESPAWN_FAST_MAX) {
+        m->respawn_at[i] = 0;
+        spawn_one(m, i);
+        return;
+    }
+    k = m->fast_deaths[i] - OR_RESPAWN_FAST_MAX;
+    delay = k >= 5 ? OR_RESPAWN_DELAY_MAX_MS : (int64_t) 1000 << k;
+    if (delay > OR_RESPAWN_DELAY_MAX_MS) {
+        delay = OR_RESPAWN_DELAY_MAX_MS;
+    }
+    m->respawn_at[i] = now + delay;
+    m->missing |= UINT64_C(1) << i;
+    or_log_error(m->cycle->log, OR_LOG_CRIT, 0, "worker #%u died %u times "
+                 "in a row within %d ms of its start: respawning it in "
+                 "%lld ms", i, m->fast_deaths[i], OR_RESPAWN_FAST_MS,
+                 (long long) delay);
 }
 
 /* Sends signo to the running workers older than generation (all of them
@@ -424,7 +509,7 @@ reap(master_t *m)
         or_status_worker_set(m->cycle, pid, OR_WORKER_FREE);
         p->state = OR_WORKER_FREE;
         if (respawn) {
-            spawn_one(m, p->index);
+            respawn_dead(m, p);
         }
     }
     spawn_missing(m);
@@ -507,6 +592,9 @@ reload(master_t *m)
     m->reloads++;
     or_status_master_set(cycle, m->pid, cycle->started, m->reloads,
                          cycle->generation);
+    /* a new configuration may have fixed what made workers die */
+    memset(m->fast_deaths, 0, sizeof(m->fast_deaths));
+    memset(m->respawn_at, 0, sizeof(m->respawn_at));
     spawn_workers(m);
     signal_workers(m, SIGQUIT, cycle->generation, OR_WORKER_QUITTING);
     or_cycle_drop(old, cycle);
@@ -625,6 +713,10 @@ master_loop(master_t *m, const sigset_t *wait_mask)
                          live_workers(m));
             signal_workers(m, SIGKILL, UINT_MAX, OR_WORKER_FREE);
             m->killed = 1;
+        }
+        if (or_sig_alarm && !m->stopping) {
+            or_sig_alarm = 0;
+            spawn_missing(m);       /* a delayed respawn is due */
         }
         or_sig_alarm = 0;
         if (or_sig_reopen) {

@@ -684,8 +684,12 @@ v3_goodbye(disc_worker_t *dw)
         return;
     }
     for (size_t i = 0; i < dw->cycle->nnodes; i++) {
-        disc_sock_t *ds = &mc->socks[mc->node_sock[i]];
+        disc_sock_t *ds;
 
+        if (mc->node_sock[i] == DISC_NO_SOCK) {
+            continue;           /* it announced nothing: no goodbye */
+        }
+        ds = &mc->socks[mc->node_sock[i]];
         for (int k = 0; k < 2; k++) {
             if (or_discovery_v3_send(dw->v3, i, OR_V3_BEACON_GOODBYE, ds->fd,
                                      &ds->dst) != OR_OK)
@@ -815,7 +819,9 @@ worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
         }
     }
     for (size_t i = 0; i < cycle->nnodes; i++) {
-        nk[i] = mc->keys[mc->node_key[i]];
+        /* a disabled node has no key slot (DISC_NO_SOCK): no v3 either */
+        nk[i] = mc->node_key[i] == DISC_NO_SOCK ? NULL
+                : mc->keys[mc->node_key[i]];
     }
     if (or_discovery_v3_new(cycle, nk, &dw->v3) != OR_OK) {
         return OR_ERROR;

@@ -121,6 +121,9 @@ or_discovery_v3_new(or_cycle_t *cycle, or_fernet_t *const *keys,
     for (size_t i = 0; i < cycle->nnodes; i++) {
         disc_v3_node_t *n = &v->nodes[i];
 
+        if (keys[i] == NULL) {
+            continue;   /* discovery disabled: zero net_key matches none */
+        }
         or_fernet_export(keys[i], raw);
         if (or_v3_beacon_net_key(raw, n->net_key, NULL) != OR_OK
             || cycle->nodes[i].key == NULL

@@ -18,7 +18,7 @@ dc_start b
 fon=$(dc_fp a on)
 foff=$(dc_fp a off)
 fb=$(dc_fp b b)
-wait_for 20 dc_lists a on "$fb" || fail "the enabled node does not list b"
+wait_for 20 dc_lists a on "$fb" || { cat "$T/a/error.log" >&2; dc_ctl a peers --stats --json >&2; fail "the enabled node does not list b"; }
 wait_for 20 dc_lists b b "$fon" || fail "b does not hear the enabled node"
 # b heard several beacons of "on" since: "off" would have sent as many
 wait_for 20 dc_true b 'r["sockets"][0]["opened"] >= 10' \
