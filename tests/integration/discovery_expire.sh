@@ -17,12 +17,15 @@ pb=$(cat "$T/b/openred.pid")
 kids=$(pgrep -P "$pb")
 kill -KILL $kids "$pb"
 wait_for 10 pid_gone "$pb" || fail "b ($pb) did not die"
-# still listed right after: expire is 3 s, beacons came every second
-dc_lists a a "$fb" || fail "b dropped before expire"
+# no "still listed right after" check: how soon after its death we look
+# is the machine's speed (CI once took longer than expire); the reason
+# and the age in the "peer lost" line below say it was an expiry
 wait_for 8 dc_not_lists a a "$fb" || fail "b still listed after expire"
 # readers skip an expired entry at once; the sweep that logs and counts
 # it runs on its own timer, so wait for it too
 wait_for 5 grep -q "peer lost: $fb, not heard for [0-9]* s, node: a, peer: 127.0.0.1:9002" \
     "$T/a/error.log" || fail "no 'peer lost' line"
+age=$(sed -n "s/.*peer lost: $fb, not heard for \([0-9]*\) s.*/\1/p" "$T/a/error.log" | head -1)
+[ "$age" -ge 3 ] || fail "b was lost after $age s, before expire (3 s)"
 wait_for 5 dc_true a 'r["nodes"][0]["lost"] == 1' || fail "lost not counted"
 exit 0
