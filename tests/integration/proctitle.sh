@@ -6,9 +6,11 @@
 # environment a title overwrites still reaches sd_notify.)
 . "$(dirname "$0")/lib.sh"
 
-# cmdline PID: /proc/PID/cmdline with its NULs as spaces, trailing cut
+# cmdline PID: the title, the first string of /proc/PID/cmdline
+# (setproctitle writes one string; under ASan a byte of what the area
+# held before may follow its NULs, which ps shows as trailing junk)
 cmdline() {
-    tr '\0' ' ' < "/proc/$1/cmdline" | sed 's/ *$//'
+    tr '\0' '\n' < "/proc/$1/cmdline" | head -n 1
 }
 
 or_conf_write 2 9321
