@@ -54,6 +54,12 @@ typedef struct {
 static hsf_t  *f;
 static const char *want;
 
+/* what the state the child sends differs in (fork copies them) */
+static const char *v_ours, *v_listen, *v_sector;
+static uint64_t    v_id = 77;
+static uint32_t    v_slot;
+static uint32_t    v_inlen = 10, v_outlen = 20;
+
 static void
 zones(or_cycle_t *cycle)
 {
@@ -78,6 +84,11 @@ teardown(void **state)
     (void) state;
     hsf_free(f);
     hsf_zones_extra = NULL;
+    v_ours = v_listen = v_sector = NULL;
+    v_id = 77;
+    v_slot = 0;
+    v_inlen = 10;
+    v_outlen = 20;
     return 0;
 }
 
@@ -85,19 +96,19 @@ static void
 fill(or_transfer_state_t *st, const char *node)
 {
     memset(st, 0, sizeof(*st));
-    st->id = 77;
-    st->slot = 0;
+    st->id = v_id;
+    st->slot = v_slot;
     snprintf(st->node, sizeof(st->node), "%s", node);
     strcpy(st->peer, hsf_fp[HSF_B]);
-    strcpy(st->ours, hsf_fp[HSF_A]);
+    strcpy(st->ours, v_ours != NULL ? v_ours : hsf_fp[HSF_A]);
     strcpy(st->address, "127.0.0.1:40000");
-    strcpy(st->listen, "127.0.0.1:9001");
-    strcpy(st->sector, "tech");
+    strcpy(st->listen, v_listen != NULL ? v_listen : "127.0.0.1:9001");
+    strcpy(st->sector, v_sector != NULL ? v_sector : "tech");
     st->direction = OR_SESSION_OUT;
     st->framing = OR_FRAMING_V2;
     st->since = 1764000000;
-    st->inlen = 10;
-    st->outlen = 20;
+    st->inlen = v_inlen;
+    st->outlen = v_outlen;
 }
 
 static uint64_t
@@ -404,6 +415,142 @@ test_removed_node_at_bound(void **state)
     or_takeover_close(tk);
 }
 
+/* the whole session, of node n0 as the state says: nothing buffered
+ * (the child's end of the socket is gone once it exits) */
+static const pk_t  whole[] = { { 'S', 1, 0, 1 }, { 0, 0, 0, 0 } };
+
+static void
+stale(const char *reason)
+{
+    static const char *const all[] = {
+        "node removed by reload", "node key changed by reload",
+        "node port changed by reload", "node sector changed by reload"
+    };
+    or_takeover_t  *tk;
+    char            head[96];
+
+    pk_none();
+    open_tk(&tk);
+    snprintf(head, sizeof(head), "closed: %s", reason);
+    play(whole, "n0", 1, head);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(counter("sessions_closed", all[i]),
+                         strcmp(all[i], reason) == 0);
+    }
+    assert_int_equal(counter("failed", NULL), 0);
+    assert_int_equal(counter("sessions_kept", NULL), 0);
+    assert_int_equal(hsf_sessions(f, 0, -1), 0);
+    or_takeover_close(tk);
+}
+
+static void
+pk_none(void)
+{
+    v_inlen = 0;
+    v_outlen = 0;
+}
+
+static void
+test_buffers_to_a_gone_peer(void **state)
+{
+    /* its 20 bytes of output cannot go to a socket whose peer is gone */
+    static const pk_t  pk[] = { { 'S', 1, 0, 1 }, { 'D', 0, 30, 0 },
+                                { 0, 0, 0, 0 } };
+    or_takeover_t     *tk;
+
+    (void) state;
+    open_tk(&tk);
+    play(pk, "n0", 1, "taking it over after a reload failed (buffers)");
+    assert_int_equal(counter("failed", NULL), 1);
+    assert_int_equal(counter("sessions_kept", NULL), 0);
+    assert_int_equal(hsf_sessions(f, 0, -1), 0);
+    or_takeover_close(tk);
+}
+
+static void
+test_stale_key(void **state)
+{
+    (void) state;
+    v_ours = hsf_fp[HSF_M];
+    stale("node key changed by reload");
+}
+
+static void
+test_stale_listen(void **state)
+{
+    (void) state;
+    v_listen = "127.0.0.1:9002";
+    stale("node port changed by reload");
+}
+
+static void
+test_stale_sector(void **state)
+{
+    (void) state;
+    v_sector = "techx";
+    stale("node sector changed by reload");
+}
+
+static void
+test_kept_new_slot(void **state)
+{
+    or_takeover_t  *tk;
+    or_session_t    s;
+    char            line[160];
+
+    (void) state;
+    v_slot = 5;                 /* not in this table: listed anew */
+    pk_none();
+    open_tk(&tk);
+    snprintf(line, sizeof(line), "session taken over after a reload: out, "
+             "fingerprint: %s", hsf_fp[HSF_B]);
+    play(whole, "n0", 1, line);
+    assert_int_equal(counter("sessions_kept", NULL), 1);
+    assert_int_equal(counter("failed", NULL), 0);
+    assert_true(hsf_session(f, 0, hsf_fp[HSF_B], &s) >= 0);
+    assert_int_equal(s.pid, getpid());
+    assert_string_equal(s.address, "127.0.0.1:40000");
+    or_takeover_close(tk);
+}
+
+static void
+test_kept_same_slot(void **state)
+{
+    or_takeover_t  *tk;
+    or_session_t    s;
+
+    (void) state;
+    /* the old worker's slot in the shared table is taken, not copied */
+    v_id = hsf_session_add(f, 0, hsf_fp[HSF_B], OR_SESSION_OUT, 1);
+    v_slot = (uint32_t) hsf_session(f, 0, hsf_fp[HSF_B], &s);
+    assert_int_equal(s.pid, 1);
+    pk_none();
+    open_tk(&tk);
+    play(whole, "n0", 1, "session taken over after a reload: out");
+    assert_int_equal(counter("sessions_kept", NULL), 1);
+    assert_int_equal(hsf_sessions(f, 0, -1), 1);
+    assert_int_equal(hsf_session(f, 0, hsf_fp[HSF_B], &s), (int) v_slot);
+    assert_int_equal(s.id, v_id);
+    assert_int_equal(s.pid, getpid());
+    or_takeover_close(tk);
+}
+
+static void
+test_shutdown_closes_what_comes(void **state)
+{
+    or_takeover_t  *tk;
+
+    (void) state;
+    pk_none();
+    open_tk(&tk);
+    or_takeover_quit(tk);       /* -s quit: nothing is kept any more */
+    play(whole, "n0", 1, "shutting down");
+    assert_int_equal(counter("sessions_kept", NULL), 0);
+    assert_int_equal(counter("failed", NULL), 0);
+    assert_int_equal(hsf_sessions(f, 0, -1), 0);
+    or_takeover_close(tk);
+}
+
 static void
 test_quit_without_reload(void **state)
 {
@@ -445,6 +592,16 @@ main(void)
         cmocka_unit_test_setup_teardown(test_state_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_removed_node_at_bound, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_buffers_to_a_gone_peer, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_stale_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_listen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_sector, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kept_new_slot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kept_same_slot, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_closes_what_comes,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_quit_without_reload, setup,
                                         teardown),
     };
