@@ -420,6 +420,13 @@ test_removed_node_at_bound(void **state)
 static const pk_t  whole[] = { { 'S', 1, 0, 1 }, { 0, 0, 0, 0 } };
 
 static void
+pk_none(void)
+{
+    v_inlen = 0;
+    v_outlen = 0;
+}
+
+static void
 stale(const char *reason)
 {
     static const char *const all[] = {
@@ -441,13 +448,6 @@ stale(const char *reason)
     assert_int_equal(counter("sessions_kept", NULL), 0);
     assert_int_equal(hsf_sessions(f, 0, -1), 0);
     or_takeover_close(tk);
-}
-
-static void
-pk_none(void)
-{
-    v_inlen = 0;
-    v_outlen = 0;
 }
 
 static void
