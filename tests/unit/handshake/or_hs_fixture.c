@@ -147,6 +147,8 @@ write_conf(hsf_t *f, const int *keys, size_t n, char *conf, size_t cap)
     assert_int_equal(fclose(out), 0);
 }
 
+void (*hsf_zones_extra)(or_cycle_t *cycle);
+
 static void
 zones_init(hsf_t *f, size_t max_sessions)
 {
@@ -161,6 +163,9 @@ zones_init(hsf_t *f, size_t max_sessions)
     assert_non_null(or_shm_zone_add(f->cycle, OR_REPLAY_ZONE,
                                     sizeof(or_replay_t), NULL));
     assert_int_equal(or_peers_zone_add(f->cycle, pc), OR_OK);
+    if (hsf_zones_extra != NULL) {
+        hsf_zones_extra(f->cycle);
+    }
     assert_int_equal(or_shm_map(f->cycle, NULL), OR_OK);
     f->hs.sessions = or_session_zone(f->cycle);
     f->hs.replay = or_shm_zone_find(f->cycle, OR_REPLAY_ZONE);

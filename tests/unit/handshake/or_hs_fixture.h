@@ -46,6 +46,10 @@ typedef struct {
     uint16_t          port[HSF_MAX_NODES];   /* each node's listener */
 } hsf_t;
 
+/* If set, called by hsf_new() to declare more zones before they are
+ * mapped (a test's own: the takeover and workers zones). */
+extern void (*hsf_zones_extra)(or_cycle_t *cycle);
+
 /* Loads the three vector keys (once per suite) / frees them. */
 int hsf_keys_load(void);
 void hsf_keys_free(void);
