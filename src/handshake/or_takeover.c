@@ -585,7 +585,9 @@ tk_in_event(or_event_loop_t *loop, int fd, unsigned events, void *data)
             if (n <= 0 && sfd >= 0) {
                 close(sfd);
             }
-            if (in->have) {
+            /* a refused packet was counted and logged where it was
+             * found: only an end mid-session is "cut short" */
+            if (n <= 0 && in->have) {
                 tk_count(tk, -1, 0);
                 or_log_error(tk_log(tk), OR_LOG_ERR, 0, "session hand-over "
                              "cut short: the old worker left mid-session");
