@@ -108,6 +108,41 @@ hsf_keys_free(void)
 }
 
 int
+hsf_suite_setup(void **state)
+{
+    (void) state;
+    return hsf_keys_load();
+}
+
+int
+hsf_suite_teardown(void **state)
+{
+    (void) state;
+    hsf_keys_free();
+    return 0;
+}
+
+int
+hsf_test_setup(void **state)
+{
+    (void) state;
+    hsf_now = 0;
+    return 0;
+}
+
+struct sockaddr_in
+hsf_loopback(uint16_t port)
+{
+    struct sockaddr_in sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(port);
+    return sa;
+}
+
+int
 hsf_listen(uint16_t *port)
 {
     struct sockaddr_in sa;

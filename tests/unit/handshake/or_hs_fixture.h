@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <netinet/in.h>
 
 #include "openred.h"
 #include "or_cycle.h"
@@ -53,6 +54,15 @@ extern void (*hsf_zones_extra)(or_cycle_t *cycle);
 /* Loads the three vector keys (once per suite) / frees them. */
 int hsf_keys_load(void);
 void hsf_keys_free(void);
+
+/* The same as cmocka group setup/teardown, and a test setup that gives
+ * back the real clock (hsf_now = 0). */
+int hsf_suite_setup(void **state);
+int hsf_suite_teardown(void **state);
+int hsf_test_setup(void **state);
+
+/* 127.0.0.1:port */
+struct sockaddr_in hsf_loopback(uint16_t port);
 
 /* A worker serving nodes "n0".."n<n-1>" with the vector keys keys[i],
  * each listening on 127.0.0.1 (port[i]), max_sessions slots; defaults as

@@ -33,21 +33,6 @@ typedef struct {
     uint16_t           closed;   /* where nobody listens */
 } ac_fix_t;
 
-static int
-suite_setup(void **state)
-{
-    (void) state;
-    return hsf_keys_load();
-}
-
-static int
-suite_teardown(void **state)
-{
-    (void) state;
-    hsf_keys_free();
-    return 0;
-}
-
 static void
 ac_open(ac_fix_t *a, const int *keys, size_t n)
 {
@@ -355,5 +340,5 @@ main(void)
         cmocka_unit_test(test_autoconnect_backoff_table_bound),
     };
 
-    return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
+    return cmocka_run_group_tests(tests, hsf_suite_setup, hsf_suite_teardown);
 }

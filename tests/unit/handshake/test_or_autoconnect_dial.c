@@ -25,33 +25,6 @@
 static const int KEY_A[] = { HSF_A };
 
 static int
-suite_setup(void **state)
-{
-    (void) state;
-    return hsf_keys_load();
-}
-
-static int
-suite_teardown(void **state)
-{
-    (void) state;
-    hsf_keys_free();
-    return 0;
-}
-
-static struct sockaddr_in
-loopback(uint16_t port)
-{
-    struct sockaddr_in sin;
-
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    return sin;
-}
-
-static int
 no_dials(void *arg)
 {
     return or_hs_dial_count(arg, 0) == 0;
@@ -77,8 +50,8 @@ test_autoconnect_dial_static(void **state)
     lfd = hsf_listen(&port);
     fd = hsf_listen(&closed);
     close(fd);
-    up = loopback(port);
-    down = loopback(closed);
+    up = hsf_loopback(port);
+    down = hsf_loopback(closed);
 
     /* dialled with auto_connect off; not twice at once */
     assert_int_equal(or_autoconnect_dial(ac, 0, (struct sockaddr *) &up,
@@ -124,5 +97,5 @@ main(void)
         cmocka_unit_test(test_autoconnect_dial_static),
     };
 
-    return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
+    return cmocka_run_group_tests(tests, hsf_suite_setup, hsf_suite_teardown);
 }

@@ -37,21 +37,6 @@ typedef struct {
 } mod_t;
 
 static int
-suite_setup(void **state)
-{
-    (void) state;
-    return hsf_keys_load();
-}
-
-static int
-suite_teardown(void **state)
-{
-    (void) state;
-    hsf_keys_free();
-    return 0;
-}
-
-static int
 setup(void **state)
 {
     static const int ka[] = { HSF_A }, kb[] = { HSF_B };
@@ -387,5 +372,5 @@ main(void)
         cmocka_unit_test_setup_teardown(test_handoff_close, setup, teardown),
     };
 
-    return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
+    return cmocka_run_group_tests(tests, hsf_suite_setup, hsf_suite_teardown);
 }

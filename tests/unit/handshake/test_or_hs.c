@@ -30,29 +30,6 @@
 static const int KEY_B[] = { HSF_B };
 static const int KEY_A[] = { HSF_A };
 
-static int
-suite_setup(void **state)
-{
-    (void) state;
-    return hsf_keys_load();
-}
-
-static int
-suite_teardown(void **state)
-{
-    (void) state;
-    hsf_keys_free();
-    return 0;
-}
-
-static int
-test_setup(void **state)
-{
-    (void) state;
-    hsf_now = 0;
-    return 0;
-}
-
 /* ---- helpers ---- */
 
 static hsf_t *
@@ -1034,10 +1011,7 @@ dial_start_max(dial_t *d, const char *peer, size_t max_size)
     d->f->hs.dial_data = &d->log;
     d->f->hs.nodes[0].max_size = max_size;
     d->lfd = hsf_listen(&d->port);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(d->port);
+    sa = hsf_loopback(d->port);
     assert_int_equal(or_hs_dial(&d->f->hs, 0, (struct sockaddr *) &sa,
                                 sizeof(sa), peer), OR_OK);
     assert_int_equal(or_hs_dial_count(&d->f->hs, 0), 1);
@@ -1305,10 +1279,7 @@ test_hs_initiator_connect_refused(void **state)
     memset(&log, 0, sizeof(log));
     f->hs.dial_done = dial_done;
     f->hs.dial_data = &log;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(port);
+    sa = hsf_loopback(port);
     assert_int_equal(or_hs_dial(&f->hs, 0, (struct sockaddr *) &sa,
                                 sizeof(sa), hsf_fp[HSF_B]), OR_OK);
     {
@@ -1339,10 +1310,7 @@ test_hs_dial_refuses_bad_fingerprint_and_pending_bound(void **state)
     int                 lfd = hsf_listen(&port);
 
     (void) state;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(port);
+    sa = hsf_loopback(port);
     assert_int_equal(or_hs_dial(&f->hs, 0, (struct sockaddr *) &sa,
                                 sizeof(sa), "0123"), OR_EPROTO);
     f->hs.max_pending = 1;
@@ -1386,10 +1354,7 @@ test_hs_initiator_duplicate_and_full(void **state)
             fill_table(f, 16);
         }
         lfd = hsf_listen(&port);
-        memset(&sa, 0, sizeof(sa));
-        sa.sin_family = AF_INET;
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        sa.sin_port = htons(port);
+        sa = hsf_loopback(port);
         assert_int_equal(or_hs_dial(&f->hs, 0, (struct sockaddr *) &sa,
                                     sizeof(sa), hsf_fp[HSF_A]), OR_OK);
         fd = hsf_accept(f, lfd);
@@ -1441,10 +1406,7 @@ dial_to(hsf_t *from, hsf_t *to, const char *fp)
 {
     struct sockaddr_in sa;
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(to->port[0]);
+    sa = hsf_loopback(to->port[0]);
     assert_int_equal(or_hs_dial(&from->hs, 0, (struct sockaddr *) &sa,
                                 sizeof(sa), fp), OR_OK);
 }
@@ -1643,7 +1605,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(name)  cmocka_unit_test_setup(name, test_setup)
+#define T(name)  cmocka_unit_test_setup(name, hsf_test_setup)
         T(test_hs_responder_accepts_genuine_request),
         T(test_hs_responder_accepts_original_request),
         T(test_hs_responder_malformed_json_refused),
@@ -1697,5 +1659,5 @@ main(void)
 #undef T
     };
 
-    return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
+    return cmocka_run_group_tests(tests, hsf_suite_setup, hsf_suite_teardown);
 }

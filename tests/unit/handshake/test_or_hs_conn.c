@@ -24,29 +24,6 @@
 
 static const int KEY_B[] = { HSF_B };
 
-static int
-suite_setup(void **state)
-{
-    (void) state;
-    return hsf_keys_load();
-}
-
-static int
-suite_teardown(void **state)
-{
-    (void) state;
-    hsf_keys_free();
-    return 0;
-}
-
-static int
-test_setup(void **state)
-{
-    (void) state;
-    hsf_now = 0;
-    return 0;
-}
-
 /* A connection of node 0 on one end of a socketpair; *peer the other. */
 static or_hs_conn_t *
 conn_pair(hsf_t *f, int direction, int *peer)
@@ -285,10 +262,7 @@ test_hs_conn_close_all(void **state)
     f->hs.dial_data = &log;
     fd = hsf_handshake_in(f, HSF_A, hsf_now, NULL, 0, NULL);
     pending = hsf_connect(f->port[0]);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(port);
+    sa = hsf_loopback(port);
     assert_int_equal(or_hs_dial(&f->hs, 0, (struct sockaddr *) &sa,
                                 sizeof(sa), hsf_fp[HSF_M]), OR_OK);
     hsf_run_for(f, NULL, 20);
@@ -318,7 +292,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-#define T(name)  cmocka_unit_test_setup(name, test_setup)
+#define T(name)  cmocka_unit_test_setup(name, hsf_test_setup)
         T(test_hs_conn_new_and_close_keep_list_and_counts),
         T(test_hs_conn_refuse_replies_in_original_shape),
         T(test_hs_conn_refuse_outbound_no_reply_dial_failed),
@@ -328,5 +302,5 @@ main(void)
 #undef T
     };
 
-    return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
+    return cmocka_run_group_tests(tests, hsf_suite_setup, hsf_suite_teardown);
 }

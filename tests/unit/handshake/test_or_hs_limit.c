@@ -25,21 +25,6 @@
 
 static const int KEY_B[] = { HSF_B };
 
-static int
-suite_setup(void **state)
-{
-    (void) state;
-    return hsf_keys_load();
-}
-
-static int
-suite_teardown(void **state)
-{
-    (void) state;
-    hsf_keys_free();
-    return 0;
-}
-
 /* node 0 of f dials a listener that never answers: one dial pending */
 static int
 dial_silent(hsf_t *f, const char *fp)
@@ -48,10 +33,7 @@ dial_silent(hsf_t *f, const char *fp)
     uint16_t           port;
     int                lfd = hsf_listen(&port);
 
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(port);
+    sa = hsf_loopback(port);
     assert_int_equal(or_hs_dial(&f->hs, 0, (struct sockaddr *) &sa,
                                 sizeof(sa), fp), OR_OK);
     return lfd;
@@ -135,5 +117,5 @@ main(void)
         cmocka_unit_test(test_hs_max_pending_one_below_takes_inbound),
     };
 
-    return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
+    return cmocka_run_group_tests(tests, hsf_suite_setup, hsf_suite_teardown);
 }

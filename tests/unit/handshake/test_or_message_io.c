@@ -34,21 +34,6 @@ typedef struct {
     uint64_t  id;
 } sess_t;
 
-static int
-suite_setup(void **state)
-{
-    (void) state;
-    return hsf_keys_load();
-}
-
-static int
-suite_teardown(void **state)
-{
-    (void) state;
-    hsf_keys_free();
-    return 0;
-}
-
 static void
 sess_open(sess_t *s)
 {
@@ -512,5 +497,5 @@ main(void)
         cmocka_unit_test(test_message_io_send_write_failed),
     };
 
-    return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
+    return cmocka_run_group_tests(tests, hsf_suite_setup, hsf_suite_teardown);
 }

@@ -31,21 +31,6 @@
 #include "or_message_io.h"
 #include "or_v3.h"
 
-static int
-suite_setup(void **state)
-{
-    (void) state;
-    return hsf_keys_load();
-}
-
-static int
-suite_teardown(void **state)
-{
-    (void) state;
-    hsf_keys_free();
-    return 0;
-}
-
 typedef struct {
     hsf_t  *f;          /* the initiator, node n0 of key A */
     hsf_t  *g;          /* the responder, n0 of key B (n1 of A if two) */
@@ -61,10 +46,7 @@ dial_v3(pair_t *p)
 
     memset(&eb, 0, sizeof(eb));
     assert_int_equal(or_v3_key_id(hsf_key[HSF_B], id, &eb), OR_OK);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(p->g->port[0]);
+    sa = hsf_loopback(p->g->port[0]);
     assert_int_equal(or_hs_dial_v3(&p->f->hs, 0, (struct sockaddr *) &sa,
                                    sizeof(sa), hsf_fp[HSF_B], id), OR_OK);
 }
@@ -317,5 +299,5 @@ main(void)
         cmocka_unit_test(test_v3_record_forged_closes),
     };
 
-    return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
+    return cmocka_run_group_tests(tests, hsf_suite_setup, hsf_suite_teardown);
 }
