@@ -11,9 +11,11 @@ pass=0 failed=0 skipped=0
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-# count WORD: N of cmocka's "[  WORD  ] N test(s)" summary line, or empty
+# count WORD: the sum of cmocka's "[  WORD  ] N test(s)" summary lines
+# (one per group a binary runs), or empty if there is none
 count() {
-    sed -n "s/^\[  *$1  *\] \([0-9][0-9]*\) test(s).*/\1/p" "$out" | tail -n 1
+    sed -n "s/^\[  *$1  *\] \([0-9][0-9]*\) test(s).*/\1/p" "$out" \
+        | awk '{ n += $1 } END { if (NR) print n }'
 }
 
 for t in "$@"; do

@@ -274,120 +274,51 @@ test_not_a_worker(void **state)
     or_takeover_close(tk);
 }
 
-static void
-test_unknown_packet(void **state)
-{
-    static const pk_t  pk[] = { { 'X', 0, 4, 0 }, { 0, 0, 0, 0 } };
-    or_takeover_t     *tk;
+/* One refusal of a hand-over: what the old worker sends, what is logged.
+ * Each is counted as failed once (never twice), keeps nothing and closes
+ * nothing as stale. */
+typedef struct {
+    const char  *name;
+    pk_t         pk[4];
+    const char  *log;
+} refusal_t;
 
-    (void) state;
-    open_tk(&tk);
-    play(pk, "n0", 1, "session hand-over refused: unknown packet");
-    assert_int_equal(counter("failed", NULL), 1);
-    or_takeover_close(tk);
-}
-
-static void
-test_data_before_state(void **state)
-{
-    static const pk_t  pk[] = { { 'D', 0, 8, 0 }, { 0, 0, 0, 0 } };
-    or_takeover_t     *tk;
-
-    (void) state;
-    open_tk(&tk);
-    play(pk, "n0", 1, "session hand-over refused: unknown packet");
-    assert_int_equal(counter("failed", NULL), 1);
-    or_takeover_close(tk);
-}
-
-static void
-test_state_without_socket(void **state)
-{
-    static const pk_t  pk[] = { { 'S', 1, 0, 0 }, { 0, 0, 0, 0 } };
-    or_takeover_t     *tk;
-
-    (void) state;
-    open_tk(&tk);
-    play(pk, "n0", 1, "session hand-over refused: a state without its "
-         "socket");
-    assert_int_equal(counter("failed", NULL), 1);
-    or_takeover_close(tk);
-}
-
-static void
-test_garbled_state(void **state)
-{
-    static const pk_t  pk[] = { { 'S', 0, 40, 1 }, { 0, 0, 0, 0 } };
-    or_takeover_t     *tk;
-
-    (void) state;
-    open_tk(&tk);
-    play(pk, "n0", 1, "session hand-over refused: ");
-    assert_int_equal(counter("failed", NULL), 1);
-    or_takeover_close(tk);
-}
-
-static void
-test_truncated_packet(void **state)
-{
+static const refusal_t  refusals[] = {
+    { "unknown packet", { { 'X', 0, 4, 0 } },
+      "session hand-over refused: unknown packet" },
+    { "data before a state", { { 'D', 0, 8, 0 } },
+      "session hand-over refused: unknown packet" },
+    { "a state without its socket", { { 'S', 1, 0, 0 } },
+      "session hand-over refused: a state without its socket" },
+    { "a garbled state", { { 'S', 0, 40, 1 } },
+      "session hand-over refused: " },
     /* the largest packet is TOP bytes: one more is cut by the kernel */
-    static const pk_t  pk[] = { { 'D', 0, TOP, 0 }, { 0, 0, 0, 0 } };
-    or_takeover_t     *tk;
-
-    (void) state;
-    open_tk(&tk);
-    play(pk, "n0", 1, "session hand-over refused: truncated packet");
-    assert_int_equal(counter("failed", NULL), 1);
-    or_takeover_close(tk);
-}
+    { "a packet one byte above the largest", { { 'D', 0, TOP, 0 } },
+      "session hand-over refused: truncated packet" },
+    /* 29 of the state's 30 bytes, then the old worker is gone */
+    { "data one byte short, then the end", { { 'S', 1, 0, 1 },
+      { 'D', 0, 29, 0 } },
+      "session hand-over cut short: the old worker left mid-session" },
+    /* 30 bytes are due: 31 in one packet are refused */
+    { "data one byte above what the state said", { { 'S', 1, 0, 1 },
+      { 'D', 0, 31, 0 } },
+      "session hand-over refused: more data than the state said" },
+    { "a state twice", { { 'S', 1, 0, 1 }, { 'S', 1, 0, 1 } },
+      "session hand-over refused: a state before the last one's data" },
+};
 
 static void
-test_cut_short(void **state)
+test_refusal(void **state)
 {
-    /* 29 of the state's 30 bytes, then the old worker is gone */
-    static const pk_t  pk[] = { { 'S', 1, 0, 1 }, { 'D', 0, 29, 0 },
-                                { 0, 0, 0, 0 } };
-    or_takeover_t     *tk;
+    const refusal_t  *r = *state;
+    or_takeover_t    *tk;
 
-    (void) state;
     open_tk(&tk);
-    play(pk, "n0", 1, "session hand-over cut short: the old worker left "
-         "mid-session");
+    play(r->pk, "n0", 1, r->log);
     assert_int_equal(counter("failed", NULL), 1);
     assert_int_equal(counter("sessions_kept", NULL), 0);
-    or_takeover_close(tk);
-}
-
-static void
-test_data_one_above(void **state)
-{
-    /* 30 bytes are due: 31 in one packet are refused */
-    static const pk_t  pk[] = { { 'S', 1, 0, 1 }, { 'D', 0, 31, 0 },
-                                { 0, 0, 0, 0 } };
-    or_takeover_t     *tk;
-
-    (void) state;
-    open_tk(&tk);
-    play(pk, "n0", 1, "session hand-over refused: more data than the "
-         "state said");
-    assert_int_equal(counter("failed", NULL), 1);   /* once, not twice */
     assert_int_equal(counter("sessions_closed", "node removed by reload"),
                      0);
-    or_takeover_close(tk);
-}
-
-static void
-test_state_twice(void **state)
-{
-    static const pk_t  pk[] = { { 'S', 1, 0, 1 }, { 'S', 1, 0, 1 },
-                                { 0, 0, 0, 0 } };
-    or_takeover_t     *tk;
-
-    (void) state;
-    open_tk(&tk);
-    play(pk, "n0", 1, "session hand-over refused: a state before the last "
-         "one's data");
-    assert_int_equal(counter("failed", NULL), 1);
     or_takeover_close(tk);
 }
 
@@ -577,19 +508,6 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_not_a_worker, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_packet, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_data_before_state, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_state_without_socket, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_garbled_state, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_truncated_packet, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_cut_short, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_data_one_above, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_state_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_removed_node_at_bound, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_buffers_to_a_gone_peer, setup,
@@ -605,10 +523,17 @@ main(void)
         cmocka_unit_test_setup_teardown(test_quit_without_reload, setup,
                                         teardown),
     };
-    int  rc;
+    struct CMUnitTest  each[sizeof(refusals) / sizeof(refusals[0])];
+    int                rc;
 
     assert_int_equal(hsf_keys_load(), 0);
-    rc = cmocka_run_group_tests(tests, NULL, NULL);
+    for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+        each[i] = (struct CMUnitTest) { refusals[i].name, test_refusal,
+                                        setup, teardown,
+                                        (void *) &refusals[i] };
+    }
+    rc = cmocka_run_group_tests_name("hand-over refusals", each, NULL, NULL);
+    rc |= cmocka_run_group_tests(tests, NULL, NULL);
     hsf_keys_free();
     return rc;
 }
