@@ -5,8 +5,9 @@
 # into objs/fuzz/obj/: the gcc objects carry no coverage instrumentation.
 
 FUZZ_PARSERS  = conf beacon beacon_plain request response json_reader \
-                base64 control pubkey v3_msg1 v3_msg2 v3_msg3 v3_record \
+                base64 pubkey v3_msg1 v3_msg2 v3_msg3 v3_record \
                 v3_beacon \
+                $(if $(filter control,$(OR_MODULE_NAMES)),control) \
                 $(if $(filter dht,$(OR_MODULE_NAMES)),dht_record)
 FUZZ_BINS     = $(FUZZ_PARSERS:%=objs/fuzz/fuzz_%)
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
@@ -19,7 +20,7 @@ FUZZ_CORE_OBJS = $(CORE_SRCS:%.c=objs/fuzz/obj/%.o) \
 
 # What a harness links: the codecs alone unless it says more here.
 FUZZ_DEPS_conf    = $(FUZZ_CORE_OBJS) $(FUZZ_LIB_OBJS)
-FUZZ_DEPS_control = objs/fuzz/obj/src/modules/or_control_request.o $(FUZZ_LIB_OBJS)
+FUZZ_DEPS_control = objs/fuzz/obj/src/control/or_control_request.o $(FUZZ_LIB_OBJS)
 FUZZ_DEPS_dht_record = objs/fuzz/obj/src/dht/or_dht_record.o $(FUZZ_LIB_OBJS)
 
 # bytes: a little over each parser's bound (or_limits.h), so that the
