@@ -103,22 +103,20 @@ or_seen_v3_table_find_fp(const or_seen_v3_t *t, const char *fp,
     return 0;
 }
 
-/* master: the file the zone's first mapping reads (zone_init) */
-static char  seen_path[4096];
-
 static or_err_t load_into(or_shm_zone_t *z, const char *path, size_t *bad);
 
 static or_err_t
 zone_init(or_shm_zone_t *z, void *addr, size_t size, int reused)
 {
     or_seen_v3_t *t = addr;
+    const char   *path = or_shm_zone_data(z);
     size_t        bad = 0;
 
     (void) size;
-    if (reused || seen_path[0] == '\0') {
+    if (reused || path == NULL) {
         return OR_OK;
     }
-    if (load_into(z, seen_path, &bad) != OR_OK) {
+    if (load_into(z, path, &bad) != OR_OK) {
         t->load_err = errno;
     }
     t->load_bad = (uint32_t) bad;
@@ -128,15 +126,15 @@ zone_init(or_shm_zone_t *z, void *addr, size_t size, int reused)
 or_err_t
 or_seen_v3_zone_add(or_cycle_t *cycle, const char *path)
 {
-    if (path != NULL
-        && (size_t) snprintf(seen_path, sizeof(seen_path), "%s", path)
-           >= sizeof(seen_path))
-    {
-        seen_path[0] = '\0';
+    or_shm_zone_t *z = or_shm_zone_add(cycle, OR_SEEN_V3_ZONE,
+                                       sizeof(or_seen_v3_t),
+                                       path != NULL ? zone_init : NULL);
+
+    if (z == NULL) {
+        return OR_ENOMEM;
     }
-    return or_shm_zone_add(cycle, OR_SEEN_V3_ZONE, sizeof(or_seen_v3_t),
-                           path != NULL ? zone_init : NULL) != NULL
-           ? OR_OK : OR_ENOMEM;
+    or_shm_zone_set_data(z, (void *) path);
+    return OR_OK;
 }
 
 static or_shm_zone_t *
@@ -240,9 +238,20 @@ load_into(or_shm_zone_t *z, const char *path, size_t *bad)
     }
     err = ferror(f) ? EIO : 0;
     fclose(f);
+    t->saved = t->changes;      /* what the file holds needs no save */
     or_shm_unlock(z);
     errno = err;
     return err ? OR_ERROR : OR_OK;
+}
+
+/* two savers may finish in either order: the file holds at least the
+ * newer of what they wrote */
+static void
+t_saved_max(or_seen_v3_t *t, uint64_t changes)
+{
+    if (changes > t->saved) {
+        t->saved = changes;
+    }
 }
 
 or_err_t
@@ -265,7 +274,9 @@ or_seen_v3_save(or_cycle_t *cycle, const char *path, uint64_t *saved)
     or_shm_lock(z);
     memcpy(copy, or_shm_addr(z), sizeof(*copy));
     or_shm_unlock(z);
-    if (copy->changes == *saved) {
+    /* on disk already, by whoever saved last (worker 0 or the master) */
+    if (copy->changes == copy->saved) {
+        *saved = copy->changes;
         free(copy);
         return OR_OK;
     }
@@ -307,6 +318,9 @@ or_seen_v3_save(or_cycle_t *cycle, const char *path, uint64_t *saved)
         unlink(tmp);
     } else {
         *saved = copy->changes;
+        or_shm_lock(z);
+        t_saved_max(or_shm_addr(z), copy->changes);
+        or_shm_unlock(z);
     }
     free(copy);
     errno = err;

@@ -33,6 +33,7 @@ typedef struct {
     uint32_t            count;
     uint32_t            loaded;         /* the file was read into it */
     uint64_t            changes;        /* bumped by every new id */
+    uint64_t            saved;          /* the changes the file holds */
     int32_t             load_err;       /* the master's read: its errno */
     uint32_t            load_bad;       /* and the lines it skipped */
     or_seen_v3_entry_t  e[OR_SEEN_V3_MAX];
@@ -59,8 +60,10 @@ int or_seen_v3_find_fp(or_cycle_t *cycle, const char *fp,
 /*
  * The file: one "<64 hex> <s>" line per id. load() reads it into the zone
  * once per zone (a missing file is an empty set); lines that do not parse
- * are skipped and counted in *bad. save() writes the set when it changed
- * since *saved (the changes counter), atomically. errno on OR_ERROR.
+ * are skipped and counted in *bad. save() writes the set, atomically,
+ * unless the file already holds every change (saved by worker 0 or the
+ * master, whichever came last); *saved: the changes the file now holds.
+ * errno on OR_ERROR.
  */
 __attribute__((warn_unused_result))
 or_err_t or_seen_v3_load(or_cycle_t *cycle, const char *path, size_t *bad);

@@ -27,6 +27,7 @@ struct or_shm_zone_s {
     char             name[OR_SHM_NAME_MAX + 1];
     size_t           size;         /* bytes the module asked for */
     or_shm_init_pt   init;
+    void            *data;         /* for init: or_shm_zone_set_data() */
     shm_header_t    *hdr;          /* the mapping; NULL until mapped */
     size_t           map_size;     /* header + size, page rounded by mmap */
     int              owned;        /* unmap at cycle free */
@@ -58,6 +59,18 @@ or_shm_zone_add(or_cycle_t *cycle, const char *name, size_t size,
     zone->next = cycle->shm_zones;
     cycle->shm_zones = zone;
     return zone;
+}
+
+void
+or_shm_zone_set_data(or_shm_zone_t *zone, void *data)
+{
+    zone->data = data;
+}
+
+void *
+or_shm_zone_data(or_shm_zone_t *zone)
+{
+    return zone->data;
 }
 
 or_shm_zone_t *

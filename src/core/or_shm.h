@@ -32,6 +32,11 @@ typedef or_err_t (*or_shm_init_pt)(or_shm_zone_t *zone, void *addr,
 or_shm_zone_t *or_shm_zone_add(or_cycle_t *cycle, const char *name,
     size_t size, or_shm_init_pt init);
 
+/* What the zone's init callback needs beyond the memory (borrowed: it
+ * must live as long as the cycle), and its reading; NULL unless set. */
+void or_shm_zone_set_data(or_shm_zone_t *zone, void *data);
+void *or_shm_zone_data(or_shm_zone_t *zone);
+
 /* Finds a zone of the cycle by name (borrowed), or NULL. */
 or_shm_zone_t *or_shm_zone_find(or_cycle_t *cycle, const char *name);
 
