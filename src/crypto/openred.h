@@ -81,6 +81,7 @@ typedef enum {
     OR_R_V3_BEACON_SEAL,    /* beacon seal: wrong network or tampered */
     OR_R_V3_BEACON_SEQ,     /* same instance, seq not newer: replay */
     OR_R_V3_BEACON_STALE,   /* an older instance than the last one */
+    OR_R_V3_BEACON_BUDGET,  /* over the receiver's RSA verify budget */
     OR_R_LAST
 } or_reason_t;
 

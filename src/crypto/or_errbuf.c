@@ -62,6 +62,7 @@ static const char *const reason_names[OR_R_LAST] = {
     [OR_R_V3_BEACON_SEAL]   = "v3_beacon_seal",
     [OR_R_V3_BEACON_SEQ]    = "v3_beacon_seq",
     [OR_R_V3_BEACON_STALE]  = "v3_beacon_stale",
+    [OR_R_V3_BEACON_BUDGET] = "v3_beacon_budget",
 };
 
 const char *

@@ -47,6 +47,7 @@ typedef struct {
     or_pubkey_t         *pk;            /* owned */
     size_t               derlen;
     unsigned char        der[OR_V3_DER_MAX];
+    or_disc_v3_bucket_t  verifies;      /* OR_DISC_V3_ID_RATE */
 } disc_v3_seen_t;
 
 struct or_disc_v3_s {
@@ -54,6 +55,7 @@ struct or_disc_v3_s {
     disc_v3_node_t   *nodes;
     disc_v3_seen_t    seen[OR_DISC_V3_SEEN_MAX];
     size_t            nseen;
+    or_disc_v3_bucket_t  new_ids;       /* OR_DISC_V3_NEW_RATE */
     unsigned char     buf[OR_V3_BEACON_MAX];
 };
 
@@ -249,6 +251,8 @@ seen_store(or_disc_v3_t *v, disc_v3_seen_t *s, const or_v3_beacon_t *b,
         or_pubkey_free(s->pk);
         s->pk = NULL;
         s->derlen = 0;
+        /* its first verify came from the new ids' budget */
+        s->verifies = (or_disc_v3_bucket_t) { 0, 0 };
     }
     s->last = (or_v3_beacon_last_t) { b->instance, b->seq, b->ts };
     s->heard = now_ms;
@@ -266,6 +270,41 @@ seen_store(or_disc_v3_t *v, disc_v3_seen_t *s, const or_v3_beacon_t *b,
         memcpy(s->der, b->key, b->keylen);
         s->derlen = b->keylen;
     }
+}
+
+int
+or_discovery_v3_bucket_take(or_disc_v3_bucket_t *b, unsigned rate,
+    unsigned burst, int64_t now_ms)
+{
+    uint64_t  cap = (uint64_t) burst * 1000;
+
+    if (b->at_ms == 0) {
+        b->milli = cap;
+    } else if (now_ms > b->at_ms) {
+        /* rate/s is rate milli-tokens a ms */
+        uint64_t  add = (uint64_t) (now_ms - b->at_ms) * rate;
+
+        b->milli = add >= cap - b->milli ? cap : b->milli + add;
+    }
+    if (b->at_ms == 0 || now_ms > b->at_ms) {
+        b->at_ms = now_ms > 0 ? now_ms : 1;
+    }
+    if (b->milli < 1000) {
+        return 0;
+    }
+    b->milli -= 1000;
+    return 1;
+}
+
+/* the verify budget of b's id (remembered: its own; else the new ids') */
+static int
+seen_budget(or_disc_v3_t *v, disc_v3_seen_t *s, int64_t now_ms)
+{
+    return s != NULL
+           ? or_discovery_v3_bucket_take(&s->verifies, OR_DISC_V3_ID_RATE,
+                                         2 * OR_DISC_V3_ID_RATE, now_ms)
+           : or_discovery_v3_bucket_take(&v->new_ids, OR_DISC_V3_NEW_RATE,
+                                         OR_DISC_V3_NEW_RATE, now_ms);
 }
 
 /* checks 6 and 7, with the key this id's last beacon bound if the DER is
@@ -357,9 +396,13 @@ or_discovery_v3_hear(or_disc_v3_t *v, size_t sock, const size_t *nodes,
         return OR_R_NONE;
     }
     s = seen_find(v, b.id);
-    if (or_v3_beacon_newer(s ? &s->last : NULL, &b, &eb) != OR_OK
-        || seen_verify(s, &b, &eb) != OR_OK)
-    {
+    if (or_v3_beacon_newer(s ? &s->last : NULL, &b, &eb) != OR_OK) {
+        return eb.reason;
+    }
+    if (!seen_budget(v, s, now_ms)) {
+        return OR_R_V3_BEACON_BUDGET;
+    }
+    if (seen_verify(s, &b, &eb) != OR_OK) {
         return eb.reason;
     }
     seen_store(v, s, &b, now_ms);

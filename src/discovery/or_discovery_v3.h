@@ -23,6 +23,32 @@ typedef struct or_disc_v3_s    or_disc_v3_t;
 
 #define OR_DISC_V3_SEEN_MAX  1024   /* ids remembered; oldest heard goes */
 
+/*
+ * RSA verifies a beacon may cost worker 0 (token buckets, a second's
+ * worth each). A replay costs none (the memory of each id); but a sender
+ * with the passphrase can make beacons that pass every cheap check for
+ * nothing: an id heard before with a sequence bumped and the signature
+ * left as it was, or, with more ids than the memory holds, old beacons
+ * replayed once their ids were forgotten. So: an id remembered may cost
+ * OR_DISC_V3_ID_RATE verifies/s (burst 2 x: a genuine node sends one an
+ * interval, and one early answer), and all ids not remembered together
+ * OR_DISC_V3_NEW_RATE/s. At most (OR_DISC_V3_NEW_RATE + OR_DISC_V3_ID_RATE
+ * x OR_DISC_V3_SEEN_MAX) verifies/s, whatever the flood; over it a beacon
+ * is refused unverified (v3_beacon_budget).
+ */
+#define OR_DISC_V3_NEW_RATE  200
+#define OR_DISC_V3_ID_RATE   1
+
+/* A token bucket of rate/s holding at most burst: 1 and one token less
+ * if it had one at now_ms, else 0. Time going back refills nothing. */
+typedef struct {
+    uint64_t  milli;            /* tokens x 1000 */
+    int64_t   at_ms;            /* last refill; 0: full, not yet used */
+} or_disc_v3_bucket_t;
+
+int or_discovery_v3_bucket_take(or_disc_v3_bucket_t *b, unsigned rate,
+    unsigned burst, int64_t now_ms);
+
 /* keys[i] is node i's network (Fernet) key: K_net comes from it, so no
  * second PBKDF2. Each node draws its instance here. */
 __attribute__((warn_unused_result))
