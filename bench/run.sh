@@ -542,7 +542,7 @@ fi # flood
 # generator as enough processes.
 NOFILE=$(ulimit -n)
 [ "$NOFILE" = unlimited ] && NOFILE=1048576
-HOLD_PER=$(( NOFILE - 2000 ))
+HOLD_PER=$(( NOFILE > 4000 ? NOFILE - 2000 : NOFILE / 2 ))
 
 # hold N REQS OUT: N sessions (distinct peers, from 64 loopback addresses)
 # held by W = max(2, ceil(N / HOLD_PER)) workers and opened by as many
