@@ -8,8 +8,14 @@
  *                                      pre-signed requests, CONC connections
  *                                      at once, each closed after its response;
  *                                      spin: poll, never sleep (see run())
- *   hold ADDR REQS CONC N MAXSEC HOLD  N sessions kept open; after HOLD s one
- *                                      message on each, then count the living
+ *   hold ADDR REQS CONC N MAXSEC HOLD [SYNC]
+ *                                      N sessions kept open; after HOLD s one
+ *                                      message on each, then count the living;
+ *                                      with SYNC (a path prefix), the message
+ *                                      waits for SYNC.go and the close for
+ *                                      SYNC.end, so that several of these
+ *                                      (one per RLIMIT_NOFILE's worth of
+ *                                      sessions) act as one
  *   beacons ADDR KIND N MAXSEC         N datagrams to the discovery group:
  *                                      KIND valid, forged (bad HMAC) or junk
  * Every run is bounded by N and MAXSEC. Prints key=value lines.
@@ -24,6 +30,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +43,7 @@
 /* hold: sessions come from 127.1.0.1 .. 127.1.0.HOLD_SRCS in turn, so that
  * 100,000 of them fit in the ports of one address pair each (~51,000) */
 #define HOLD_SRCS   64
+#define SYNC_MAX_S  600         /* hold: the longest wait for SYNC.go/.end */
 
 enum { C_FREE = 0, C_CONNECTING, C_SENDING, C_READING, C_HELD };
 
@@ -546,9 +554,24 @@ count_alive(lg_t *lg, double wait)
     return alive;
 }
 
+/* hold with SYNC: keeps reading the held sessions until PREFIX.SUFFIX
+ * exists (the driver's signal) or SYNC_MAX_S passed */
+static void
+wait_sync(lg_t *lg, const char *prefix, const char *suffix)
+{
+    char         path[4096];
+    struct stat  st;
+    uint64_t     end = or_bench_now_ns() + (uint64_t) SYNC_MAX_S * 1000000000u;
+
+    snprintf(path, sizeof(path), "%s.%s", prefix, suffix);
+    while (stat(path, &st) != 0 && or_bench_now_ns() < end) {
+        count_alive(lg, 0.1);
+    }
+}
+
 static int
 cmd_hold(const char *addr, const char *reqs, size_t conc, size_t n,
-    double maxsec, double hold)
+    double maxsec, double hold, const char *sync)
 {
     lg_t    lg;
     double  el;
@@ -566,10 +589,17 @@ cmd_hold(const char *addr, const char *reqs, size_t conc, size_t n,
     fflush(stdout);
     /* the driver measures memory now */
     count_alive(&lg, hold);
+    if (sync != NULL) {
+        wait_sync(&lg, sync, "go");
+    }
     sent = send_messages(&lg);
     printf("messaged=%zu\nalive=%zu\n", sent, count_alive(&lg, 1.0));
     fflush(stdout);
-    count_alive(&lg, 2.0);      /* the driver lists the sessions now */
+    if (sync != NULL) {
+        wait_sync(&lg, sync, "end");
+    } else {
+        count_alive(&lg, 2.0);  /* the driver lists the sessions now */
+    }
     for (size_t i = 0; i < lg.conc; i++) {
         if (lg.c[i].fd >= 0) {
             close_rst(lg.c[i].fd);
@@ -742,10 +772,10 @@ main(int argc, char **argv)
         return cmd_tput(argv[2], argv[3], (size_t) atol(argv[4]),
                         (size_t) atol(argv[5]), atof(argv[6]), argc == 8);
     }
-    if (argc == 8 && strcmp(argv[1], "hold") == 0) {
+    if ((argc == 8 || argc == 9) && strcmp(argv[1], "hold") == 0) {
         return cmd_hold(argv[2], argv[3], (size_t) atol(argv[4]),
                         (size_t) atol(argv[5]), atof(argv[6]),
-                        atof(argv[7]));
+                        atof(argv[7]), argc == 9 ? argv[8] : NULL);
     }
     if (argc == 6 && strcmp(argv[1], "beacons") == 0) {
         return cmd_beacons(argv[2], argv[3], (size_t) atol(argv[4]),
@@ -754,6 +784,6 @@ main(int argc, char **argv)
     fprintf(stderr, "usage: or_loadgen lat ADDR KEY FP N MAXSEC\n"
             "       or_loadgen beacons ADDR valid|forged|junk N MAXSEC\n"
             "       or_loadgen tput ADDR REQS CONC N MAXSEC [spin]\n"
-            "       or_loadgen hold ADDR REQS CONC N MAXSEC HOLDSEC\n");
+            "       or_loadgen hold ADDR REQS CONC N MAXSEC HOLDSEC [SYNC]\n");
     return 2;
 }

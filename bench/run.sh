@@ -7,6 +7,8 @@
 # Prints a table and writes bench/results.json. Run as root.
 #
 # BENCH_QUICK=1 runs each row once instead of three times (the median).
+# BENCH_SESSIONS=N holds N sessions in the largest rows 5b/6 (100000).
+# BENCH_ROWS="hold flood ..." runs only those sections (see want()).
 
 set -u
 
@@ -27,7 +29,7 @@ RUNS=3
 PORT=9401
 STARTED=$T/started          # master PIDs started here, one a line
 
-log() { echo "bench: $*" >&2; }
+log() { echo "bench: [${SECONDS}s, load $(cut -d" " -f1 /proc/loadavg)] $*" >&2; }
 
 die() {
     log "$*"
@@ -79,6 +81,18 @@ median() {  # median of the numbers given
 }
 
 calc() { python3 -c "print($*)"; }
+
+# want SECTION: BENCH_ROWS unset or empty runs every section; else it
+# lists those to run (crypto idle lat tput flood hold disc beacons
+# reload quit); tput needs crypto's ceilings, so it brings them
+want() {
+    [ -z "${BENCH_ROWS:-}" ] && return 0
+    case " $BENCH_ROWS " in
+        *" $1 "*) return 0 ;;
+        *" tput "*) [ "$1" = crypto ] && return 0 ;;
+    esac
+    return 1
+}
 
 # row ID NAME MEASURED UNIT LIMIT RATIO TARGET MET NOTE
 # MEASURED "" means not run, and NOTE says why. MET: yes, no or "".
@@ -180,16 +194,35 @@ fi
 FP=$("$B/or_bench_prep" node "$T/n0.pem") || die "node key"
 "$B/or_bench_prep" node "$T/d0.pem" >/dev/null || die "node key"
 "$B/or_bench_prep" node "$T/d1.pem" >/dev/null || die "node key"
+# presign FIRST COUNT SKEW OUT: COUNT requests from keys FIRST.., signed by
+# one process per core at once, into OUT in the order they were signed
+# (each takes its own clock: the oldest are used first)
+NSIGN=$(nproc 2>/dev/null || echo 2)
+presign() {
+    local first=$1 count=$2 i per from fs=() pids=()
+    per=$(( (count + NSIGN - 1) / NSIGN ))
+    for i in $(seq 0 $(( NSIGN - 1 ))); do
+        from=$(( i * per ))
+        [ "$from" -lt "$count" ] || break
+        [ $(( from + per )) -le "$count" ] || per=$(( count - from ))
+        "$B/or_bench_prep" sign "$KEYS" $(( first + from )) "$per" "$FP" \
+            "$3" "$4.$i" &
+        pids+=($!)
+        fs+=("$4.$i")
+    done
+    for i in "${pids[@]}"; do
+        wait "$i" || return 1
+    done
+    paste -d '\n' "${fs[@]}" | grep -v '^$' > "$4"
+    rm -f "${fs[@]}"
+}
+
 log "pre-signing $NKEYS requests to $FP"
 # requests are timestamped now + 200 s: valid for the next 500 s
-half=$(( NKEYS / 2 ))
-"$B/or_bench_prep" sign "$KEYS" 0 "$half" "$FP" 200 "$T/req.a" &
-"$B/or_bench_prep" sign "$KEYS" "$half" $(( NKEYS - half )) "$FP" 200 \
-    "$T/req.b" || die "pre-signing failed"
-wait $! || die "pre-signing failed"
-cat "$T/req.a" "$T/req.b" > "$T/req"
+presign 0 "$NKEYS" 200 "$T/req" || die "pre-signing failed"
 REQ_T=$(date +%s)
 
+if want crypto; then
 # ---- 1. the limit ----
 
 log "row 1: RSA-2048 PSS in-process"
@@ -287,6 +320,9 @@ row 6e "v3 beacons of a known peer opened+verified / RSA verify alone" \
     "info: beacon codec overhead" "" \
     "as 6d with the key its last beacon bound (same DER): what the discovery worker does for a peer it already heard"
 
+fi # crypto
+
+if want idle; then
 # ---- 5. idle memory ----
 
 log "row 5: idle memory"
@@ -302,6 +338,9 @@ IDLE=$(median "${v[@]}")
 row 5a "idle PSS, master + 2 workers" "$IDLE" "KiB" "" "" "<= 8192 KiB" \
     "$(calc "'yes' if $IDLE <= 8192 else 'no'")" "smaps_rollup"
 
+fi # idle
+
+if want lat; then
 # ---- 2. handshake latency ----
 
 log "row 2: handshake latency"
@@ -350,6 +389,9 @@ else
         "not run: $(kv "$T/lat" last_error || head -c 200 "$T/lat")"
 fi
 
+fi # lat
+
+if want tput; then
 # ---- 3. responder throughput ----
 
 # tput WORKERS CONC N [spin]: one daemon, SEGS segments of N handshakes,
@@ -420,35 +462,155 @@ for w in 1 2; do
     fi
 done
 
+fi # tput
+
+if want flood; then
+# ---- 2f. a known peer's latency during a flood of never-seen keys ----
+
+log "row 2f: a known peer's latency during a flood of never-seen keys"
+# Segments alternate: the known peer alone, then the same peer while a
+# load generator keeps FCONC never-seen peers' handshakes in flight (each
+# segment its own requests: one daemon's replay cache). Nothing in the
+# daemon puts a returning peer first; the limit is what a fair FIFO
+# server gives it: its latency alone plus the queue ahead of it, which by
+# Little's law is the flood's own time in the system, FCONC / its rate.
+FSEGS=3
+FCONC=32
+FN=$(( NKEYS / FSEGS ))
+if [ $(( $(date +%s) - REQ_T )) -gt 240 ]; then
+    presign 0 "$NKEYS" 200 "$T/reqf" || die "pre-signing failed"
+else
+    cp "$T/req" "$T/reqf"
+fi
+conf_write n0 2 "$PORT"
+alone=() under=() queue=() fl_rate=() early=0
+if m=$(daemon_start n0); then
+    # a peer none of the flood's requests comes from
+    KNOWN=$T/known.pem
+    "$B/or_bench_prep" node "$KNOWN" >/dev/null || die "node key"
+    # the first handshake imports the key; from then on it is cached
+    nsx "$B/or_loadgen" lat "127.0.0.1:$PORT" "$KNOWN" "$FP" 3 10 \
+        > "$T/flat0" 2>&1
+    for i in $(seq "$FSEGS"); do
+        nsx "$B/or_loadgen" lat "127.0.0.1:$PORT" "$KNOWN" "$FP" 40 20 \
+            > "$T/flat.a" 2>&1
+        sed -n "$(( (i - 1) * FN + 1 )),$(( i * FN ))p" "$T/reqf" \
+            > "$T/reqf.$i"
+        nsx "$B/or_loadgen" tput "127.0.0.1:$PORT" "$T/reqf.$i" "$FCONC" \
+            "$FN" 60 > "$T/flood.$i" 2>&1 &
+        fl=$!
+        # the flood's connections in flight before the first measured one
+        sleep 0.5
+        nsx "$B/or_loadgen" lat "127.0.0.1:$PORT" "$KNOWN" "$FP" 40 20 \
+            > "$T/flat.b" 2>&1
+        kill -0 "$fl" 2>/dev/null || early=$(( early + 1 ))
+        wait "$fl"
+        [ "$(kv "$T/flat.a" ok)" -gt 0 ] 2>/dev/null \
+            && [ "$(kv "$T/flat.b" ok)" -gt 0 ] 2>/dev/null || continue
+        alone+=("$(kv "$T/flat.a" p50_us)")
+        under+=("$(kv "$T/flat.b" p50_us)")
+        fl_rate+=("$(kv "$T/flood.$i" per_s)")
+        queue+=("$(calc "$FCONC * 1e6 / max($(kv "$T/flood.$i" per_s), 1)")")
+    done
+    daemon_stop "$m"
+fi
+if [ "${#under[@]}" -gt 0 ]; then
+    A=$(median "${alone[@]}")
+    U=$(median "${under[@]}")
+    Q=$(median "${queue[@]}")
+    r=$(calc "round($U / $A, 3)")
+    lim=$(calc "round(($A + $Q) / $A, 3)")
+    row 2f "known peer's latency p50 during a never-seen flood" "$U" "us" \
+        "alone: $A us; the flood's own time in the system: $(calc "round($Q)") us ($FCONC in flight at $(median "${fl_rate[@]}") hs/s)" \
+        "$r" "<= (alone + flood's) / alone" \
+        "$(calc "'yes' if $r <= $lim and $early == 0 else 'no'")" \
+        "ratio column: p50 during the flood / p50 alone (same peer, key cached, same daemon: 2 workers); target $lim = a fair FIFO share, as nothing puts a returning peer first; medians of $FSEGS segments of 40 handshakes each way, $FN never-seen requests per flood; segments whose flood ended before the measure did: $early"
+else
+    row 2f "known peer's latency during a never-seen flood" "" "us" "" "" \
+        "" "" "not run: $(kv "$T/flat.b" last_error || head -c 200 "$T/flat.b")"
+fi
+
+fi # flood
+
 # ---- 5b, 6. sessions: memory per session, scale ----
 
+# Descriptors one process may hold here: root raises its own limit (above)
+# unless the host forbids it (no CAP_SYS_RESOURCE: a container), and what
+# it could not raise is a hard limit for the daemon's workers and for the
+# load generator alike. A hold row is split to fit it: HOLD_PER sessions
+# at most per process, the daemon with enough workers and the load
+# generator as enough processes.
+NOFILE=$(ulimit -n)
+[ "$NOFILE" = unlimited ] && NOFILE=1048576
+HOLD_PER=$(( NOFILE > 4000 ? NOFILE - 2000 : NOFILE / 2 ))
+
 # hold N REQS OUT: N sessions (distinct peers, from 64 loopback addresses)
-# held by 2 workers; PSS before and while held into OUT. The limits are
-# the daemon's own settings, sized for N: descriptors per worker
-# (worker_connections), inbound per node and per source, session slots;
-# no idle timeout, so that the first sessions of a long run live until
-# the message.
+# held by W = max(2, ceil(N / HOLD_PER)) workers and opened by as many
+# load generator processes, each with its share of REQS; PSS before and
+# while held into OUT. The limits are the daemon's own settings, sized for
+# N: descriptors per worker (worker_connections: the whole per-process
+# limit, as the listening socket's EPOLLEXCLUSIVE wake-ups do not share
+# connections out exactly evenly), inbound per node and per source, session
+# slots; no idle timeout, so that the first sessions of a long run live
+# until the message.
 hold() {
-    local n=$1 reqs=$2 out=$3 m before maxsec
+    local n=$1 reqs=$2 out=$3 m before maxsec w k i sh
     maxsec=$(( 30 + n / 250 ))
-    WCONN=$(( n / 2 + 8192 )) MAXIN=$(( n + 1000 )) conf_write n0 2 "$PORT" \
+    k=$(( (n + HOLD_PER - 1) / HOLD_PER ))
+    w=$(( k > 2 ? k : 2 ))
+    WCONN=$(( NOFILE - 64 < n / w + 8192 ? NOFILE - 64 : n / w + 8192 ))
+    WCONN=$WCONN MAXIN=$(( n + 1000 )) conf_write n0 "$w" "$PORT" \
         "session_idle_timeout = 0;" \
         "max_sessions = $(( n + 1000 )); max_sessions_per_source = $n; max_pending_per_source = 1024;"
     m=$(daemon_start n0) || return 1
     sleep 0.5
     before=$(pss_kib "$m")
-    nsx "$B/or_loadgen" hold "127.0.0.1:$PORT" "$reqs" 64 "$n" "$maxsec" 3 \
-        > "$out" 2>&1 &
-    wait_for $(( (maxsec + 10) * 10 )) grep -q '^established=' "$out"
+    rm -f "$out".* "$T/sync".*
+    # shard i takes lines i+1, i+1+k, ... of the first n: each its share,
+    # oldest first
+    for i in $(seq 0 $(( k - 1 ))); do
+        head -n "$n" "$reqs" | awk -v k="$k" -v i="$i" '(NR - 1) % k == i' \
+            > "$out.req$i"
+        sh=$(wc -l < "$out.req$i")
+        nsx "$B/or_loadgen" hold "127.0.0.1:$PORT" "$out.req$i" \
+            $(( 64 / k > 8 ? 64 / k : 8 )) "$sh" "$maxsec" 3 "$T/sync" \
+            > "$out.$i" 2>&1 &
+    done
+    for i in $(seq 0 $(( k - 1 ))); do
+        wait_for $(( (maxsec + 10) * 10 )) grep -q '^established=' "$out.$i"
+    done
     sleep 1
     echo "pss_before=$before" >> "$out.pss"
     echo "pss_held=$(pss_kib "$m")" >> "$out.pss"
-    wait_for 300 grep -q '^alive=' "$out"
+    # how the workers shared the sessions (EPOLLEXCLUSIVE accept): their
+    # sockets, from /proc (a `sessions` reply of 100k is over the control
+    # socket's 16 MiB)
+    for i in $(workers_of "$m"); do
+        find "/proc/$i/fd" -lname 'socket:*' 2>/dev/null | wc -l
+    done | tr '\n' ' ' | sed 's/ $//' > "$out.spread"
+    touch "$T/sync.go"
+    for i in $(seq 0 $(( k - 1 ))); do
+        wait_for 300 grep -q '^alive=' "$out.$i"
+    done
     nsx "$CTL" -S "$T/n0/logs/control.sock" sessions --json \
         > "$out.sessions" 2> "$out.ctlerr"
+    touch "$T/sync.end"
     wait
     daemon_stop "$m"
-    cat "$out.pss" >> "$out"
+    # one result for the row: sums, the longest time, a last error
+    {
+        for key in established alive ok fail; do
+            echo "$key=$(cat "$out".[0-9]* | sed -n "s/^$key=//p" \
+                | awk '{ s += $1 } END { print s + 0 }')"
+        done
+        echo "elapsed_s=$(cat "$out".[0-9]* | sed -n 's/^elapsed_s=//p' \
+            | sort -g | tail -n 1)"
+        grep -h '^last_error=' "$out".[0-9]* | tail -n 1
+        echo "shards=$k"
+        echo "workers=$w"
+        echo "spread=$(cat "$out.spread")"
+        cat "$out.pss"
+    } > "$out"
 }
 
 # hold_rows N REQS: rows 5b and 6 at N sessions
@@ -457,12 +619,9 @@ hold_rows() {
     tag=$([ "$n" -ge 1000 ] && echo "$(( n / 1000 ))k" || echo "$n")
     log "rows 5b, 6: $n sessions held"
     hold "$n" "$2" "$out"
-    # The load generator holds all n descriptors in one process and each
-    # worker n/2: a host that will not raise RLIMIT_NOFILE past its hard
-    # limit (no CAP_SYS_RESOURCE, e.g. a container) stops there.
-    lim=
-    [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt $(( n + 1000 )) ] \
-        && lim="; RLIMIT_NOFILE hard limit on this host: $(ulimit -Hn) per process, not raisable: $n sessions need $(( n + 1000 )) in the load generator"
+    # split to fit a per-process descriptor limit (hold); what is left
+    # is said: the limit, the split, and how the workers shared it
+    lim="; RLIMIT_NOFILE $NOFILE per process here (hard limit $(ulimit -Hn)): $(kv "$out" workers) workers (sockets each: $(kv "$out" spread)), $(kv "$out" shards) load generator process(es)"
     est=$(kv "$out" established)
     alive=$(kv "$out" alive)
     if [ "${est:-0}" -gt 0 ]; then
@@ -472,7 +631,7 @@ hold_rows() {
         row "5b.$tag" "PSS per idle session, $n held" "$per" "bytes" \
             "PSS $(kv "$out" pss_before) KiB before, $(kv "$out" pss_held) KiB held" "" "$target" \
             "$( [ "$target" = info ] || calc "'yes' if $per <= 4096 and $est == $n else 'no'")" \
-            "$est of $n established, master + 2 workers, smaps_rollup; kernel socket memory is not in PSS$( [ "$est" -lt "$n" ] && echo "; last refusal: $(kv "$out" last_error)$lim")"
+            "$est of $n established, master + $(kv "$out" workers) workers, smaps_rollup; kernel socket memory is not in PSS$lim$( [ "$est" -lt "$n" ] && echo "; last refusal: $(kv "$out" last_error)")"
         msgin=$(python3 -c '
 import json, sys
 try:
@@ -483,7 +642,7 @@ except Exception:
         row "6.$tag" "sessions established+alive after a message" \
             "${alive:-0}" "sessions" "" "" "$n established, all answering" \
             "$(calc "'yes' if ${alive:-0} == $n else 'no'")" \
-            "established $est in $(kv "$out" elapsed_s) s$( [ -n "${PRESIGN_S:-}" ] && [ "$n" = "$NHOLD" ] && echo " after $PRESIGN_S s of pre-signing (a request is valid 580 s after it is signed: a host that signs fewer than $(( NHOLD / 500 )) per s sees handshake_expired)"); messages counted by the daemon: ${msgin:-listing failed: $(head -c 120 "$out.ctlerr")}; last refusal: $(kv "$out" last_error)"
+            "established $est in $(kv "$out" elapsed_s) s$( [ -n "${PRESIGN_S:-}" ] && [ "$n" = "$NHOLD" ] && echo " after $PRESIGN_S s of pre-signing (a request is valid 580 s after it is signed: a host that signs fewer than $(( NHOLD / 500 )) per s sees handshake_expired)"); messages counted by the daemon: ${msgin:-listing failed: $(head -c 120 "$out.ctlerr")$( [ "$n" -gt 40000 ] && echo " (openredctl sessions of $n is over the control reply's 16 MiB, OR_CONTROL_REPLY_MAX)")}; last refusal: $(kv "$out" last_error)"
     else
         row "5b.$tag" "PSS per idle session, $n held" "" "bytes" "" "" \
             "<= 4096 B" "" "not run: no session established: $(kv "$out" last_error)"
@@ -492,8 +651,12 @@ except Exception:
     fi
 }
 
+if want hold; then
 hold_rows 1000 "$T/req"
 hold_rows 10000 "$T/req"
+fi
+
+if want disc; then
 # ---- 7. discovery latency ----
 
 log "row 7: discovery latency"
@@ -548,6 +711,9 @@ else
 fi
 [ -n "$m0" ] && daemon_stop "$m0"
 
+fi # disc
+
+if want beacons; then
 # ---- 4 (through the daemon). beacons read by the discovery socket ----
 
 # received NAME: datagrams the daemon's discovery sockets have read
@@ -588,14 +754,16 @@ else
         "info" "" "not run: no discovery counters (openredctl peers --stats)"
 fi
 
+fi # beacons
+
+if want reload; then
 # ---- 8. reload under load ----
 
 log "row 8: 10 reloads during a throughput run"
 # the requests signed at the start are valid for 500 s: on a slow host
 # the run is past that by now, so this row signs its own
 if [ $(( $(date +%s) - REQ_T )) -gt 240 ]; then
-    "$B/or_bench_prep" sign "$KEYS" 0 6000 "$FP" 200 "$T/req8" \
-        || die "pre-signing failed"
+    presign 0 6000 200 "$T/req8" || die "pre-signing failed"
 else
     cp "$T/req" "$T/req8"
 fi
@@ -621,6 +789,9 @@ else
     row 8 "reload under load" "" "" "" "" "0" "" "not run: no start"
 fi
 
+fi # reload
+
+if want quit; then
 # ---- 9. -s quit with sessions open ----
 
 # exited PID: gone, or a zombie its parent has not reaped yet (the
@@ -676,6 +847,9 @@ else
         "not run: ${est:-no} sessions established, quit: ${busy:-failed}"
 fi
 
+fi # quit
+
+if want hold; then
 # ---- 5b, 6 at the largest count: last, as its pre-signing is long ----
 
 if [ "$NHOLD" -gt "$NKEYS" ]; then
@@ -683,18 +857,12 @@ if [ "$NHOLD" -gt "$NKEYS" ]; then
     # valid for 580 s from here, longer than the row may take
     log "pre-signing $NHOLD requests for row 6.$(( NHOLD / 1000 ))k"
     t0=$(date +%s)
-    "$B/or_bench_prep" sign "$KEYS" 0 $(( NHOLD / 2 )) "$FP" 280 \
-        "$T/reqh.a" &
-    "$B/or_bench_prep" sign "$KEYS" $(( NHOLD / 2 )) \
-        $(( NHOLD - NHOLD / 2 )) "$FP" 280 "$T/reqh.b" \
-        || die "pre-signing failed"
-    wait $! || die "pre-signing failed"
-    # in the order they were signed: the oldest are used first
-    paste -d '\n' "$T/reqh.a" "$T/reqh.b" | grep -v '^$' > "$T/reqh"
-    rm -f "$T/reqh.a" "$T/reqh.b"
+    presign 0 "$NHOLD" 280 "$T/reqh" || die "pre-signing failed"
     PRESIGN_S=$(( $(date +%s) - t0 ))
     hold_rows "$NHOLD" "$T/reqh"
 fi
+
+fi # hold
 
 # ---- the table ----
 
