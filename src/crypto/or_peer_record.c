@@ -32,7 +32,7 @@
 #define DHT_TAG       16
 #define DHT_SIGNED_MAX  (sizeof(DHT_CONTEXT) + OR_PEER_KEY_LEN \
                          + OR_V3_ID_HEX_LEN + 64 \
-                         + OR_PEER_ADDRS_MAX * OR_PEER_ADDR_LEN)
+                         + OR_PEER_ADDRS_MAX * OR_PEER_REC_ADDR_LEN)
 
 static or_err_t
 dht_hkdf(const char *pass, size_t len, const char *info, unsigned char *out,
@@ -96,7 +96,7 @@ dht_signed(const or_peer_keys_t *k, const char *idhex, const or_peer_record_t *r
 static int
 dht_addr_ok(const char *a)
 {
-    char            host[OR_PEER_ADDR_LEN];
+    char            host[OR_PEER_REC_ADDR_LEN];
     const char     *colon;
     size_t          hlen;
     unsigned char   bin[16];
@@ -105,7 +105,7 @@ dht_addr_ok(const char *a)
     int             v6 = a[0] == '[';
 
     colon = v6 ? strstr(a, "]:") : strrchr(a, ':');
-    if (colon == NULL || strlen(a) >= OR_PEER_ADDR_LEN) {
+    if (colon == NULL || strlen(a) >= OR_PEER_REC_ADDR_LEN) {
         return 0;
     }
     hlen = (size_t) (colon - a) - (v6 ? 1 : 0);
@@ -332,7 +332,7 @@ or_peer_record_parse(const or_peer_keys_t *k, const char *plain, size_t len,
                           "not numeric ip:port", i + 1);
             goto done;
         }
-        snprintf(r->addrs[r->naddrs++], OR_PEER_ADDR_LEN, "%s",
+        snprintf(r->addrs[r->naddrs++], OR_PEER_REC_ADDR_LEN, "%s",
                  json_string_value(e));
     }
     /* ttl is 1..3600 here: now - ttl cannot overflow, ts + ttl could */

@@ -118,7 +118,7 @@ typedef struct {
     dht_infohash      hash;
     dht_op_token     *listen;
     dht_cb_t          cb;
-    char              addrs[OR_PEER_ADDRS_MAX][OR_PEER_ADDR_LEN];
+    char              addrs[OR_PEER_ADDRS_MAX][OR_PEER_REC_ADDR_LEN];
     size_t            naddrs;
     uint64_t          announced, put_ok, put_failed;
     uint64_t          found, refused, own, dialled;
@@ -317,7 +317,7 @@ dht_addrs(dht_worker_t *dw, size_t i)
 
     n->naddrs = 0;
     for (size_t k = 0; k < dc->announce.n && k < OR_PEER_ADDRS_MAX; k++) {
-        snprintf(n->addrs[n->naddrs++], OR_PEER_ADDR_LEN, "%s",
+        snprintf(n->addrs[n->naddrs++], OR_PEER_REC_ADDR_LEN, "%s",
                  dc->announce.v[k]);
     }
     if (n->naddrs > 0) {
@@ -329,7 +329,7 @@ dht_addrs(dht_worker_t *dw, size_t i)
               && IN6_IS_ADDR_UNSPECIFIED(
                      &((const struct sockaddr_in6 *) &l->sa)->sin6_addr));
     if (!any) {
-        snprintf(n->addrs[n->naddrs++], OR_PEER_ADDR_LEN, "%s", l->text);
+        snprintf(n->addrs[n->naddrs++], OR_PEER_REC_ADDR_LEN, "%s", l->text);
         return;
     }
     if (getifaddrs(&ifa) == -1) {
@@ -351,7 +351,7 @@ dht_addrs(dht_worker_t *dw, size_t i)
         {
             continue;
         }
-        snprintf(n->addrs[n->naddrs++], OR_PEER_ADDR_LEN,
+        snprintf(n->addrs[n->naddrs++], OR_PEER_REC_ADDR_LEN,
                  fam == AF_INET ? "%s:%u" : "[%s]:%u", host, l->port);
     }
     freeifaddrs(ifa);
@@ -438,7 +438,7 @@ dht_dial(dht_worker_t *dw, dht_found_t *f)
 }
 
 static void
-peer_record_in(dht_worker_t *dw, size_t i, const unsigned char *data, size_t len)
+dht_record_in(dht_worker_t *dw, size_t i, const unsigned char *data, size_t len)
 {
     dht_node_t      *n = &dw->nodes[i];
     or_peer_record_t  r;
@@ -523,7 +523,7 @@ dht_events(or_event_loop_t *loop, int fd, unsigned events, void *data)
             if (e->ok == -1) {
                 dw->nodes[e->node].refused++;
             } else {
-                peer_record_in(dw, e->node, e->data, e->len);
+                dht_record_in(dw, e->node, e->data, e->len);
             }
         } else if (e->kind == DHT_EV_PUT && e->node < dw->nnodes) {
             if (e->ok) {

@@ -61,7 +61,7 @@ record(or_peer_record_t *r, size_t naddrs, int64_t ttl)
 {
     memset(r, 0, sizeof(*r));
     for (size_t i = 0; i < naddrs; i++) {
-        snprintf(r->addrs[i], OR_PEER_ADDR_LEN, i % 2 ? "[fd00::%zu]:9001"
+        snprintf(r->addrs[i], OR_PEER_REC_ADDR_LEN, i % 2 ? "[fd00::%zu]:9001"
                  : "10.0.0.%zu:9001", i + 1);
     }
     r->naddrs = naddrs;
@@ -217,9 +217,9 @@ test_peer_record_shape_bounds(void **state)
     record(&r, 1, 0);
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
     record(&r, 1, 300);
-    snprintf(r.addrs[0], OR_PEER_ADDR_LEN, "host.example:9001");
+    snprintf(r.addrs[0], OR_PEER_REC_ADDR_LEN, "host.example:9001");
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
-    snprintf(r.addrs[0], OR_PEER_ADDR_LEN, "10.0.0.1:0");
+    snprintf(r.addrs[0], OR_PEER_REC_ADDR_LEN, "10.0.0.1:0");
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
     /* sizes: too short to hold a tag, over the maximum */
     assert_int_equal(open_at(&k, buf, 28, NOW, &out, &why), OR_ETOOBIG);
