@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause
  * Copyright (c) 2025-2026 The openred authors */
 /*
- * libFuzzer harness for DHT rendezvous records (src/crypto/or_peer_record.c).
+ * libFuzzer harness for signed peer records, the DHT's and peer
+ * exchange's (src/crypto/or_peer_record.c).
  * The first byte picks: even, the rest is the JSON inside a record, given
  * to or_peer_record_parse (what a member of the network could put on the
  * DHT: the seal keeps everyone else out); odd, the rest is sealed bytes
