@@ -236,6 +236,18 @@ hs_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
 
 /* ---- master: identity keys and zones ---- */
 
+/* the "pex" zone (the records kept, or_pex.h) only where one is used */
+static int
+hs_any_pex(or_cycle_t *cycle)
+{
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        if (hs_node(&cycle->nodes[i])->pex_enabled) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Identity keys are the core's (node->key, loaded before workers fork);
  * the handshake only declares its zones. */
 static or_err_t
@@ -256,6 +268,9 @@ hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
         || or_shm_zone_add(cycle, OR_REPLAY_ZONE, sizeof(or_replay_t), NULL)
            == NULL
         || or_takeover_zone_add(cycle) != OR_OK
+        || (hs_any_pex(cycle)
+            && or_shm_zone_add(cycle, OR_PEX_ZONE, sizeof(or_pex_store_t),
+                               NULL) == NULL)
         || or_seen_v3_zone_add(cycle, hs_main(cycle)->seen_v3_file) != OR_OK)
     {
         or_log_error(cycle->log, OR_LOG_ERR, ENOMEM, "declaring the session "

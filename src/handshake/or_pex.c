@@ -169,6 +169,67 @@ or_pex_take_response(size_t node, const or_peer_keys_t *keys, json_t *msg,
     return OR_OK;
 }
 
+void
+or_pex_store_put(or_pex_store_t *s, const char *node,
+    const unsigned char *id, int64_t until, const char *text, size_t len,
+    int64_t now)
+{
+    or_pex_entry_t *e = NULL, *free_e = NULL, *first = &s->e[0];
+
+    if (len > OR_PEX_RECORD_MAX) {
+        return;
+    }
+    for (size_t i = 0; i < OR_PEX_STORE_MAX && e == NULL; i++) {
+        or_pex_entry_t *x = &s->e[i];
+
+        if (x->node[0] == '\0' || x->until < now) {
+            free_e = free_e != NULL ? free_e : x;
+        } else if (strcmp(x->node, node) == 0
+                   && memcmp(x->id, id, OR_V3_ID_LEN) == 0)
+        {
+            e = x;
+        }
+        if (x->until < first->until) {
+            first = x;
+        }
+    }
+    e = e != NULL ? e : free_e != NULL ? free_e : first;
+    snprintf(e->node, sizeof(e->node), "%s", node);
+    memcpy(e->id, id, OR_V3_ID_LEN);
+    e->until = until;
+    memcpy(e->text, text, len);
+    e->text[len] = '\0';
+    e->len = (uint32_t) len;
+}
+
+void
+or_pex_store_collect(const or_pex_store_t *s, const char *node,
+    const char *skip, int64_t now, json_t *a, size_t max)
+{
+    char    hex[OR_V3_ID_HEX_LEN + 1];
+    json_t *rec;
+
+    for (size_t i = 0; i < OR_PEX_STORE_MAX && json_array_size(a) < max;
+         i++)
+    {
+        const or_pex_entry_t *x = &s->e[i];
+
+        if (x->node[0] == '\0' || strcmp(x->node, node) != 0
+            || x->until < now)
+        {
+            continue;
+        }
+        or_v3_id_hex(x->id, hex);
+        if (skip != NULL && strncmp(hex, skip, OR_FP_LEN) == 0) {
+            continue;
+        }
+        rec = json_loadb(x->text, x->len, 0, NULL);
+        if (rec != NULL) {
+            json_array_append_new(a, rec);
+        }
+    }
+}
+
 /* ---- the session glue ---- */
 
 static void
@@ -307,7 +368,6 @@ or_pex_tick(or_hs_conn_t *hc)
 void
 or_pex_conn_clear(or_pex_conn_t *p)
 {
-    free(p->self);
     memset(p, 0, sizeof(*p));
 }
 
@@ -327,6 +387,7 @@ pex_self_in(or_hs_conn_t *hc, or_pex_conn_t *p, json_t *obj)
     or_errbuf_t        eb;
     char              *text, hex[OR_V3_ID_HEX_LEN + 1];
     int64_t            now = pex_mono_ms();
+    or_shm_zone_t     *zone;
 
     if (p->self_ms != 0 && now - p->self_ms < OR_PEX_SELF_MS) {
         pex_count1(hc, OR_PEX_SELF_REFUSED);
@@ -354,21 +415,25 @@ pex_self_in(or_hs_conn_t *hc, or_pex_conn_t *p, json_t *obj)
                     "peer's own");
         return;
     }
-    free(p->self);
-    p->self = text;
-    memcpy(p->self_id, r.id, OR_V3_ID_LEN);
-    p->self_until = r.ts + r.ttl;
+    zone = or_shm_zone_find(hc->hs->cycle, OR_PEX_ZONE);
+    if (zone != NULL && or_shm_addr(zone) != NULL) {
+        or_shm_lock(zone);
+        or_pex_store_put(or_shm_addr(zone), n->id, r.id, r.ts + r.ttl, text,
+                         strlen(text), (int64_t) time(NULL));
+        or_shm_unlock(zone);
+    }
+    free(text);
     pex_count1(hc, OR_PEX_SELF_TAKEN);
 }
 
-/* the records this worker's other sessions of the node sent about
- * themselves, live, at most OR_PEX_RECORDS_MAX */
+/* the records the node's session peers (any worker's) sent about
+ * themselves, live, at most OR_PEX_RECORDS_MAX, never the asker's */
 static void
 pex_request_in(or_hs_conn_t *hc, or_pex_conn_t *p)
 {
-    json_t        *a = json_array(), *rec;
-    int64_t        now = pex_mono_ms(), wall = (int64_t) time(NULL);
-    or_pex_conn_t *q;
+    json_t        *a = json_array();
+    int64_t        now = pex_mono_ms();
+    or_shm_zone_t *zone = or_shm_zone_find(hc->hs->cycle, OR_PEX_ZONE);
 
     if (p->answer_ms != 0 && now - p->answer_ms < OR_PEX_ANSWER_MS) {
         json_decref(a);
@@ -376,21 +441,12 @@ pex_request_in(or_hs_conn_t *hc, or_pex_conn_t *p)
         return;
     }
     p->answer_ms = now;
-    for (or_hs_conn_t *o = hc->hs->conns; a != NULL && o != NULL;
-         o = o->next)
-    {
-        if (o == hc || o->node != hc->node || o->state != OR_HS_SESSION
-            || json_array_size(a) >= OR_PEX_RECORDS_MAX
-            || (q = or_v3_conn_pex(o)) == NULL || q->self == NULL
-            || q->self_until < wall
-            || strncmp(o->peer, hc->peer, OR_FP_LEN) == 0)
-        {
-            continue;
-        }
-        rec = json_loads(q->self, 0, NULL);
-        if (rec != NULL) {
-            json_array_append_new(a, rec);
-        }
+    if (a != NULL && zone != NULL && or_shm_addr(zone) != NULL) {
+        or_shm_lock(zone);
+        or_pex_store_collect(or_shm_addr(zone), hc->hs->nodes[hc->node].id,
+                             hc->peer, (int64_t) time(NULL), a,
+                             OR_PEX_RECORDS_MAX);
+        or_shm_unlock(zone);
     }
     if (a == NULL || pex_send(hc, json_pack("{s:s, s:o}", "type",
                                             "pex_response", "records", a))

@@ -30,6 +30,8 @@ typedef struct or_hs_s       or_hs_t;
 #define OR_PEX_SELF_MS        10000   /* one pex_self taken per session */
 #define OR_PEX_INTERVAL_MIN   10      /* s, the pex.interval floor */
 #define OR_PEX_LEARNED_MAX    64      /* worker 0: peers listed in status */
+#define OR_PEX_STORE_MAX      256     /* records kept, all nodes, shm */
+#define OR_PEX_ZONE           "pex"
 
 /* Counters per node, in the sessions zone (or_session.h) */
 enum {
@@ -57,11 +59,34 @@ typedef struct {
     or_peer_keys_t  keys;       /* from pex.passphrase */
 } or_pex_node_t;
 
+/* The records session peers sent about themselves, verified, in the
+ * "pex" shm zone so that any worker answers with every worker's: one
+ * per (node, id), the latest; kept until its ttl ends. */
+typedef struct {
+    char           node[64];    /* the node's id; "" = free */
+    unsigned char  id[OR_V3_ID_LEN];
+    int64_t        until;       /* s, wall: ts + ttl */
+    uint32_t       len;
+    char           text[OR_PEX_RECORD_MAX + 1];
+} or_pex_entry_t;
+
+typedef struct {
+    or_pex_entry_t  e[OR_PEX_STORE_MAX];
+} or_pex_store_t;
+
+/* Pure (the caller holds the zone lock): keeps text (len bytes, at most
+ * OR_PEX_RECORD_MAX) as node's record of id, in place of the one it had,
+ * else in a free or expired slot, else in place of the one ending first. */
+void or_pex_store_put(or_pex_store_t *s, const char *node,
+    const unsigned char *id, int64_t until, const char *text, size_t len,
+    int64_t now);
+/* Pure: appends to a (a JSON array) node's live records, but the one
+ * whose id starts with the 16-hex fingerprint skip, until a holds max. */
+void or_pex_store_collect(const or_pex_store_t *s, const char *node,
+    const char *skip, int64_t now, json_t *a, size_t max);
+
 /* One session's exchange state (owned by its or_v3_conn_t). */
 typedef struct or_pex_conn_s {
-    char           *self;       /* the peer's own verified record, JSON */
-    unsigned char   self_id[OR_V3_ID_LEN];
-    int64_t         self_until; /* s, wall: ts + ttl */
     int64_t         self_ms;    /* ms, monotonic: last pex_self taken */
     int64_t         answer_ms;  /* ms, monotonic: last request answered */
     int64_t         asked_ms;   /* ms, monotonic: last request sent */

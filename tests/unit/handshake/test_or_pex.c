@@ -314,6 +314,77 @@ test_pex_own_not_dialled(void **state)
     json_decref(msg);
 }
 
+/* the kept records: one per (node, id), the latest; live ones collected
+ * but the asker's; a full store gives up the one ending first */
+static void
+test_pex_store(void **state)
+{
+    or_pex_store_t  *st = calloc(1, sizeof(*st));
+    unsigned char    id[OR_V3_ID_LEN];
+    char             fp[OR_FP_LEN + 1], text[32];
+    json_t          *a;
+
+    (void) state;
+    memset(id, 0, sizeof(id));
+    id[0] = 0xab;
+    or_pex_store_put(st, "A", id, NOW + 10, "{\"n\":1}", 7, NOW);
+    or_pex_store_put(st, "A", id, NOW + 20, "{\"n\":2}", 7, NOW);
+    id[0] = 0xcd;
+    or_pex_store_put(st, "A", id, NOW + 30, "{\"n\":3}", 7, NOW);
+    or_pex_store_put(st, "B", id, NOW + 30, "{\"n\":4}", 7, NOW);
+    a = json_array();
+    or_pex_store_collect(st, "A", NULL, NOW, a, 16);
+    assert_int_equal(json_array_size(a), 2);       /* 1 was replaced by 2 */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 0),
+                     "n")), 2);
+    json_array_clear(a);
+    /* the asker's own record is not handed back to it */
+    snprintf(fp, sizeof(fp), "cd%014d", 0);
+    or_pex_store_collect(st, "A", fp, NOW, a, 16);
+    assert_int_equal(json_array_size(a), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 0),
+                     "n")), 2);
+    json_array_clear(a);
+    /* expired at NOW + 21: only the one good until NOW + 30 */
+    or_pex_store_collect(st, "A", NULL, NOW + 21, a, 16);
+    assert_int_equal(json_array_size(a), 1);
+    json_array_clear(a);
+    /* max bounds the answer */
+    or_pex_store_collect(st, "A", NULL, NOW, a, 1);
+    assert_int_equal(json_array_size(a), 1);
+    json_array_clear(a);
+    /* full: every slot live; a newcomer replaces the one ending first */
+    memset(st, 0, sizeof(*st));
+    for (int i = 0; i < OR_PEX_STORE_MAX; i++) {
+        id[0] = (unsigned char) i;
+        id[1] = (unsigned char) (i >> 8);
+        snprintf(text, sizeof(text), "{\"n\":%d}", i);
+        or_pex_store_put(st, "A", id, NOW + 1000 - (i == 7 ? 900 : 0), text,
+                         strlen(text), NOW);
+    }
+    id[0] = 0xff;
+    id[1] = 0xff;
+    or_pex_store_put(st, "A", id, NOW + 1000, "{\"n\":-1}", 8, NOW);
+    assert_int_equal(st->e[7].id[0], 0xff);
+    assert_string_equal(st->e[7].text, "{\"n\":-1}");
+    /* a text over OR_PEX_RECORD_MAX is not kept */
+    {
+        char *big = calloc(1, OR_PEX_RECORD_MAX + 2);
+
+        memset(big, 'x', OR_PEX_RECORD_MAX + 1);
+        id[0] = 0xee;
+        id[1] = 0xee;
+        or_pex_store_put(st, "A", id, NOW + 2000, big, OR_PEX_RECORD_MAX + 1,
+                         NOW);
+        for (int i = 0; i < OR_PEX_STORE_MAX; i++) {
+            assert_false(st->e[i].id[0] == 0xee && st->e[i].id[1] == 0xee);
+        }
+        free(big);
+    }
+    json_decref(a);
+    free(st);
+}
+
 int
 main(void)
 {
@@ -324,6 +395,7 @@ main(void)
         cmocka_unit_test(test_pex_records_bound),
         cmocka_unit_test(test_pex_response_shape),
         cmocka_unit_test(test_pex_own_not_dialled),
+        cmocka_unit_test(test_pex_store),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
