@@ -5,8 +5,8 @@
  * docs/SECURITY.md "Peer exchange"). Each side sends its own signed peer
  * record (or_peer_record.h) right after the session is up and every
  * interval (pex_self); worker 0 asks (pex_request) and the peer answers
- * with the records its other sessions' peers sent about themselves
- * (pex_response). A record is a hint: only an address inside a record
+ * with the records its session peers sent about themselves, kept in the
+ * "pex" zone (pex_response). A record is a hint: only an address inside a record
  * whose signature verifies under the key bound to its id, for this
  * network, live, reaches or_dial_hint(); the v3 handshake authenticates.
  */
