@@ -102,15 +102,21 @@ $PY "$TOP/tests/peers/v3peer.py" pex-response --key "$T/K3/key.pem" \
     --signed "$IP_B:7778" --target "$IP_B:7777" > "$T/hostile.json" \
     || fail "(b) no hostile response"
 refused0=$(rt_status A nsx 's["pex"]["nodes"]["A"]["records_refused"]')
+unasked0=$(rt_status A nsx 's["pex"]["nodes"]["A"]["responses_unasked"]')
 verified0=$(rt_status A nsx 's["pex"]["nodes"]["A"]["records_verified"]')
 nsb $PY "$TOP/tests/peers/v3peer.py" dial $IP_A 9001 --key "$T/H/key.pem" \
-    --peer-id "$IDA" --pex-answer "$T/hostile.json" --count 0 \
+    --peer-id "$IDA" --pex-answer "$T/hostile.json" --pex-times 2 --count 0 \
     --timeout 60 > "$T/h.out" 2>&1 &
 H_PID=$!
 wait_for 30 grep -q pex_answered "$T/h.out" \
     || fail "(b) A never asked H: $(cat "$T/h.out")"
 wait_for 20 rt_check A nsx "s['pex']['nodes']['A']['records_refused'] >= $refused0 + 4" \
     || fail "(b) A did not count 4 refused records: $(rt_ctl A nsx status --json)"
+# the second copy came with no request waiting: counted, not verified
+wait_for 10 rt_check A nsx "s['pex']['nodes']['A']['responses_unasked'] == $unasked0 + 1" \
+    || fail "(b) the unasked response was not counted: $(rt_ctl A nsx status --json)"
+rt_check A nsx "s['pex']['nodes']['A']['records_refused'] == $refused0 + 4" \
+    || fail "(b) the unasked response's records were verified: $(rt_ctl A nsx status --json)"
 # the signed address of the first record is a genuine (if useless) hint
 rt_check A nsx "s['pex']['nodes']['A']['records_verified'] == $verified0 + 1" \
     || fail "(b) the validly signed record was not verified (codec mismatch?)"

@@ -913,9 +913,10 @@ def refused_by_peer(data):
 
 
 def session_loop(sock, tx, rx, send=(), attack=None, count=1,
-                 pex_answer=None):
+                 pex_answer=None, pex_times=1):
     """Sends the messages, then prints what arrives until CLOSE or EOF;
-    a pex_request is answered with pex_answer (a JSON text) if given."""
+    a pex_request is answered with pex_answer (a JSON text) if given,
+    pex_times times (all but the first unasked for)."""
     frames = [seal(tx, R_MSG, m.encode(), now_ms()) for m in send]
     if attack == "skip-counter" and frames:
         tx.ctr += 1
@@ -935,8 +936,10 @@ def session_loop(sock, tx, rx, send=(), attack=None, count=1,
         if rtype == R_MSG:
             emit(event="message", body=body.decode("utf-8", "replace"))
             if pex_answer is not None and b'"pex_request"' in body:
-                sock.sendall(seal(tx, R_MSG, pex_answer.encode(), now_ms()))
-                emit(event="pex_answered")
+                for _ in range(pex_times):
+                    sock.sendall(seal(tx, R_MSG, pex_answer.encode(),
+                                      now_ms()))
+                emit(event="pex_answered", times=pex_times)
             got += 1
         elif rtype == R_PING:
             emit(event="ping")
@@ -1042,7 +1045,7 @@ def cmd_dial(args):
             with open(args.pex_answer) as f:
                 answer = f.read().strip()
         session_loop(sock, tx, rx, args.send or (), args.attack, args.count,
-                     answer)
+                     answer, args.pex_times)
         return 0
     except Refused as e:
         emit(event="refused", reason=e.reason)
@@ -1149,6 +1152,8 @@ def main():
     d.add_argument("--peer-id", required=True)
     d.add_argument("--pex-answer", help="a file: the JSON that answers a "
                    "pex_request")
+    d.add_argument("--pex-times", type=int, default=1,
+                   help="send the answer this many times")
     pr = sub.add_parser("pex-response", help="a hostile pex_response")
     pr.add_argument("--key", required=True, help="the record's identity")
     pr.add_argument("--other-key", required=True, help="a forger's key")
