@@ -8,8 +8,8 @@
  * request answered per OR_PEX_ANSWER_MS, a response taken only while our
  * request waits (one per pex.interval) and only with at most
  * OR_PEX_RECORDS_MAX records of at most OR_PEX_RECORD_MAX bytes: at most
- * 17 verifies per interval and session. Dials go through or_dial_hint(),
- * bounded by auto-connect's checks and backoff.
+ * 16 verifies per interval and one per OR_PEX_SELF_MS a session. Dials
+ * go through or_dial_hint(), bounded by auto-connect's checks and backoff.
  */
 #include "or_pex.h"
 

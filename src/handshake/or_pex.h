@@ -26,8 +26,10 @@ typedef struct or_hs_s       or_hs_t;
 
 #define OR_PEX_RECORDS_MAX    16      /* records in one pex_response */
 #define OR_PEX_RECORD_MAX     3072    /* bytes of one record's JSON */
-#define OR_PEX_ANSWER_MS      10000   /* one request answered per session */
-#define OR_PEX_SELF_MS        10000   /* one pex_self taken per session */
+#define OR_PEX_ANSWER_MS      5000    /* one request answered per session;
+                                         half the least interval: a peer's
+                                         timely one is never too soon */
+#define OR_PEX_SELF_MS        5000    /* one pex_self taken per session */
 #define OR_PEX_INTERVAL_MIN   10      /* s, the pex.interval floor */
 #define OR_PEX_LEARNED_MAX    64      /* worker 0: peers listed in status */
 #define OR_PEX_STORE_MAX      256     /* records kept, all nodes, shm */
