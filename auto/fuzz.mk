@@ -7,8 +7,8 @@
 FUZZ_PARSERS  = conf beacon beacon_plain request response json_reader \
                 base64 pubkey v3_msg1 v3_msg2 v3_msg3 v3_record \
                 v3_beacon \
-                $(if $(filter control,$(OR_MODULE_NAMES)),control) \
-                $(if $(filter dht,$(OR_MODULE_NAMES)),dht_record)
+                peer_record \
+                $(if $(filter control,$(OR_MODULE_NAMES)),control)
 FUZZ_BINS     = $(FUZZ_PARSERS:%=objs/fuzz/fuzz_%)
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
                 -Wno-unused-parameter $(FUZZ_FLAGS)
@@ -21,7 +21,7 @@ FUZZ_CORE_OBJS = $(CORE_SRCS:%.c=objs/fuzz/obj/%.o) \
 # What a harness links: the codecs alone unless it says more here.
 FUZZ_DEPS_conf    = $(FUZZ_CORE_OBJS) $(FUZZ_LIB_OBJS)
 FUZZ_DEPS_control = objs/fuzz/obj/src/control/or_control_request.o $(FUZZ_LIB_OBJS)
-FUZZ_DEPS_dht_record = objs/fuzz/obj/src/dht/or_dht_record.o $(FUZZ_LIB_OBJS)
+FUZZ_DEPS_peer_record = $(FUZZ_LIB_OBJS)
 
 # bytes: a little over each parser's bound (or_limits.h), so that the
 # refusal of an over-long input is exercised too
@@ -39,7 +39,7 @@ FUZZ_MAX_LEN_v3_msg2      = 2100
 FUZZ_MAX_LEN_v3_msg3      = 64
 FUZZ_MAX_LEN_v3_record    = 66000
 FUZZ_MAX_LEN_v3_beacon    = 1500
-FUZZ_MAX_LEN_dht_record   = 4200
+FUZZ_MAX_LEN_peer_record   = 4200
 
 # UBSan stops at its first report, as ASan and LeakSanitizer do. libFuzzer
 # checks leaks after each input; fuzz_conf does it itself (libconfig 1.5

@@ -6,7 +6,8 @@
 LIB_SRCS    = $(wildcard src/crypto/*.c)
 # libopenred's API: installed under include/openred/, self-contained
 PUBLIC_HEADERS = src/crypto/openred.h src/crypto/or_err.h \
-                 src/crypto/or_wire_limits.h src/crypto/or_v3.h
+                 src/crypto/or_wire_limits.h src/crypto/or_v3.h \
+                 src/crypto/or_peer_record.h
 CORE_SRCS   = $(filter-out src/core/openred.c, $(wildcard src/core/*.c))
 CTL_SRCS    = $(wildcard src/ctl/*.c)
 

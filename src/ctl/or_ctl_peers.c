@@ -69,7 +69,8 @@ print_hints(json_t *r)
 }
 
 /* The peers learned otherwise, from status: the static peers of each
- * node (handshake module) and the records the DHT found (dht module). */
+ * node (handshake module), the records the DHT found (dht module) and
+ * the peers exchange named (handshake module, "pex"). */
 static void
 print_learned(or_ctl_t *ctl, const char *node)
 {
@@ -114,6 +115,22 @@ print_learned(or_ctl_t *ctl, const char *node)
                json_is_string(a) ? or_printable(json_string_value(a),
                    json_string_length(a), t[2].s, sizeof(t[2].s), 0) : "",
                or_ctl_int(v, "age"), "dht");
+    }
+    /* the peers a v3 session peer's exchange named, verified (or_pex.c) */
+    json_array_foreach(json_object_get(json_object_get(r, "pex"),
+                                       "learned"), i, v)
+    {
+        if (node != NULL && strcmp(node, or_ctl_str(v, "node", &t[0])) != 0)
+        {
+            continue;
+        }
+        a = json_array_get(json_object_get(v, "addresses"), 0);
+        printf("%-12s %-16s %-12s %-21s %4llds %-9s\n",
+               or_ctl_str(v, "node", &t[0]),
+               or_ctl_str(v, "fingerprint", &t[1]), "-",
+               json_is_string(a) ? or_printable(json_string_value(a),
+                   json_string_length(a), t[2].s, sizeof(t[2].s), 0) : "",
+               or_ctl_int(v, "age"), "exchange");
     }
     json_decref(r);
 }

@@ -3,7 +3,7 @@
 /*
  * The dht module: rendezvous over OpenDHT (its C API, opendht_c.h). A node
  * with dht.bootstrap announces a sealed, signed, short-lived record of its
- * addresses and v3 id (or_dht_record.h) under a key derived from
+ * addresses and v3 id (or_peer_record.h) under a key derived from
  * dht.passphrase, listens for the records of others and hands what it
  * finds to the dialling module as a hint (or_dial.h): the v3 handshake
  * authenticates. OpenDHT runs on its own threads; its callbacks only copy
@@ -31,7 +31,7 @@
 #include "or_conn.h"
 #include "or_core_module.h"
 #include "or_cycle.h"
-#include "or_dht_record.h"
+#include "or_peer_record.h"
 #include "or_dial.h"
 #include "or_event.h"
 #include "or_log.h"
@@ -70,7 +70,7 @@ static const or_setting_t dht_settings[] = {
     { "dht", "passphrase", OR_CONF_T_STR, OR_SCOPE_INHERIT,
       "\"\"", DN(passphrase), 0, 1024, 0, NULL },
     { "dht", "announce", OR_CONF_T_STRLIST, OR_SCOPE_INHERIT,
-      "[]", DN(announce), 0, OR_DHT_ADDRS_MAX, 0, NULL },
+      "[]", DN(announce), 0, OR_PEER_ADDRS_MAX, 0, NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -114,11 +114,11 @@ typedef struct {
 
 typedef struct {
     int               on;
-    or_dht_keys_t     keys;
+    or_peer_keys_t     keys;
     dht_infohash      hash;
     dht_op_token     *listen;
     dht_cb_t          cb;
-    char              addrs[OR_DHT_ADDRS_MAX][OR_DHT_ADDR_LEN];
+    char              addrs[OR_PEER_ADDRS_MAX][OR_PEER_REC_ADDR_LEN];
     size_t            naddrs;
     uint64_t          announced, put_ok, put_failed;
     uint64_t          found, refused, own, dialled;
@@ -126,7 +126,7 @@ typedef struct {
 
 typedef struct {
     size_t            node;
-    or_dht_record_t   rec;
+    or_peer_record_t   rec;
     int64_t           seen;        /* s */
     size_t            next;        /* the address the next dial tries */
 } dht_found_t;
@@ -232,7 +232,7 @@ dht_push(dht_worker_t *dw, int kind, size_t node, int ok,
     dht_ev_t  *e;
     uint64_t   one = 1;
 
-    if (len > OR_DHT_RECORD_MAX) {
+    if (len > OR_PEER_RECORD_MAX) {
         len = 0;                    /* refused in the loop, by size */
         data = NULL;
         ok = -1;
@@ -316,8 +316,8 @@ dht_addrs(dht_worker_t *dw, size_t i)
     int                  any;
 
     n->naddrs = 0;
-    for (size_t k = 0; k < dc->announce.n && k < OR_DHT_ADDRS_MAX; k++) {
-        snprintf(n->addrs[n->naddrs++], OR_DHT_ADDR_LEN, "%s",
+    for (size_t k = 0; k < dc->announce.n && k < OR_PEER_ADDRS_MAX; k++) {
+        snprintf(n->addrs[n->naddrs++], OR_PEER_REC_ADDR_LEN, "%s",
                  dc->announce.v[k]);
     }
     if (n->naddrs > 0) {
@@ -329,13 +329,13 @@ dht_addrs(dht_worker_t *dw, size_t i)
               && IN6_IS_ADDR_UNSPECIFIED(
                      &((const struct sockaddr_in6 *) &l->sa)->sin6_addr));
     if (!any) {
-        snprintf(n->addrs[n->naddrs++], OR_DHT_ADDR_LEN, "%s", l->text);
+        snprintf(n->addrs[n->naddrs++], OR_PEER_REC_ADDR_LEN, "%s", l->text);
         return;
     }
     if (getifaddrs(&ifa) == -1) {
         return;
     }
-    for (p = ifa; p != NULL && n->naddrs < OR_DHT_ADDRS_MAX; p = p->ifa_next)
+    for (p = ifa; p != NULL && n->naddrs < OR_PEER_ADDRS_MAX; p = p->ifa_next)
     {
         int fam = p->ifa_addr ? p->ifa_addr->sa_family : AF_UNSPEC;
 
@@ -351,7 +351,7 @@ dht_addrs(dht_worker_t *dw, size_t i)
         {
             continue;
         }
-        snprintf(n->addrs[n->naddrs++], OR_DHT_ADDR_LEN,
+        snprintf(n->addrs[n->naddrs++], OR_PEER_REC_ADDR_LEN,
                  fam == AF_INET ? "%s:%u" : "[%s]:%u", host, l->port);
     }
     freeifaddrs(ifa);
@@ -362,8 +362,8 @@ dht_announce(dht_worker_t *dw, size_t i)
 {
     dht_node_t      *n = &dw->nodes[i];
     or_node_t       *node = &dw->cycle->nodes[i];
-    or_dht_record_t  r;
-    unsigned char    buf[OR_DHT_RECORD_MAX];
+    or_peer_record_t  r;
+    unsigned char    buf[OR_PEER_RECORD_MAX];
     size_t           len;
     or_errbuf_t      eb;
     dht_value       *v;
@@ -379,10 +379,10 @@ dht_announce(dht_worker_t *dw, size_t i)
     memcpy(r.addrs, n->addrs, sizeof(r.addrs));
     r.naddrs = n->naddrs;
     r.ts = (int64_t) time(NULL);
-    r.ttl = dht_main(dw->cycle)->interval * 5 < OR_DHT_TTL_MAX
-            ? dht_main(dw->cycle)->interval * 5 : OR_DHT_TTL_MAX;
+    r.ttl = dht_main(dw->cycle)->interval * 5 < OR_PEER_TTL_MAX
+            ? dht_main(dw->cycle)->interval * 5 : OR_PEER_TTL_MAX;
     memset(&eb, 0, sizeof(eb));
-    if (or_dht_record_seal(&n->keys, node->key, &r, buf, sizeof(buf), &len,
+    if (or_peer_record_seal(&n->keys, node->key, &r, buf, sizeof(buf), &len,
                            &eb) != OR_OK)
     {
         or_log_ctx_ratelimited(&dht_ctx(dw, i, NULL), OR_LOG_ERR,
@@ -441,13 +441,13 @@ static void
 dht_record_in(dht_worker_t *dw, size_t i, const unsigned char *data, size_t len)
 {
     dht_node_t      *n = &dw->nodes[i];
-    or_dht_record_t  r;
+    or_peer_record_t  r;
     or_errbuf_t      eb;
     dht_found_t     *f = NULL, *oldest = NULL;
     int64_t          now = (int64_t) time(NULL);
 
     memset(&eb, 0, sizeof(eb));
-    if (or_dht_record_open(&n->keys, data, len, now, &r, &eb) != OR_OK) {
+    if (or_peer_record_open(&n->keys, data, len, now, &r, &eb) != OR_OK) {
         n->refused++;
         or_log_ctx_ratelimited(&dht_ctx(dw, i, NULL), OR_LOG_INFO,
                                "dht: record refused", 0, "dht: record "
@@ -886,7 +886,7 @@ dht_init_worker(or_cycle_t *cycle, or_worker_t *w)
             continue;
         }
         memset(&eb, 0, sizeof(eb));
-        if (or_dht_keys(dc->passphrase, strlen(dc->passphrase), &n->keys,
+        if (or_peer_keys(dc->passphrase, strlen(dc->passphrase), &n->keys,
                         &eb) != OR_OK)
         {
             or_log_error(cycle->log, OR_LOG_ERR, 0, "dht: deriving the keys "

@@ -28,6 +28,7 @@
 #include "or_log.h"
 #include "or_message_io.h"
 #include "or_module.h"
+#include "or_pex.h"
 #include "or_key_cache.h"
 #include "or_replay.h"
 #include "or_seen_v3.h"
@@ -63,6 +64,9 @@ typedef struct {
     int      accept_v2;                /* protocol { accept_v2 } */
     int64_t  min_version;              /* protocol { min_version }: 2, 3 */
     or_conf_records_t  peers;          /* static peers (or_static_peers) */
+    int      pex_enabled;              /* pex { enabled } (or_pex.c) */
+    int64_t  pex_interval;             /* pex { interval }, s */
+    char    *pex_passphrase;           /* pex { passphrase } */
 } or_handshake_conf_t;
 
 #define HM(f)  offsetof(or_handshake_main_conf_t, f)
@@ -123,6 +127,14 @@ static const or_setting_t handshake_settings[] = {
     /* dialled and kept with no discovery: or_static_peers.c */
     { NULL, "peers", OR_CONF_T_RECORDS, OR_SCOPE_NODE,
       "()", H(peers), 0, OR_STATIC_PEERS_MAX, 0, NULL },
+    /* Peer exchange over v3 sessions (or_pex.h): records signed for the
+     * network of pex.passphrase (the same records as dht.passphrase's) */
+    { "pex", "enabled", OR_CONF_T_BOOL, OR_SCOPE_INHERIT,
+      "false", H(pex_enabled), 0, 1, 0, NULL },
+    { "pex", "interval", OR_CONF_T_INT, OR_SCOPE_INHERIT,
+      "300", H(pex_interval), OR_PEX_INTERVAL_MIN, 3600, 0, NULL },
+    { "pex", "passphrase", OR_CONF_T_STR, OR_SCOPE_INHERIT,
+      "\"\"", H(pex_passphrase), 0, 1024, 0, NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -185,6 +197,25 @@ struct hs_worker_s {
 
 /* ---- config ---- */
 
+/* pex.enabled needs the network's secret: records are signed for it */
+static void
+hs_pex_check(or_conf_report_t *rep, or_node_t *node)
+{
+    or_handshake_conf_t *hc = hs_node(node);
+    const char          *file = node->file;
+    int                  line = node->line;
+
+    if (!hc->pex_enabled) {
+        return;
+    }
+    (void) or_conf_source(node, "pex", "enabled", &file, &line);
+    if (hc->pex_passphrase == NULL || hc->pex_passphrase[0] == '\0') {
+        or_conf_error(rep, file, line, "pex", "enabled needs "
+                      "pex.passphrase, the network's secret (records are "
+                      "signed for a key derived from it)");
+    }
+}
+
 /* Auto-connect dials the peers discovery lists: without discovery it
  * would silently dial no one, so the setting is refused. */
 static or_err_t
@@ -198,11 +229,24 @@ hs_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
         }
         or_static_peers_check(rep, &cycle->nodes[i],
                               &hs_node(&cycle->nodes[i])->peers);
+        hs_pex_check(rep, &cycle->nodes[i]);
     }
     return OR_OK;
 }
 
 /* ---- master: identity keys and zones ---- */
+
+/* the "pex" zone (the records kept, or_pex.h) only where one is used */
+static int
+hs_any_pex(or_cycle_t *cycle)
+{
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        if (hs_node(&cycle->nodes[i])->pex_enabled) {
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* Identity keys are the core's (node->key, loaded before workers fork);
  * the handshake only declares its zones. */
@@ -224,6 +268,9 @@ hs_init_master(or_cycle_t *cycle, or_cycle_t *old)
         || or_shm_zone_add(cycle, OR_REPLAY_ZONE, sizeof(or_replay_t), NULL)
            == NULL
         || or_takeover_zone_add(cycle) != OR_OK
+        || (hs_any_pex(cycle)
+            && or_shm_zone_add(cycle, OR_PEX_ZONE, sizeof(or_pex_store_t),
+                               NULL) == NULL)
         || or_seen_v3_zone_add(cycle, hs_main(cycle)->seen_v3_file) != OR_OK)
     {
         or_log_error(cycle->log, OR_LOG_ERR, ENOMEM, "declaring the session "
@@ -393,6 +440,14 @@ hs_nodes_init(or_cycle_t *cycle, hs_worker_t *hw)
         n->max_connections = (size_t) hc->max_connections;
         n->accept_undiscovered = hc->accept_undiscovered;
         n->v3_only = !hc->accept_v2 || hc->min_version >= 3;
+        n->pex.enabled = hc->pex_enabled;
+        n->pex.interval = hc->pex_interval;
+        if (hc->pex_enabled
+            && or_peer_keys(hc->pex_passphrase, strlen(hc->pex_passphrase),
+                            &n->pex.keys, NULL) != OR_OK)
+        {
+            return OR_ERROR;
+        }
     }
     return OR_OK;
 }
@@ -708,6 +763,13 @@ hs_status(or_cycle_t *cycle, json_t *status)
             && json_object_set_new(status, "static_peers",
                    or_static_peers_status(hs_main(cycle)->worker->statics))
                != 0))
+    {
+        return OR_ENOMEM;
+    }
+    if (hs_main(cycle)->worker != NULL
+        && json_object_set_new(status, "pex",
+                               or_pex_status(&hs_main(cycle)->worker->hs))
+           != 0)
     {
         return OR_ENOMEM;
     }

@@ -17,6 +17,7 @@
 #include "openred.h"
 #include "or_err.h"
 #include "or_hs_source.h"
+#include "or_pex.h"
 #include "or_session.h"
 #include "or_timer.h"
 
@@ -51,6 +52,7 @@ typedef struct {
                                         min_version = 3 (or_downgrade.c) */
     int               accept_undiscovered;   /* 0: refuse requesters
                                                 discovery never heard */
+    or_pex_node_t     pex;           /* peer exchange (or_pex.h) */
 } or_hs_node_t;
 
 /* Told when an outbound dial ends: ok, or why not (auto-connect backoff). */

@@ -59,6 +59,8 @@ typedef struct {
 
 /* Refusals by reason, per node slot (the node's index in the cycle). */
 #define OR_SESSION_NODES_MAX  64
+/* Peer exchange's counters per node slot (or_pex.h: OR_PEX_*) */
+#define OR_SESSION_PEX_COUNTERS  16
 
 /* Header of the zone; the rest is laid out by or_session_table_size():
  * slots[max], a stack of freed slot numbers (uint32_t free[max]), then the
@@ -76,6 +78,7 @@ typedef struct {
     uint64_t      next_id;
     uint64_t      refused[OR_SESSION_NODES_MAX][OR_R_LAST + 24];
     uint64_t      accepted[OR_SESSION_NODES_MAX];
+    uint64_t      pex[OR_SESSION_NODES_MAX][OR_SESSION_PEX_COUNTERS];
     or_session_t  slots[];      /* max, only [0, top) looked at */
 } or_session_table_t;
 

@@ -25,6 +25,7 @@
 #include "or_json.h"
 #include "or_log.h"
 #include "or_message_io.h"
+#include "or_pex.h"
 #include "or_replay.h"
 #include "or_seen_v3.h"
 #include "or_session.h"
@@ -40,6 +41,9 @@ struct or_v3_conn_s {
     int           step;
     int64_t       last_in;      /* ms, monotonic: a record received */
     int64_t       last_out;     /* ms, monotonic: a record sent */
+    unsigned char peer_id[OR_V3_ID_LEN];
+    int           has_peer_id;  /* 0: taken over, fingerprint only */
+    or_pex_conn_t pex;          /* peer exchange (or_pex.c) */
 };
 
 static int64_t
@@ -87,6 +91,7 @@ or_v3_conn_free(or_v3_conn_t *v)
     }
     or_v3_hs_free(v->hs);
     or_v3_rec_free(v->rec);
+    or_pex_conn_clear(&v->pex);
     free(v);
 }
 
@@ -248,6 +253,7 @@ v3_tick(or_event_loop_t *loop, or_timer_t *t, void *data)
         or_hs_conn_close(hc, OR_LOG_INFO, "v3: sending PING failed");
         return;
     }
+    or_pex_tick(hc);
     a = OR_V3_PING_MS - (now - v->last_out);
     b = OR_V3_IDLE_MS - (now - v->last_in);
     a = a < b ? a : b;
@@ -286,6 +292,8 @@ v3_session(or_hs_conn_t *hc)
                          rc == OR_AGAIN ? "" : full);
     }
     or_seen_v3_add(hc->hs->cycle, res.peer_id);     /* never v2 again */
+    memcpy(v->peer_id, res.peer_id, OR_V3_ID_LEN);
+    v->has_peer_id = 1;
     if (or_conn_set_inmax(hc->c, OR_V3_FRAME_HDR + OR_V3_REC_LEN_MAX)
         != OR_OK)
     {
@@ -303,6 +311,7 @@ v3_session(or_hs_conn_t *hc)
         return -1;
     }
     or_hs_established(hc);
+    or_pex_session_up(hc);
     return 0;
 }
 
@@ -402,6 +411,10 @@ v3_message(or_hs_conn_t *hc, const or_v3_rec_in_t *in)
                  or_reason_name(eb.reason), eb.msg);
         or_hs_conn_close(hc, OR_LOG_INFO, why);
         return -1;
+    }
+    if (json_is_object(obj) && or_pex_message(hc, obj)) {
+        json_decref(obj);           /* session control, not the app's */
+        return 0;
     }
     json_decref(obj);
     or_message_io_count(hc, 1, in->len);
@@ -620,4 +633,46 @@ or_v3_conn_say_close(or_hs_conn_t *hc, unsigned code)
         /* the peer may be gone already; the session ends anyway */
         or_log_ctx_debug(&hc->log, 0, "v3 CLOSE not sent");
     }
+}
+
+or_pex_conn_t *
+or_v3_conn_pex_state(or_hs_conn_t *hc)
+{
+    return hc->v3 != NULL && hc->v3->step == V3_RECORDS ? &hc->v3->pex
+           : NULL;
+}
+
+const unsigned char *
+or_v3_conn_peer_id(const or_hs_conn_t *hc)
+{
+    return hc->v3 != NULL && hc->v3->has_peer_id ? hc->v3->peer_id : NULL;
+}
+
+or_err_t
+or_v3_conn_send_control(or_hs_conn_t *hc, const char *payload, size_t len)
+{
+    unsigned char  *out;
+    size_t          cap = len + 2 * (OR_V3_FRAME_HDR + OR_V3_REC_LEN_MIN),
+                    n;
+    or_err_t        rc;
+
+    if (hc->v3 == NULL || hc->v3->rec == NULL || len == 0
+        || len > OR_MESSAGE_MAX)
+    {
+        return len > OR_MESSAGE_MAX ? OR_ETOOBIG : OR_EPROTO;
+    }
+    out = malloc(cap);
+    if (out == NULL) {
+        return OR_ENOMEM;
+    }
+    rc = or_v3_rec_seal(hc->v3->rec, now_ms(), OR_V3_REC_MSG, payload, len,
+                        out, cap, &n, NULL);
+    if (rc == OR_OK) {
+        rc = or_conn_send(hc->c, out, n);
+    }
+    free(out);
+    if (rc == OR_OK) {
+        hc->v3->last_out = mono_ms();
+    }
+    return rc;
 }

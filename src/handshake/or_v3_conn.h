@@ -40,6 +40,17 @@ void or_v3_conn_free(or_v3_conn_t *v);
  * code, OR_V3_CODE_*); nothing for v2. The caller closes hc. */
 void or_v3_conn_say_close(or_hs_conn_t *hc, unsigned code);
 
+/* Peer exchange (or_pex.c): its state of this session (NULL before
+ * records), the peer's full id (NULL when not known: a session taken
+ * over keeps only its fingerprint), and a MSG sent as session control:
+ * neither counted as an application message nor published. */
+struct or_pex_conn_s;
+struct or_pex_conn_s *or_v3_conn_pex_state(or_hs_conn_t *hc);
+const unsigned char *or_v3_conn_peer_id(const or_hs_conn_t *hc);
+__attribute__((warn_unused_result))
+or_err_t or_v3_conn_send_control(or_hs_conn_t *hc, const char *payload,
+    size_t len);
+
 /* Reload (or_takeover.c): the record layer of session hc and the ages of
  * its last record each way, for the new worker; st holds keys: the caller
  * wipes it. OR_EPROTO if hc is not an established v3 session. */

@@ -35,6 +35,7 @@ incdir=$(var INCLUDE_DIR); mandir=$(var MAN_DIR)
 for f in "$sbin" "$conf" "$libdir/libopenred.so.0.1.0" "$libdir/libopenred.a" \
          "$incdir/openred/openred.h" "$incdir/openred/or_err.h" \
          "$incdir/openred/or_wire_limits.h" "$incdir/openred/or_v3.h" \
+         "$incdir/openred/or_peer_record.h" \
          "$libdir/pkgconfig/openred.pc" "$mandir/man8/openred.8" \
          "$mandir/man5/openred.conf.5"; do
     [ -f "$dest$f" ] || fail "make install did not install $f"

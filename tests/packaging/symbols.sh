@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # every or_* name followed by "(" in the public headers is a function
 cat "$root/src/crypto/openred.h" "$root/src/crypto/or_err.h" \
-    "$root/src/crypto/or_v3.h" \
+    "$root/src/crypto/or_v3.h" "$root/src/crypto/or_peer_record.h" \
     | grep -o '\bor_[a-z0-9_]*[[:space:]]*(' | tr -d ' (' | sort -u \
     > "$tmp/declared"
 nm -D --defined-only "$lib" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' \

@@ -816,6 +816,62 @@ CODES = {"bad_signature": 2, "wrong_peer": 2, "not_for_this_node": 2,
          "v3_version": 5, "v3_suite": 5, "timeout": 4}
 
 
+
+# ------------------------------------------- signed peer records (PEX, DHT)
+
+PR_CONTEXT = b"openred dht record v1"
+
+
+def peer_where_key(passphrase):
+    """HKDF-SHA256(salt = context, ikm = passphrase, info "where")."""
+    return hkdf_expand(hkdf_extract(PR_CONTEXT, passphrase.encode()),
+                       b"where", 32)
+
+
+def peer_record(priv, addrs, ts, ttl, passphrase, sign_with=None,
+                signed_addrs=None):
+    """The signed JSON object of a peer record (docs/SECURITY.md). A
+    forgery: sign_with signs in place of priv (the key named stays
+    priv's), signed_addrs are what the signature covers if not addrs."""
+    der = der_of(priv.public_key())
+    idhex = id_of_der(der).hex()
+    covered = addrs if signed_addrs is None else signed_addrs
+    msg = (PR_CONTEXT + b"\n" + peer_where_key(passphrase)
+           + ("\n%s\n%d\n%d\n" % (idhex, ts, ttl)).encode()
+           + b"".join(a.encode() + b"\n" for a in covered))
+    sig = sign(sign_with or priv, msg)
+    return {"v": 1, "id": idhex, "key": base64.b64encode(der).decode(),
+            "addrs": list(addrs), "ts": ts, "ttl": ttl,
+            "sig": base64.b64encode(sig).decode()}
+
+
+def cmd_pex_response(args):
+    """Writes a hostile pex_response (one JSON line) naming args.target
+    only where no valid signature covers it."""
+    k3 = load_key(args.key)
+    k4 = load_key(args.other_key)
+    now = int(time.time())
+    good = args.signed
+    records = [
+        # a signed address, plus the target beside the signed fields
+        dict(peer_record(k3, [good], now, 300, args.passphrase),
+             addr=args.target, addresses=[args.target]),
+        # the target put in place of the signed address: a forgery
+        peer_record(k3, [args.target], now, 300, args.passphrase,
+                    signed_addrs=[good]),
+        # signed by another key than the one the record names
+        peer_record(k3, [args.target], now, 300, args.passphrase,
+                    sign_with=k4),
+        # signed for another network
+        peer_record(k3, [args.target], now, 300, args.passphrase + "x"),
+        # expired
+        peer_record(k3, [args.target], now - 1000, 300, args.passphrase),
+    ]
+    print(json.dumps({"type": "pex_response", "records": records,
+                      "addrs": [args.target]}))
+    return 0
+
+
 def emit(**kw):
     print(json.dumps(kw), flush=True)
 
@@ -856,8 +912,11 @@ def refused_by_peer(data):
     return None
 
 
-def session_loop(sock, tx, rx, send=(), attack=None, count=1):
-    """Sends the messages, then prints what arrives until CLOSE or EOF."""
+def session_loop(sock, tx, rx, send=(), attack=None, count=1,
+                 pex_answer=None, pex_times=1):
+    """Sends the messages, then prints what arrives until CLOSE or EOF;
+    a pex_request is answered with pex_answer (a JSON text) if given,
+    pex_times times (all but the first unasked for)."""
     frames = [seal(tx, R_MSG, m.encode(), now_ms()) for m in send]
     if attack == "skip-counter" and frames:
         tx.ctr += 1
@@ -876,6 +935,11 @@ def session_loop(sock, tx, rx, send=(), attack=None, count=1):
             return
         if rtype == R_MSG:
             emit(event="message", body=body.decode("utf-8", "replace"))
+            if pex_answer is not None and b'"pex_request"' in body:
+                for _ in range(pex_times):
+                    sock.sendall(seal(tx, R_MSG, pex_answer.encode(),
+                                      now_ms()))
+                emit(event="pex_answered", times=pex_times)
             got += 1
         elif rtype == R_PING:
             emit(event="ping")
@@ -976,7 +1040,12 @@ def cmd_dial(args):
             return 0
         tx = Direction(ini.suite, ini.keys["i2r"], now_ms())
         rx = Direction(ini.suite, ini.keys["r2i"], now_ms())
-        session_loop(sock, tx, rx, args.send or (), args.attack, args.count)
+        answer = None
+        if args.pex_answer:
+            with open(args.pex_answer) as f:
+                answer = f.read().strip()
+        session_loop(sock, tx, rx, args.send or (), args.attack, args.count,
+                     answer, args.pex_times)
         return 0
     except Refused as e:
         emit(event="refused", reason=e.reason)
@@ -1081,13 +1150,25 @@ def main():
             p.add_argument("--timeout", type=float, default=10.0,
                            help="s, deadline of each read")
     d.add_argument("--peer-id", required=True)
+    d.add_argument("--pex-answer", help="a file: the JSON that answers a "
+                   "pex_request")
+    d.add_argument("--pex-times", type=int, default=1,
+                   help="send the answer this many times")
+    pr = sub.add_parser("pex-response", help="a hostile pex_response")
+    pr.add_argument("--key", required=True, help="the record's identity")
+    pr.add_argument("--other-key", required=True, help="a forger's key")
+    pr.add_argument("--passphrase", required=True)
+    pr.add_argument("--signed", required=True, help="the signed address")
+    pr.add_argument("--target", required=True,
+                    help="the address no valid signature covers")
     d.add_argument("--wire", help="append every byte on the wire here")
     d.add_argument("--timeout", type=float, default=10.0,
                    help="s, deadline of each read")
     args = ap.parse_args()
     return {"vectors": cmd_vectors, "selftest": cmd_selftest,
             "beacon-vectors": cmd_beacon_vectors, "beacon": cmd_beacon,
-            "dial": cmd_dial, "serve": cmd_serve}[args.cmd](args)
+            "dial": cmd_dial, "serve": cmd_serve,
+            "pex-response": cmd_pex_response}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause
  * Copyright (c) 2025-2026 The openred authors */
 /*
- * libFuzzer harness for DHT rendezvous records (src/dht/or_dht_record.c).
+ * libFuzzer harness for signed peer records, the DHT's and peer
+ * exchange's (src/crypto/or_peer_record.c).
  * The first byte picks: even, the rest is the JSON inside a record, given
- * to or_dht_record_parse (what a member of the network could put on the
+ * to or_peer_record_parse (what a member of the network could put on the
  * DHT: the seal keeps everyone else out); odd, the rest is sealed bytes
- * given to or_dht_record_open. No crash, no leak, a reason on refusal,
+ * given to or_peer_record_open. No crash, no leak, a reason on refusal,
  * and nothing accepted without a good signature.
  */
 #include <stdint.h>
@@ -13,11 +14,11 @@
 #include <string.h>
 
 #include "openred.h"
-#include "or_dht_record.h"
+#include "or_peer_record.h"
 
 #define NOW     INT64_C(1800000000)
 
-static or_dht_keys_t  keys;
+static or_peer_keys_t  keys;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -27,7 +28,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     (void) argc;
     (void) argv;
     memset(&eb, 0, sizeof(eb));
-    if (or_dht_keys("fuzz network", 12, &keys, &eb) != OR_OK) {
+    if (or_peer_keys("fuzz network", 12, &keys, &eb) != OR_OK) {
         abort();
     }
     return 0;
@@ -36,7 +37,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    or_dht_record_t  r;
+    or_peer_record_t  r;
     or_errbuf_t      eb;
     or_err_t         rc;
 
@@ -45,15 +46,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memset(&eb, 0, sizeof(eb));
     if (data[0] % 2 == 0) {
-        rc = or_dht_record_parse(&keys, (const char *) data + 1, size - 1,
+        rc = or_peer_record_parse(&keys, (const char *) data + 1, size - 1,
                                  NOW, &r, &eb);
     } else {
-        rc = or_dht_record_open(&keys, data + 1, size - 1, NOW, &r, &eb);
+        rc = or_peer_record_open(&keys, data + 1, size - 1, NOW, &r, &eb);
     }
     if (rc != OR_OK && eb.reason == OR_R_NONE) {
         abort();                /* every refusal says why */
     }
-    if (rc == OR_OK && (r.naddrs == 0 || r.naddrs > OR_DHT_ADDRS_MAX)) {
+    if (rc == OR_OK && (r.naddrs == 0 || r.naddrs > OR_PEER_ADDRS_MAX)) {
         abort();
     }
     return 0;

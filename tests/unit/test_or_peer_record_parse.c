@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause
  * Copyright (c) 2025-2026 The openred authors */
 /*
- * The plaintext of a DHT record (or_dht_record_parse): its size bound at
+ * The plaintext of a DHT record (or_peer_record_parse): its size bound at
  * the byte, JSON refused before any key work, the version, and each
  * address numeric "ip:port" / "[v6]:port" with a port 1..65535, checked
  * at both ends; the first bad address is named by its position.
@@ -18,13 +18,13 @@
 #include <jansson.h>
 
 #include "openred.h"
-#include "or_dht_record.h"
+#include "or_peer_record.h"
 
 #define NOW  1800000000
 #define ID   "00112233445566778899aabbccddeeff" \
              "00112233445566778899aabbccddeeff"
 
-static or_dht_keys_t  k;
+static or_peer_keys_t  k;
 
 static int
 setup(void **state)
@@ -33,7 +33,7 @@ setup(void **state)
 
     (void) state;
     memset(&eb, 0, sizeof(eb));
-    return or_dht_keys("net", 3, &k, &eb) == OR_OK ? 0 : -1;
+    return or_peer_keys("net", 3, &k, &eb) == OR_OK ? 0 : -1;
 }
 
 /* parses text; *why its reason, msg its message */
@@ -41,12 +41,12 @@ static or_err_t
 parse(const char *text, size_t len, or_reason_t *why, char *msg,
     size_t cap)
 {
-    or_dht_record_t  r;
+    or_peer_record_t  r;
     or_errbuf_t      eb;
     or_err_t         rc;
 
     memset(&eb, 0, sizeof(eb));
-    rc = or_dht_record_parse(&k, text, len, NOW, &r, &eb);
+    rc = or_peer_record_parse(&k, text, len, NOW, &r, &eb);
     *why = eb.reason;
     snprintf(msg, cap, "%s", eb.msg);
     if (rc != OR_OK) {
@@ -98,18 +98,18 @@ addr_refused(const char *addr)
 static void
 test_dht_parse_size_bound(void **state)
 {
-    char         *big = malloc(OR_DHT_RECORD_MAX + 1);
+    char         *big = malloc(OR_PEER_RECORD_MAX + 1);
     char          msg[256];
     or_reason_t   why;
 
     (void) state;
     assert_non_null(big);
-    memset(big, ' ', OR_DHT_RECORD_MAX + 1);
-    assert_int_equal(parse(big, OR_DHT_RECORD_MAX + 1, &why, msg,
+    memset(big, ' ', OR_PEER_RECORD_MAX + 1);
+    assert_int_equal(parse(big, OR_PEER_RECORD_MAX + 1, &why, msg,
                            sizeof(msg)), OR_ETOOBIG);
     assert_int_equal(why, OR_R_TOO_BIG);
     /* at the bound: past the size check, refused as JSON instead */
-    assert_int_not_equal(parse(big, OR_DHT_RECORD_MAX, &why, msg,
+    assert_int_not_equal(parse(big, OR_PEER_RECORD_MAX, &why, msg,
                                sizeof(msg)), OR_OK);
     assert_int_not_equal(why, OR_R_TOO_BIG);
     free(big);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause
  * Copyright (c) 2025-2026 The openred authors */
 /*
- * Rendezvous records (or_dht_record.h). Sealed bytes: nonce (12) ||
+ * Signed peer records (or_peer_record.h): the DHT's rendezvous record
+ * and peer exchange's. Sealed bytes (the DHT): nonce (12) ||
  * AES-256-GCM(JSON) || tag (16), the AAD "openred dht record v1". The
  * JSON: {"v": 1, "id": 64 hex, "key": base64 DER SPKI, "addrs": ["ip:port",
  * ...], "ts": s, "ttl": s, "sig": base64}; the signature covers the
@@ -9,7 +10,7 @@
  * that no JSON canonical form is needed and a record of one network does
  * not verify in another.
  */
-#include "or_dht_record.h"
+#include "or_peer_record.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -29,9 +30,9 @@
 #define DHT_CONTEXT   "openred dht record v1"
 #define DHT_NONCE     12
 #define DHT_TAG       16
-#define DHT_SIGNED_MAX  (sizeof(DHT_CONTEXT) + OR_DHT_KEY_LEN \
+#define DHT_SIGNED_MAX  (sizeof(DHT_CONTEXT) + OR_PEER_KEY_LEN \
                          + OR_V3_ID_HEX_LEN + 64 \
-                         + OR_DHT_ADDRS_MAX * OR_DHT_ADDR_LEN)
+                         + OR_PEER_ADDRS_MAX * OR_PEER_REC_ADDR_LEN)
 
 static or_err_t
 dht_hkdf(const char *pass, size_t len, const char *info, unsigned char *out,
@@ -53,7 +54,7 @@ dht_hkdf(const char *pass, size_t len, const char *info, unsigned char *out,
                                              (void *) info, strlen(info));
     p[4] = OSSL_PARAM_construct_end();
     if (ctx != NULL) {
-        ok = EVP_KDF_derive(ctx, out, OR_DHT_KEY_LEN, p) == 1;
+        ok = EVP_KDF_derive(ctx, out, OR_PEER_KEY_LEN, p) == 1;
     }
     EVP_KDF_CTX_free(ctx);
     EVP_KDF_free(kdf);
@@ -61,7 +62,7 @@ dht_hkdf(const char *pass, size_t len, const char *info, unsigned char *out,
 }
 
 or_err_t
-or_dht_keys(const char *passphrase, size_t len, or_dht_keys_t *k,
+or_peer_keys(const char *passphrase, size_t len, or_peer_keys_t *k,
     or_errbuf_t *eb)
 {
     if (dht_hkdf(passphrase, len, "where", k->where, eb) != OR_OK) {
@@ -72,15 +73,15 @@ or_dht_keys(const char *passphrase, size_t len, or_dht_keys_t *k,
 
 /* what the signature covers */
 static size_t
-dht_signed(const or_dht_keys_t *k, const char *idhex, const or_dht_record_t *r,
+dht_signed(const or_peer_keys_t *k, const char *idhex, const or_peer_record_t *r,
     unsigned char *buf)
 {
     size_t  n = 0;
 
     memcpy(buf, DHT_CONTEXT "\n", sizeof(DHT_CONTEXT));
     n += sizeof(DHT_CONTEXT);
-    memcpy(buf + n, k->where, OR_DHT_KEY_LEN);
-    n += OR_DHT_KEY_LEN;
+    memcpy(buf + n, k->where, OR_PEER_KEY_LEN);
+    n += OR_PEER_KEY_LEN;
     n += (size_t) snprintf((char *) buf + n, DHT_SIGNED_MAX - n,
                            "\n%s\n%" PRId64 "\n%" PRId64 "\n", idhex, r->ts,
                            r->ttl);
@@ -95,7 +96,7 @@ dht_signed(const or_dht_keys_t *k, const char *idhex, const or_dht_record_t *r,
 static int
 dht_addr_ok(const char *a)
 {
-    char            host[OR_DHT_ADDR_LEN];
+    char            host[OR_PEER_REC_ADDR_LEN];
     const char     *colon;
     size_t          hlen;
     unsigned char   bin[16];
@@ -104,7 +105,7 @@ dht_addr_ok(const char *a)
     int             v6 = a[0] == '[';
 
     colon = v6 ? strstr(a, "]:") : strrchr(a, ':');
-    if (colon == NULL || strlen(a) >= OR_DHT_ADDR_LEN) {
+    if (colon == NULL || strlen(a) >= OR_PEER_REC_ADDR_LEN) {
         return 0;
     }
     hlen = (size_t) (colon - a) - (v6 ? 1 : 0);
@@ -122,8 +123,8 @@ dht_addr_ok(const char *a)
 }
 
 or_err_t
-or_dht_record_seal(const or_dht_keys_t *k, const or_key_t *key,
-    const or_dht_record_t *r, unsigned char *out, size_t cap, size_t *len,
+or_peer_record_sign(const or_peer_keys_t *k, const or_key_t *key,
+    const or_peer_record_t *r, char *out, size_t cap, size_t *len,
     or_errbuf_t *eb)
 {
     unsigned char   id[OR_V3_ID_LEN], der[OR_V3_DER_MAX], sig[OR_SIG_MAX];
@@ -134,16 +135,14 @@ or_dht_record_seal(const or_dht_keys_t *k, const or_key_t *key,
     size_t          derlen, siglen, n, mlen;
     json_t         *o, *addrs;
     char           *text = NULL;
-    EVP_CIPHER_CTX *c = NULL;
-    int             outl, ok = 0;
     or_err_t        rc;
 
-    if (r->naddrs == 0 || r->naddrs > OR_DHT_ADDRS_MAX || r->ttl < 1
-        || r->ttl > OR_DHT_TTL_MAX)
+    if (r->naddrs == 0 || r->naddrs > OR_PEER_ADDRS_MAX || r->ttl < 1
+        || r->ttl > OR_PEER_TTL_MAX)
     {
         return or_errbuf_set(eb, OR_EPROTO, OR_R_JSON_SHAPE, "a record "
                              "needs 1..%d addresses and a ttl of 1..%d s",
-                             OR_DHT_ADDRS_MAX, OR_DHT_TTL_MAX);
+                             OR_PEER_ADDRS_MAX, OR_PEER_TTL_MAX);
     }
     for (size_t i = 0; i < r->naddrs; i++) {
         if (!dht_addr_ok(r->addrs[i])) {
@@ -180,10 +179,36 @@ or_dht_record_seal(const or_dht_keys_t *k, const or_key_t *key,
         return or_errbuf_nomem(eb);
     }
     n = strlen(text);
-    if (DHT_NONCE + n + DHT_TAG > cap || DHT_NONCE + n + DHT_TAG
-        > OR_DHT_RECORD_MAX)
-    {
+    if (n + 1 > cap || n > OR_PEER_TEXT_MAX) {
         free(text);
+        return or_errbuf_set(eb, OR_ETOOBIG, OR_R_BUF_SMALL, "record of "
+                             "%zu bytes", n);
+    }
+    memcpy(out, text, n + 1);
+    *len = n;
+    free(text);
+    return OR_OK;
+}
+
+or_err_t
+or_peer_record_seal(const or_peer_keys_t *k, const or_key_t *key,
+    const or_peer_record_t *r, unsigned char *out, size_t cap, size_t *len,
+    or_errbuf_t *eb)
+{
+    char            text[OR_PEER_TEXT_MAX + 1];
+    size_t          n;
+    EVP_CIPHER_CTX *c = NULL;
+    int             outl, ok = 0;
+    or_err_t        rc;
+
+    if ((rc = or_peer_record_sign(k, key, r, text, sizeof(text), &n, eb))
+        != OR_OK)
+    {
+        return rc;
+    }
+    if (DHT_NONCE + n + DHT_TAG > cap || DHT_NONCE + n + DHT_TAG
+        > OR_PEER_RECORD_MAX)
+    {
         return or_errbuf_set(eb, OR_ETOOBIG, OR_R_BUF_SMALL, "record of "
                              "%zu bytes", n);
     }
@@ -202,12 +227,11 @@ or_dht_record_seal(const or_dht_keys_t *k, const or_key_t *key,
         *len = DHT_NONCE + n + DHT_TAG;
     }
     EVP_CIPHER_CTX_free(c);
-    free(text);
     return ok ? OR_OK : or_errbuf_ssl(eb, "AES-256-GCM seal");
 }
 
 static or_err_t
-dht_unseal(const or_dht_keys_t *k, const unsigned char *in, size_t len,
+dht_unseal(const or_peer_keys_t *k, const unsigned char *in, size_t len,
     char *plain, or_errbuf_t *eb)
 {
     EVP_CIPHER_CTX *c;
@@ -237,27 +261,27 @@ dht_unseal(const or_dht_keys_t *k, const unsigned char *in, size_t len,
 }
 
 or_err_t
-or_dht_record_open(const or_dht_keys_t *k, const unsigned char *in,
-    size_t len, int64_t now, or_dht_record_t *r, or_errbuf_t *eb)
+or_peer_record_open(const or_peer_keys_t *k, const unsigned char *in,
+    size_t len, int64_t now, or_peer_record_t *r, or_errbuf_t *eb)
 {
-    char      plain[OR_DHT_RECORD_MAX];
+    char      plain[OR_PEER_RECORD_MAX];
     or_err_t  rc;
 
     memset(r, 0, sizeof(*r));
-    if (len < DHT_NONCE + DHT_TAG + 2 || len > OR_DHT_RECORD_MAX) {
+    if (len < DHT_NONCE + DHT_TAG + 2 || len > OR_PEER_RECORD_MAX) {
         return or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG, "record of %zu "
                              "bytes", len);
     }
     if ((rc = dht_unseal(k, in, len, plain, eb)) != OR_OK) {
         return rc;
     }
-    return or_dht_record_parse(k, plain, len - DHT_NONCE - DHT_TAG, now, r,
+    return or_peer_record_parse(k, plain, len - DHT_NONCE - DHT_TAG, now, r,
                                eb);
 }
 
 or_err_t
-or_dht_record_parse(const or_dht_keys_t *k, const char *plain, size_t len,
-    int64_t now, or_dht_record_t *r, or_errbuf_t *eb)
+or_peer_record_parse(const or_peer_keys_t *k, const char *plain, size_t len,
+    int64_t now, or_peer_record_t *r, or_errbuf_t *eb)
 {
     unsigned char   der[OR_V3_DER_MAX], sig[OR_SIG_MAX], id[OR_V3_ID_LEN];
     unsigned char   msg[DHT_SIGNED_MAX];
@@ -270,11 +294,11 @@ or_dht_record_parse(const or_dht_keys_t *k, const char *plain, size_t len,
     or_err_t        rc;
 
     memset(r, 0, sizeof(*r));
-    if (len > OR_DHT_RECORD_MAX) {
+    if (len > OR_PEER_RECORD_MAX) {
         return or_errbuf_set(eb, OR_ETOOBIG, OR_R_TOO_BIG, "record of %zu "
                              "bytes", len);
     }
-    if ((rc = or_json_load(plain, len, OR_DHT_RECORD_MAX, &o, eb)) != OR_OK) {
+    if ((rc = or_json_load(plain, len, OR_PEER_RECORD_MAX, &o, eb)) != OR_OK) {
         return rc;
     }
     rc = OR_EPROTO;
@@ -293,12 +317,12 @@ or_dht_record_parse(const or_dht_keys_t *k, const char *plain, size_t len,
     a = json_object_get(o, "addrs");
     if (v != 1 || l1 != OR_V3_ID_HEX_LEN || !or_json_is_hex(idhex, l1)
         || !json_is_array(a) || json_array_size(a) == 0
-        || json_array_size(a) > OR_DHT_ADDRS_MAX
-        || r->ttl < 1 || r->ttl > OR_DHT_TTL_MAX)
+        || json_array_size(a) > OR_PEER_ADDRS_MAX
+        || r->ttl < 1 || r->ttl > OR_PEER_TTL_MAX)
     {
         or_errbuf_set(eb, OR_EPROTO, OR_R_JSON_SHAPE, "not a version 1 "
-                      "record (id, 1..%d addrs, ttl 1..%d)", OR_DHT_ADDRS_MAX,
-                      OR_DHT_TTL_MAX);
+                      "record (id, 1..%d addrs, ttl 1..%d)", OR_PEER_ADDRS_MAX,
+                      OR_PEER_TTL_MAX);
         goto done;
     }
     for (size_t i = 0; i < json_array_size(a); i++) {
@@ -308,7 +332,7 @@ or_dht_record_parse(const or_dht_keys_t *k, const char *plain, size_t len,
                           "not numeric ip:port", i + 1);
             goto done;
         }
-        snprintf(r->addrs[r->naddrs++], OR_DHT_ADDR_LEN, "%s",
+        snprintf(r->addrs[r->naddrs++], OR_PEER_REC_ADDR_LEN, "%s",
                  json_string_value(e));
     }
     /* ttl is 1..3600 here: now - ttl cannot overflow, ts + ttl could */
@@ -316,7 +340,7 @@ or_dht_record_parse(const or_dht_keys_t *k, const char *plain, size_t len,
         rc = or_errbuf_set(eb, OR_EAUTH, OR_R_EXPIRED, "record expired");
         goto done;
     }
-    if (r->ts > now + OR_DHT_SKEW_S) {
+    if (r->ts > now + OR_PEER_SKEW_S) {
         rc = or_errbuf_set(eb, OR_EAUTH, OR_R_FUTURE, "record from the "
                            "future");
         goto done;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause
  * Copyright (c) 2025-2026 The openred authors */
 /*
- * DHT rendezvous records (src/dht/or_dht_record.c): a sealed record opens
+ * DHT rendezvous records (src/crypto/or_peer_record.c): a sealed record opens
  * with its network's keys only; each bound (addresses, ttl, expiry, the
  * future skew, size) holds at its exact value and refuses one past it;
  * any changed byte is refused; the keys say nothing of the passphrase
@@ -18,7 +18,7 @@
 #include <cmocka.h>
 
 #include "openred.h"
-#include "or_dht_record.h"
+#include "or_peer_record.h"
 #include "or_test_vectors.h"
 
 #define NOW  1800000000
@@ -48,20 +48,20 @@ teardown(void **state)
 }
 
 static void
-keys(const char *pass, or_dht_keys_t *k)
+keys(const char *pass, or_peer_keys_t *k)
 {
     or_errbuf_t eb;
 
     memset(&eb, 0, sizeof(eb));
-    assert_int_equal(or_dht_keys(pass, strlen(pass), k, &eb), OR_OK);
+    assert_int_equal(or_peer_keys(pass, strlen(pass), k, &eb), OR_OK);
 }
 
 static void
-record(or_dht_record_t *r, size_t naddrs, int64_t ttl)
+record(or_peer_record_t *r, size_t naddrs, int64_t ttl)
 {
     memset(r, 0, sizeof(*r));
     for (size_t i = 0; i < naddrs; i++) {
-        snprintf(r->addrs[i], OR_DHT_ADDR_LEN, i % 2 ? "[fd00::%zu]:9001"
+        snprintf(r->addrs[i], OR_PEER_REC_ADDR_LEN, i % 2 ? "[fd00::%zu]:9001"
                  : "10.0.0.%zu:9001", i + 1);
     }
     r->naddrs = naddrs;
@@ -70,34 +70,34 @@ record(or_dht_record_t *r, size_t naddrs, int64_t ttl)
 }
 
 static or_err_t
-seal(const or_dht_keys_t *k, const or_dht_record_t *r, unsigned char *buf,
+seal(const or_peer_keys_t *k, const or_peer_record_t *r, unsigned char *buf,
     size_t *len)
 {
     or_errbuf_t eb;
 
     memset(&eb, 0, sizeof(eb));
-    return or_dht_record_seal(k, key, r, buf, OR_DHT_RECORD_MAX, len, &eb);
+    return or_peer_record_seal(k, key, r, buf, OR_PEER_RECORD_MAX, len, &eb);
 }
 
 static or_err_t
-open_at(const or_dht_keys_t *k, const unsigned char *buf, size_t len,
-    int64_t now, or_dht_record_t *out, or_reason_t *why)
+open_at(const or_peer_keys_t *k, const unsigned char *buf, size_t len,
+    int64_t now, or_peer_record_t *out, or_reason_t *why)
 {
     or_errbuf_t eb;
     or_err_t    rc;
 
     memset(&eb, 0, sizeof(eb));
-    rc = or_dht_record_open(k, buf, len, now, out, &eb);
+    rc = or_peer_record_open(k, buf, len, now, out, &eb);
     *why = eb.reason;
     return rc;
 }
 
 static void
-test_dht_record_round_trip(void **state)
+test_peer_record_round_trip(void **state)
 {
-    or_dht_keys_t    k;
-    or_dht_record_t  r, out;
-    unsigned char    buf[OR_DHT_RECORD_MAX], id[OR_V3_ID_LEN];
+    or_peer_keys_t    k;
+    or_peer_record_t  r, out;
+    unsigned char    buf[OR_PEER_RECORD_MAX], id[OR_V3_ID_LEN];
     size_t           len;
     or_reason_t      why;
     or_errbuf_t      eb;
@@ -121,19 +121,19 @@ test_dht_record_round_trip(void **state)
 }
 
 static void
-test_dht_record_other_network(void **state)
+test_peer_record_other_network(void **state)
 {
-    or_dht_keys_t    a, b;
-    or_dht_record_t  r, out;
-    unsigned char    buf[OR_DHT_RECORD_MAX];
+    or_peer_keys_t    a, b;
+    or_peer_record_t  r, out;
+    unsigned char    buf[OR_PEER_RECORD_MAX];
     size_t           len;
     or_reason_t      why;
 
     (void) state;
     keys("a test network", &a);
     keys("another one", &b);
-    assert_memory_not_equal(a.where, b.where, OR_DHT_KEY_LEN);
-    assert_memory_not_equal(a.where, a.seal, OR_DHT_KEY_LEN);
+    assert_memory_not_equal(a.where, b.where, OR_PEER_KEY_LEN);
+    assert_memory_not_equal(a.where, a.seal, OR_PEER_KEY_LEN);
     record(&r, 1, 300);
     assert_int_equal(seal(&a, &r, buf, &len), OR_OK);
     assert_int_equal(open_at(&b, buf, len, NOW, &out, &why), OR_EAUTH);
@@ -147,11 +147,11 @@ test_dht_record_other_network(void **state)
 
 /* every byte changed is refused */
 static void
-test_dht_record_tampered(void **state)
+test_peer_record_tampered(void **state)
 {
-    or_dht_keys_t    k;
-    or_dht_record_t  r, out;
-    unsigned char    buf[OR_DHT_RECORD_MAX];
+    or_peer_keys_t    k;
+    or_peer_record_t  r, out;
+    unsigned char    buf[OR_PEER_RECORD_MAX];
     size_t           len;
     or_reason_t      why;
 
@@ -171,11 +171,11 @@ test_dht_record_tampered(void **state)
 /* live through ts + ttl, refused one second later; ts up to the skew
  * ahead of the clock, refused one second more */
 static void
-test_dht_record_time_bounds(void **state)
+test_peer_record_time_bounds(void **state)
 {
-    or_dht_keys_t    k;
-    or_dht_record_t  r, out;
-    unsigned char    buf[OR_DHT_RECORD_MAX];
+    or_peer_keys_t    k;
+    or_peer_record_t  r, out;
+    unsigned char    buf[OR_PEER_RECORD_MAX];
     size_t           len;
     or_reason_t      why;
 
@@ -186,44 +186,44 @@ test_dht_record_time_bounds(void **state)
     assert_int_equal(open_at(&k, buf, len, NOW + 300, &out, &why), OR_OK);
     assert_int_equal(open_at(&k, buf, len, NOW + 301, &out, &why), OR_EAUTH);
     assert_int_equal(why, OR_R_EXPIRED);
-    assert_int_equal(open_at(&k, buf, len, NOW - OR_DHT_SKEW_S, &out, &why),
+    assert_int_equal(open_at(&k, buf, len, NOW - OR_PEER_SKEW_S, &out, &why),
                      OR_OK);
-    assert_int_equal(open_at(&k, buf, len, NOW - OR_DHT_SKEW_S - 1, &out,
+    assert_int_equal(open_at(&k, buf, len, NOW - OR_PEER_SKEW_S - 1, &out,
                              &why), OR_EAUTH);
     assert_int_equal(why, OR_R_FUTURE);
 }
 
 static void
-test_dht_record_shape_bounds(void **state)
+test_peer_record_shape_bounds(void **state)
 {
-    or_dht_keys_t    k;
-    or_dht_record_t  r, out;
-    unsigned char    buf[OR_DHT_RECORD_MAX];
+    or_peer_keys_t    k;
+    or_peer_record_t  r, out;
+    unsigned char    buf[OR_PEER_RECORD_MAX];
     size_t           len;
     or_reason_t      why;
 
     (void) state;
     keys("a test network", &k);
-    record(&r, OR_DHT_ADDRS_MAX, OR_DHT_TTL_MAX);
+    record(&r, OR_PEER_ADDRS_MAX, OR_PEER_TTL_MAX);
     assert_int_equal(seal(&k, &r, buf, &len), OR_OK);
     assert_int_equal(open_at(&k, buf, len, NOW, &out, &why), OR_OK);
-    assert_int_equal(out.naddrs, OR_DHT_ADDRS_MAX);
-    r.naddrs = OR_DHT_ADDRS_MAX + 1;     /* more than the struct holds */
+    assert_int_equal(out.naddrs, OR_PEER_ADDRS_MAX);
+    r.naddrs = OR_PEER_ADDRS_MAX + 1;     /* more than the struct holds */
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
     record(&r, 0, 300);
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
-    record(&r, 1, OR_DHT_TTL_MAX + 1);
+    record(&r, 1, OR_PEER_TTL_MAX + 1);
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
     record(&r, 1, 0);
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
     record(&r, 1, 300);
-    snprintf(r.addrs[0], OR_DHT_ADDR_LEN, "host.example:9001");
+    snprintf(r.addrs[0], OR_PEER_REC_ADDR_LEN, "host.example:9001");
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
-    snprintf(r.addrs[0], OR_DHT_ADDR_LEN, "10.0.0.1:0");
+    snprintf(r.addrs[0], OR_PEER_REC_ADDR_LEN, "10.0.0.1:0");
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
     /* sizes: too short to hold a tag, over the maximum */
     assert_int_equal(open_at(&k, buf, 28, NOW, &out, &why), OR_ETOOBIG);
-    assert_int_equal(open_at(&k, buf, OR_DHT_RECORD_MAX + 1, NOW, &out,
+    assert_int_equal(open_at(&k, buf, OR_PEER_RECORD_MAX + 1, NOW, &out,
                              &why), OR_ETOOBIG);
 }
 
@@ -231,11 +231,11 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dht_record_round_trip),
-        cmocka_unit_test(test_dht_record_other_network),
-        cmocka_unit_test(test_dht_record_tampered),
-        cmocka_unit_test(test_dht_record_time_bounds),
-        cmocka_unit_test(test_dht_record_shape_bounds),
+        cmocka_unit_test(test_peer_record_round_trip),
+        cmocka_unit_test(test_peer_record_other_network),
+        cmocka_unit_test(test_peer_record_tampered),
+        cmocka_unit_test(test_peer_record_time_bounds),
+        cmocka_unit_test(test_peer_record_shape_bounds),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
