@@ -28,10 +28,12 @@
 
 /* control socket (or_control_module.c) */
 #define OR_CONTROL_LINE_MAX     4096    /* bytes, one request line */
-/* bytes, one reply line: `sessions` lists every session (~300 B each), and
- * the bench holds 10,000 of them; 1 MiB cut that reply off */
+/* bytes, one reply line: a page of `sessions` (~400 B each) fits */
 #define OR_CONTROL_REPLY_MAX    (16 * 1048576)
 #define OR_CONTROL_CLIENTS_MAX  64      /* clients at once */
+/* sessions in one `sessions` reply (~400 bytes of JSON each: a page well
+ * under OR_CONTROL_REPLY_MAX); openredctl asks page after page */
+#define OR_CONTROL_SESSIONS_PAGE 10000
 #define OR_CONTROL_TIMEOUT      10      /* s, idle deadline per client */
 
 #endif /* OR_LIMITS_H_INCLUDED */

@@ -103,6 +103,15 @@ or_err_t or_ctl_file_read(const char *path, char *buf, size_t cap,
 #define OR_CTL_WATCH_POLL_US  100000    /* us: 0.1 s between polls */
 json_t *or_ctl_watch_poll(or_ctl_t *ctl, json_int_t since, char *err,
     size_t errlen);
+/*
+ * Every session, as an array (new; NULL and err on failure). The daemon
+ * answers a page at a time (OR_CONTROL_SESSIONS_PAGE): asked from offset
+ * 0 until the array holds the total the daemon counts, or a page comes
+ * back empty. Pages are read at different moments: a session that ends
+ * or begins meanwhile may shift the rest by one (listed twice or not at
+ * all), as `ps` shows a process table that changes under it.
+ */
+json_t *or_ctl_sessions_all(or_ctl_t *ctl, char *err, size_t errlen);
 /* Prints one event: type then its other fields, or raw with --json. */
 void or_ctl_event_print(or_ctl_t *ctl, json_t *ev);
 

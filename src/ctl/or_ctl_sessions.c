@@ -6,10 +6,52 @@
 #include <stdio.h>
 #include <time.h>
 
+/* pages asked at most: 100,000 sessions a page would be 10^11 */
+#define CTL_SESSIONS_PAGES  100000
+
+json_t *
+or_ctl_sessions_all(or_ctl_t *ctl, char *err, size_t errlen)
+{
+    json_t      *all = json_array(), *req, *r, *page;
+    json_int_t   total;
+    size_t       got;
+
+    for (size_t n = 0; all != NULL && n < CTL_SESSIONS_PAGES; n++) {
+        r = NULL;
+        req = json_pack("{s:s, s:I}", "command", "sessions", "offset",
+                        (json_int_t) json_array_size(all));
+        if (req == NULL || or_ctl_request(ctl, req, &r, err, errlen)
+                           != OR_OK)
+        {
+            if (req == NULL) {
+                snprintf(err, errlen, "out of memory");
+            }
+            json_decref(req);
+            json_decref(all);
+            return NULL;
+        }
+        json_decref(req);
+        page = json_object_get(r, "sessions");
+        total = json_integer_value(json_object_get(r, "total"));
+        if (!json_is_array(page) || json_array_extend(all, page) != 0) {
+            snprintf(err, errlen, "a reply without sessions");
+            json_decref(r);
+            json_decref(all);
+            return NULL;
+        }
+        got = json_array_size(page);
+        json_decref(r);                 /* page with it */
+        if (got == 0 || (json_int_t) json_array_size(all) >= total) {
+            return all;
+        }
+    }
+    return all;
+}
+
 int
 or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
 {
-    json_t         *req, *r = NULL, *a, *v;
+    json_t         *a, *v;
     char            err[512], since[32], msgs[48], bytes[48], last[32];
     time_t          now;
     size_t          i;
@@ -20,21 +62,15 @@ or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
         fprintf(stderr, "Usage: openredctl sessions [--json]\n");
         return OR_CTL_EXIT_USAGE;
     }
-    req = json_pack("{s:s}", "command", "sessions");
-    if (req == NULL || or_ctl_request(ctl, req, &r, err, sizeof(err))
-                       != OR_OK)
-    {
-        fprintf(stderr, "openredctl: sessions: %s\n", req ? err
-                : "out of memory");
-        json_decref(req);
+    a = or_ctl_sessions_all(ctl, err, sizeof(err));
+    if (a == NULL) {
+        fprintf(stderr, "openredctl: sessions: %s\n", err);
         return OR_CTL_EXIT_FAILURE;
     }
-    json_decref(req);
-    a = json_object_get(r, "sessions");
     if (ctl->json) {
         json_dumpf(a, stdout, JSON_COMPACT);
         putchar('\n');
-        json_decref(r);
+        json_decref(a);
         return OR_CTL_EXIT_OK;
     }
     /* SESSION: a v3 session's id, or a v2 session's mutual link */
@@ -68,6 +104,6 @@ or_ctl_sessions_main(or_ctl_t *ctl, int argc, char **argv)
                since, msgs, bytes, last,
                or_ctl_int(v, "worker"));
     }
-    json_decref(r);
+    json_decref(a);
     return OR_CTL_EXIT_OK;
 }

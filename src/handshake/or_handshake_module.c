@@ -463,7 +463,8 @@ hs_any_auto(or_cycle_t *cycle)
     return 0;
 }
 
-static or_session_t *sessions_copy(or_cycle_t *cycle, size_t *n);
+static or_session_t *sessions_copy(or_cycle_t *cycle, size_t offset,
+    size_t limit, size_t *n, size_t *total);
 
 /* or_dial_hint_pt (worker 0): a peer another module learned of (the
  * DHT) is dialled in v3 as auto-connect would, with its backoff */
@@ -670,32 +671,59 @@ sessions_purge_dead(or_session_table_t *t)
     }
 }
 
-/* A copy of the live slots; slots of dead workers are dropped first. */
+/* A copy of at most limit live slots from the offset-th on, in slot
+ * order, and how many live ones there are (*total); slots of dead
+ * workers are dropped first. */
 static or_session_t *
-sessions_copy(or_cycle_t *cycle, size_t *n)
+sessions_copy(or_cycle_t *cycle, size_t offset, size_t limit, size_t *n,
+    size_t *total)
 {
     or_shm_zone_t      *zone = or_session_zone(cycle);
     or_session_table_t *t = zone ? or_shm_addr(zone) : NULL;
     or_session_t       *out;
-    size_t              cap;
+    size_t              cap, live = 0;
 
     *n = 0;
+    *total = 0;
     if (t == NULL) {
         return NULL;
     }
     or_shm_lock(zone);
     sessions_purge_dead(t);
-    cap = t->used;
+    *total = t->used;
+    cap = offset < t->used ? t->used - offset : 0;
+    cap = cap < limit ? cap : limit;
     out = malloc(sizeof(or_session_t) * (cap ? cap : 1));
-    for (uint32_t i = 0; out != NULL && i < t->top; i++) {
+    for (uint32_t i = 0; out != NULL && i < t->top && *n < cap; i++) {
         or_session_t *s = &t->slots[i];
 
-        if (s->id != 0 && *n < cap) {
+        if (s->id != 0 && live++ >= offset) {
             out[(*n)++] = *s;
         }
     }
     or_shm_unlock(zone);
     return out;
+}
+
+/* request[key]: absent = dflt, else an integer in lo..hi */
+static int
+page_arg(json_t *request, const char *key, json_int_t dflt, json_int_t lo,
+    json_int_t hi, size_t *out, char *err, size_t errlen)
+{
+    json_t      *v = json_object_get(request, key);
+    json_int_t   i = dflt;
+
+    if (v != NULL) {
+        if (!json_is_integer(v) || (i = json_integer_value(v)) < lo
+            || i > hi)
+        {
+            snprintf(err, errlen, "%s must be an integer of %lld..%lld",
+                     key, (long long) lo, (long long) hi);
+            return 0;
+        }
+    }
+    *out = (size_t) i;
+    return 1;
 }
 
 static json_t *
@@ -788,11 +816,19 @@ static or_err_t
 cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     size_t errlen)
 {
-    size_t        n;
-    or_session_t *s = sessions_copy(cycle, &n);
-    json_t       *a = json_array();
+    size_t        n, total, offset, limit;
+    or_session_t *s;
+    json_t       *a;
 
-    (void) request;
+    /* one page: a million sessions are ~400 MB of JSON, past any reply */
+    if (!page_arg(request, "offset", 0, 0, INT32_MAX, &offset, err, errlen)
+        || !page_arg(request, "limit", OR_CONTROL_SESSIONS_PAGE, 1,
+                     OR_CONTROL_SESSIONS_PAGE, &limit, err, errlen))
+    {
+        return OR_ERROR;
+    }
+    s = sessions_copy(cycle, offset, limit, &n, &total);
+    a = json_array();
     if (s == NULL || a == NULL) {
         free(s);
         json_decref(a);
@@ -819,8 +855,9 @@ cmd_sessions(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
             "worker", (int) s[i].worker, "pid", (int) s[i].pid));
     }
     free(s);
-    *reply = json_pack("{s:o, s:o}", "sessions", a, "handshakes",
-                       refusals(cycle));
+    *reply = json_pack("{s:o, s:o, s:I, s:I}", "sessions", a, "handshakes",
+                       refusals(cycle), "total", (json_int_t) total,
+                       "offset", (json_int_t) offset);
     return *reply ? OR_OK : OR_ENOMEM;
 }
 

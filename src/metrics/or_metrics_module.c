@@ -5,7 +5,7 @@
  * metrics.listen, off unless set. The master binds the socket; worker 0,
  * which serves the control socket too, runs libmicrohttpd inside its
  * epoll loop (MHD's own epoll descriptor, no threads) and answers from
- * the replies of the control commands status, peers and sessions.
+ * the replies of the control commands status and peers.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -211,7 +211,7 @@ on_request(void *data, struct MHD_Connection *conn, const char *url,
     size_t *upload_size, void **state)
 {
     metrics_t *m = data;
-    json_t    *st, *peers, *sessions;
+    json_t    *st, *peers;
     char      *text;
     size_t     len;
     or_err_t   rc;
@@ -235,11 +235,9 @@ on_request(void *data, struct MHD_Connection *conn, const char *url,
     }
     st = command(m->cycle, "status");
     peers = command(m->cycle, "peers");
-    sessions = command(m->cycle, "sessions");
-    rc = or_metrics_text(st, peers, sessions, &text, &len);
+    rc = or_metrics_text(st, peers, &text, &len);
     json_decref(st);
     json_decref(peers);
-    json_decref(sessions);
     if (rc != OR_OK) {
         or_log_error(m->cycle->log, OR_LOG_ERR, ENOMEM, "metrics: no memory "
                      "for the reply");

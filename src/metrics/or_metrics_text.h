@@ -15,11 +15,12 @@ typedef struct json_t json_t;
 
 #define OR_METRICS_CONTENT_TYPE  "text/plain; version=0.0.4; charset=utf-8"
 
-/* The replies of `status`, `peers` and `sessions` (borrowed; any may be
- * NULL when its module is not compiled in: its families are left out).
+/* The replies of `status` and `peers` (borrowed; either may be NULL, and
+ * the sections of a module not compiled in are absent: its families are
+ * left out).
  * *text is new (free() it) and *len its length, on OR_OK only. */
 __attribute__((warn_unused_result))
-or_err_t or_metrics_text(json_t *status, json_t *peers, json_t *sessions,
-    char **text, size_t *len);
+or_err_t or_metrics_text(json_t *status, json_t *peers, char **text,
+    size_t *len);
 
 #endif /* OR_METRICS_TEXT_H_INCLUDED */

@@ -20,7 +20,8 @@ count() {
 
 for t in "$@"; do
     name=${t#objs/tests/}
-    "$t" > "$out" 2>&1
+    # a binary that hangs fails alone instead of holding the whole run
+    timeout "${OR_UNIT_TIMEOUT:-600}" "$t" > "$out" 2>&1
     rc=$?
     p=$(count PASSED) f=$(count FAILED) s=$(count SKIPPED)
     # without a summary (a crash), the tests that finished are the passed
@@ -31,6 +32,7 @@ for t in "$@"; do
             f=1
             why="exit $rc without cmocka's FAILED line"
             [ "$rc" -gt 128 ] && why="killed by signal $((rc - 128))"
+            [ "$rc" = 124 ] && why="still running after ${OR_UNIT_TIMEOUT:-600} s: killed"
         fi
     else
         why="$f failed"

@@ -51,11 +51,13 @@ teardown(void **state)
     return rmdir(dir);
 }
 
-/* The stand-in: one connection; its request line must be expect (unless
- * NULL), then reply (len bytes) is written and the connection closed.
- * Its exit status says whether the request was as expected. */
+/* The stand-in: n connections one after the other; the i-th request
+ * line must be expect[i] (unless NULL), then reply[i] is written and the
+ * connection closed. Its exit status says whether each request was as
+ * expected. */
 static pid_t
-serve(const char *expect, const char *reply, size_t len)
+serve_n(size_t n, const char *const *expect, const char *const *reply,
+    const size_t *lens)
 {
     struct sockaddr_un sa;
     int                lfd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -71,36 +73,46 @@ serve(const char *expect, const char *reply, size_t len)
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        char    line[8192];
-        size_t  got = 0;
-        ssize_t n;
-        int     fd = accept(lfd, NULL, NULL);
+        for (size_t i = 0; i < n; i++) {
+            char    line[8192];
+            size_t  got = 0, len = lens[i];
+            ssize_t k;
+            int     fd = accept(lfd, NULL, NULL);
 
-        if (fd < 0) {
-            _exit(3);
-        }
-        while (got < sizeof(line) - 1
-               && (n = read(fd, line + got, sizeof(line) - 1 - got)) > 0) {
-            got += (size_t) n;
-            if (memchr(line, '\n', got) != NULL) {
-                break;
+            if (fd < 0) {
+                _exit(3);
             }
-        }
-        line[got] = '\0';
-        if (expect != NULL && strcmp(line, expect) != 0) {
-            _exit(2);
-        }
-        for (size_t off = 0; off < len; off += (size_t) n) {
-            n = write(fd, reply + off, len - off);
-            if (n <= 0) {
-                _exit(4);
+            while (got < sizeof(line) - 1
+                   && (k = read(fd, line + got, sizeof(line) - 1 - got)) > 0)
+            {
+                got += (size_t) k;
+                if (memchr(line, '\n', got) != NULL) {
+                    break;
+                }
             }
+            line[got] = '\0';
+            if (expect[i] != NULL && strcmp(line, expect[i]) != 0) {
+                _exit(2);
+            }
+            for (size_t off = 0; off < len; off += (size_t) k) {
+                k = write(fd, reply[i] + off, len - off);
+                if (k <= 0) {
+                    _exit(4);
+                }
+            }
+            close(fd);
         }
-        close(fd);
         _exit(0);
     }
     close(lfd);
     return pid;
+}
+
+/* one connection, reply len bytes */
+static pid_t
+serve(const char *expect, const char *reply, size_t len)
+{
+    return serve_n(1, &expect, &reply, &len);
 }
 
 static void
@@ -365,6 +377,61 @@ test_ctl_call(void **state)
     json_decref(fields);
 }
 
+/* `sessions` page after page: from offset 0 until the daemon's total, or
+ * until a page comes back empty (the table shrank meanwhile); an older
+ * daemon without "total" is one page */
+static void
+test_ctl_sessions_pages(void **state)
+{
+    static const char *const  expect[] = {
+        "{\"command\":\"sessions\",\"offset\":0}\n",
+        "{\"command\":\"sessions\",\"offset\":2}\n",
+        "{\"command\":\"sessions\",\"offset\":0}\n",
+        "{\"command\":\"sessions\",\"offset\":1}\n",
+    };
+    static const char *const  reply[] = {
+        "{\"ok\":true,\"sessions\":[{\"n\":1},{\"n\":2}],\"total\":3}\n",
+        "{\"ok\":true,\"sessions\":[{\"n\":3}],\"total\":3}\n",
+        "{\"ok\":true,\"sessions\":[{\"n\":1}],\"total\":5}\n",
+        "{\"ok\":true,\"sessions\":[],\"total\":1}\n",
+    };
+    size_t     lens[4];
+    or_ctl_t   ctl = { sock, "", 0 };
+    json_t    *a;
+    char       err[256];
+    pid_t      pid;
+
+    (void) state;
+    for (size_t i = 0; i < 4; i++) {
+        lens[i] = strlen(reply[i]);
+    }
+    pid = serve_n(2, expect, reply, lens);
+    a = or_ctl_sessions_all(&ctl, err, sizeof(err));
+    served(pid);
+    assert_non_null(a);
+    assert_int_equal(json_array_size(a), 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(json_integer_value(json_object_get(
+                             json_array_get(a, i), "n")), (json_int_t) i + 1);
+    }
+    json_decref(a);
+    pid = serve_n(2, expect + 2, reply + 2, lens + 2);
+    a = or_ctl_sessions_all(&ctl, err, sizeof(err));
+    served(pid);
+    assert_non_null(a);
+    assert_int_equal(json_array_size(a), 1);
+    json_decref(a);
+    pid = serve(NULL, "{\"ok\":true,\"sessions\":[{\"n\":1}]}\n", 33);
+    a = or_ctl_sessions_all(&ctl, err, sizeof(err));
+    served(pid);
+    assert_int_equal(json_array_size(a), 1);
+    json_decref(a);
+    pid = serve(NULL, "{\"ok\":true}\n", 12);
+    assert_null(or_ctl_sessions_all(&ctl, err, sizeof(err)));
+    served(pid);
+    assert_string_equal(err, "a reply without sessions");
+}
+
 /* what or_ctl_event_print writes for ev (text, NUL-terminated, in out) */
 static void
 printed(int json, const char *ev, char *out, size_t cap)
@@ -422,6 +489,7 @@ main(void)
         cmocka_unit_test(test_ctl_watch_poll_requests),
         cmocka_unit_test(test_ctl_event_print),
         cmocka_unit_test(test_ctl_call),
+        cmocka_unit_test(test_ctl_sessions_pages),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -23,7 +23,10 @@
 
 #include "or_hs_fixture.h"
 #include "or_handoff.h"
+#include "or_limits.h"
 #include "or_module.h"
+#include "or_session.h"
+#include "or_shm.h"
 
 extern or_module_t or_handshake_module;
 
@@ -356,6 +359,84 @@ test_handoff_close(void **state)
     assert_true(hsf_run_until(m->f, NULL, log_has, a));
 }
 
+/* n sessions of node n0 straight into f's table (peers 0, 1, ...) */
+static void
+fill(mod_t *m, size_t n)
+{
+    or_shm_zone_t      *z = or_session_zone(m->f->cycle);
+    or_session_table_t *t = or_shm_addr(z);
+    or_session_t        s;
+    uint64_t            id;
+
+    for (size_t i = 0; i < n; i++) {
+        memset(&s, 0, sizeof(s));
+        snprintf(s.node, sizeof(s.node), "n0");
+        snprintf(s.peer, sizeof(s.peer), "%016zx", i);
+        snprintf(s.address, sizeof(s.address), "127.0.0.1:%zu", i % 65536);
+        s.pid = getpid();
+        or_shm_lock(z);
+        assert_true(or_session_add(t, &s, &id) >= 0);
+        or_shm_unlock(z);
+    }
+}
+
+static json_t *
+page_req(json_int_t offset, json_int_t limit)
+{
+    json_t *r = json_object();
+
+    if (offset >= 0) {
+        json_object_set_new(r, "offset", json_integer(offset));
+    }
+    if (limit >= 0) {
+        json_object_set_new(r, "limit", json_integer(limit));
+    }
+    return r;
+}
+
+/* `sessions` answers one page of OR_CONTROL_SESSIONS_PAGE at most, with
+ * the total: at the exact bound, one past it, and its arguments refused */
+static void
+test_sessions_pages(void **state)
+{
+    mod_t  *m = *state;
+    json_t *reply;
+    char    err[256];
+    size_t  n = OR_CONTROL_SESSIONS_PAGE + 1;
+
+    fill(m, n);
+    assert_int_equal(cmd(m, "sessions", page_req(-1, -1), &reply, err,
+                         sizeof(err)), OR_OK);
+    assert_int_equal(json_array_size(json_object_get(reply, "sessions")),
+                     OR_CONTROL_SESSIONS_PAGE);
+    assert_int_equal(json_integer_value(json_object_get(reply, "total")), n);
+    assert_int_equal(json_integer_value(json_object_get(reply, "offset")), 0);
+    json_decref(reply);
+    assert_int_equal(cmd(m, "sessions", page_req(OR_CONTROL_SESSIONS_PAGE,
+                                                 -1), &reply, err,
+                         sizeof(err)), OR_OK);
+    assert_int_equal(json_array_size(json_object_get(reply, "sessions")), 1);
+    json_decref(reply);
+    assert_int_equal(cmd(m, "sessions", page_req((json_int_t) n, -1),
+                         &reply, err, sizeof(err)), OR_OK);
+    assert_int_equal(json_array_size(json_object_get(reply, "sessions")), 0);
+    json_decref(reply);
+    assert_int_equal(cmd(m, "sessions", page_req(2, 3), &reply, err,
+                         sizeof(err)), OR_OK);
+    assert_int_equal(json_array_size(json_object_get(reply, "sessions")), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(
+        json_object_get(reply, "sessions"), 0), "peer")), "0000000000000002");
+    json_decref(reply);
+    refused(m, "sessions", page_req(-1, 0),
+            "limit must be an integer of 1..10000");
+    refused(m, "sessions", page_req(-1, OR_CONTROL_SESSIONS_PAGE + 1),
+            "limit must be an integer of 1..10000");
+    refused(m, "sessions", json_pack("{s:i}", "offset", -1),
+            "offset must be an integer of 0..2147483647");
+    refused(m, "sessions", json_pack("{s:s}", "offset", "1"),
+            "offset must be an integer of 0..2147483647");
+}
+
 int
 main(void)
 {
@@ -370,6 +451,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_send_handed_off, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_handoff_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sessions_pages, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, hsf_suite_setup, hsf_suite_teardown);
