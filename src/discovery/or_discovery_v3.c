@@ -166,7 +166,7 @@ or_discovery_v3_is(const void *buf, size_t len)
 
 or_err_t
 or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
-    const struct sockaddr_in *dst)
+    const struct sockaddr *dst, socklen_t dstlen)
 {
     disc_v3_node_t        *n = &v->nodes[node];
     or_node_t             *nd = &v->cycle->nodes[node];
@@ -206,8 +206,7 @@ or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
         return OR_ERROR;
     }
     n->seq = b.seq;                     /* spent, sent or not */
-    sent = sendto(fd, out, len, 0, (const struct sockaddr *) dst,
-                  sizeof(*dst));
+    sent = sendto(fd, out, len, 0, dst, dstlen);
     if (sent != (ssize_t) len) {
         return OR_ERROR;
     }
@@ -284,7 +283,7 @@ seen_verify(const disc_v3_seen_t *s, const or_v3_beacon_t *b,
 
 /* the v2 shapes or_discovery_hear takes, for a verified v3 beacon */
 static void
-as_peer(const or_v3_beacon_t *b, const struct sockaddr_in *from,
+as_peer(const or_v3_beacon_t *b, const or_disc_from_t *from,
     or_v2_beacon_t *vb, or_peer_t *p)
 {
     char  hex[OR_V3_ID_HEX_LEN + 1];
@@ -313,7 +312,7 @@ as_peer(const or_v3_beacon_t *b, const struct sockaddr_in *from,
 or_reason_t
 or_discovery_v3_hear(or_disc_v3_t *v, size_t sock, const size_t *nodes,
     const int64_t *max_peers, size_t n, const void *buf, size_t len,
-    const struct sockaddr_in *from, int64_t now_ms, or_discovery_gap_t *gap,
+    const or_disc_from_t *from, int64_t now_ms, or_discovery_gap_t *gap,
     int *answer)
 {
     or_cycle_t            *cycle = v->cycle;
