@@ -192,17 +192,18 @@ rules_postconf(or_node_t *node, or_discovery_conf_t *dc,
     int         line = node->line, iline = node->line;
     char        err[512];
 
-    if (!or_conf_source(node, "discovery", "interfaces", &file, &line)) {
+    /* an empty group is no rules: what -T writes for the default */
+    if (dc->interfaces.n != 1 || dc->interfaces.v[0].n == 0) {
         return OR_OK;
     }
-    if (or_conf_source(node, "discovery", "interface", &ifile, &iline)) {
+    (void) or_conf_source(node, "discovery", "interfaces", &file, &line);
+    if (dc->interface[0] != '\0') {
+        (void) or_conf_source(node, "discovery", "interface", &ifile,
+                              &iline);
         or_conf_error(rep, file, line, "interfaces", "excludes "
                       "\"interface\" (%s:%d): set one of them", ifile,
                       iline);
         return OR_OK;
-    }
-    if (dc->interfaces.n != 1) {
-        return OR_OK;           /* its type error is reported already */
     }
     if (or_disc_iface_rules_compile(&dc->interfaces.v[0], &dc->rules, err,
                                     sizeof(err)) != OR_OK)
