@@ -459,24 +459,38 @@ beacon_send_if(disc_wnode_t *wn)
     size_t                    len = 0;
     or_errbuf_t               eb;
     double                    now = or_discovery_wall_now();
-    int                       sealed;
+    int                       sealed, v3;
+    unsigned char             v3buf[OR_V3_BEACON_MAX];
+    size_t                    v3len = 0;
 
     wn->b.timestamp = now;
     sealed = or_v2_beacon_seal(mc->keys[mc->node_key[wn->index]], &wn->b,
                                (int64_t) now, token, sizeof(token), &len,
                                &eb) == OR_OK;
+    /* one v3 beacon (one sequence number) on every socket: a receiver
+     * that hears it on two takes the second as another address */
+    v3 = dw->v3 != NULL
+         && or_disc_links_next(dw->links, wn->index, NULL) != NULL
+         && or_discovery_v3_build(dw->v3, wn->index, 0, v3buf, &v3len)
+            == OR_OK;
     for (or_disc_ifsock_t *is = or_disc_links_next(dw->links, wn->index,
                                                    NULL);
          is != NULL; is = or_disc_links_next(dw->links, wn->index, is))
     {
         if (dw->v3 != NULL
-            && or_discovery_v3_send(dw->v3, wn->index, 0, is->fd,
-                                    (struct sockaddr *) &is->dst,
-                                    is->dstlen) != OR_OK)
+            && (!v3 || sendto(is->fd, v3buf, v3len, 0,
+                              (struct sockaddr *) &is->dst, is->dstlen)
+                       != (ssize_t) v3len))
         {
+            if (!v3) {
+                errno = 0;
+            }
             is->send_failed++;
             send_failed(wn, is->name);
             continue;
+        }
+        if (dw->v3 != NULL) {
+            or_discovery_v3_sent(dw->v3, wn->index);
         }
         if (is->family != AF_INET) {
             is->sent++;
@@ -846,6 +860,8 @@ v3_goodbye(disc_worker_t *dw)
         ds = &mc->socks[mc->node_sock[i]];
         for (int k = 0; k < 2; k++) {
             or_disc_ifsock_t *is = NULL;
+            unsigned char     buf[OR_V3_BEACON_MAX];
+            size_t            len = 0;
 
             if (!disc_node(&dw->cycle->nodes[i])->use_rules) {
                 if (or_discovery_v3_send(dw->v3, i, OR_V3_BEACON_GOODBYE,
@@ -856,12 +872,19 @@ v3_goodbye(disc_worker_t *dw)
                 }
                 continue;
             }
+            if (or_disc_links_next(dw->links, i, NULL) == NULL
+                || or_discovery_v3_build(dw->v3, i, OR_V3_BEACON_GOODBYE,
+                                         buf, &len) != OR_OK)
+            {
+                continue;
+            }
             while ((is = or_disc_links_next(dw->links, i, is)) != NULL) {
-                if (or_discovery_v3_send(dw->v3, i, OR_V3_BEACON_GOODBYE,
-                                         is->fd, (struct sockaddr *) &is->dst,
-                                         is->dstlen) != OR_OK)
+                if (sendto(is->fd, buf, len, 0, (struct sockaddr *) &is->dst,
+                           is->dstlen) != (ssize_t) len)
                 {
                     or_peers_node_stats(dw->cycle, i)->send_failed++;
+                } else {
+                    or_discovery_v3_sent(dw->v3, i);
                 }
             }
         }

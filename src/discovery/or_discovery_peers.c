@@ -259,3 +259,21 @@ or_discovery_goodbye(or_cycle_t *cycle, size_t i, const char *fp)
     publish_peer(cycle, OR_EVT_PEER_LOST, i, &removed, "goodbye");
     return 1;
 }
+
+int
+or_discovery_also_at(or_cycle_t *cycle, size_t i, const or_peer_t *p,
+    int64_t now)
+{
+    or_shm_zone_t *z = or_peers_zone(cycle);
+    int            listed = 0;
+
+    if (z == NULL) {
+        return 0;
+    }
+    or_shm_lock(z);
+    if (or_peers_table(cycle, i) != NULL) {
+        listed = or_peer_table_add_addr(or_peers_table(cycle, i), p, now);
+    }
+    or_shm_unlock(z);
+    return listed;
+}

@@ -165,16 +165,13 @@ or_discovery_v3_is(const void *buf, size_t len)
 }
 
 or_err_t
-or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
-    const struct sockaddr *dst, socklen_t dstlen)
+or_discovery_v3_build(or_disc_v3_t *v, size_t node, unsigned type,
+    unsigned char *out, size_t *outlen)
 {
     disc_v3_node_t        *n = &v->nodes[node];
     or_node_t             *nd = &v->cycle->nodes[node];
-    or_peers_node_stats_t *st = or_peers_node_stats(v->cycle, node);
     or_v3_beacon_t         b;
-    unsigned char          out[OR_V3_BEACON_MAX];
     size_t                 len = 0;
-    ssize_t                sent;
     or_errbuf_t            eb;
     or_err_t               rc;
 
@@ -196,7 +193,7 @@ or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
     }
     /* services past the list's 240 bytes stay in the v2 beacon only */
     while ((rc = or_v3_beacon_build(nd->key, &b, n->net_key, NULL, NULL, 0,
-                                    out, sizeof(out), &len, &eb))
+                                    out, OR_V3_BEACON_MAX, &len, &eb))
            != OR_OK && eb.reason == OR_R_TOO_BIG && b.nservices > 0)
     {
         b.nservices--;
@@ -206,14 +203,38 @@ or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
         return OR_ERROR;
     }
     n->seq = b.seq;                     /* spent, sent or not */
-    sent = sendto(fd, out, len, 0, dst, dstlen);
-    if (sent != (ssize_t) len) {
-        return OR_ERROR;
-    }
     n->queried = 1;
+    *outlen = len;
+    return OR_OK;
+}
+
+void
+or_discovery_v3_sent(or_disc_v3_t *v, size_t node)
+{
+    or_peers_node_stats_t *st = or_peers_node_stats(v->cycle, node);
+
     if (st != NULL) {
         st->v3_sent++;
     }
+}
+
+or_err_t
+or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
+    const struct sockaddr *dst, socklen_t dstlen)
+{
+    unsigned char  out[OR_V3_BEACON_MAX];
+    size_t         len = 0;
+    disc_v3_node_t *n = &v->nodes[node];
+    int            queried = n->queried;
+
+    if (or_discovery_v3_build(v, node, type, out, &len) != OR_OK) {
+        return OR_ERROR;
+    }
+    if (sendto(fd, out, len, 0, dst, dstlen) != (ssize_t) len) {
+        n->queried = queried;   /* the QUERY goes again next time */
+        return OR_ERROR;
+    }
+    or_discovery_v3_sent(v, node);
     return OR_OK;
 }
 
@@ -356,9 +377,29 @@ or_discovery_v3_hear(or_disc_v3_t *v, size_t sock, const size_t *nodes,
         return OR_R_NONE;
     }
     s = seen_find(v, b.id);
-    if (or_v3_beacon_newer(s ? &s->last : NULL, &b, &eb) != OR_OK
-        || seen_verify(s, &b, &eb) != OR_OK)
-    {
+    if (or_v3_beacon_newer(s ? &s->last : NULL, &b, &eb) != OR_OK) {
+        /* the very beacon we verified last, sent on each of the peer's
+         * interfaces and families: it adds the address it came from,
+         * nothing else (PROTOCOL.md §11.8) */
+        if (s != NULL && s->last.instance == b.instance
+            && s->last.seq == b.seq && s->last.ts == b.ts
+            && b.type != OR_V3_BEACON_GOODBYE
+            && seen_verify(s, &b, &eb) == OR_OK)
+        {
+            as_peer(&b, from, &vb, &p);
+            for (k = 0; k < n; k++) {
+                if (memcmp(v->nodes[nodes[k]].net_key, key, OR_V3_KEY_LEN)
+                    == 0)
+                {
+                    (void) or_discovery_also_at(cycle, nodes[k], &p,
+                                                now_ms / 1000);
+                }
+            }
+            return OR_R_NONE;
+        }
+        return eb.reason;
+    }
+    if (seen_verify(s, &b, &eb) != OR_OK) {
         return eb.reason;
     }
     seen_store(v, s, &b, now_ms);

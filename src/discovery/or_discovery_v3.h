@@ -34,6 +34,14 @@ void or_discovery_v3_free(or_disc_v3_t *v);
 /* 1 if the datagram starts with the v3 beacon magic */
 int or_discovery_v3_is(const void *buf, size_t len);
 
+/* Builds node's next beacon into out (OR_V3_BEACON_MAX bytes), its
+ * sequence spent: the same bytes then go on each of the node's
+ * per-interface sockets; or_discovery_v3_sent counts one sent. */
+__attribute__((warn_unused_result))
+or_err_t or_discovery_v3_build(or_disc_v3_t *v, size_t node, unsigned type,
+    unsigned char *out, size_t *len);
+void or_discovery_v3_sent(or_disc_v3_t *v, size_t node);
+
 /* Sends node's next beacon: its first is a QUERY, then ANNOUNCEs;
  * GOODBYE with OR_V3_BEACON_GOODBYE as type (0: the next of the two). */
 __attribute__((warn_unused_result))
