@@ -71,7 +71,7 @@ typedef struct {
      * the interface ("" = a shared socket, which does not tell), its
      * index (the scope id a link-local source is dialled with) and the
      * family. The table keeps every address heard, the
-     * OR_PEER_ADDRS_MAX heard last (PROTOCOL.md §11.8). */
+     * OR_PEER_ADDRS_MAX heard last (PROTOCOL.md §11.4). */
     char      source_if[OR_PEER_IFNAME_LEN];
     uint32_t  source_ifindex;
     int32_t   source_family;                  /* 4 or 6; 0 = unknown */
@@ -136,7 +136,7 @@ int or_peer_table_confirm(or_peer_table_t *t, const char *fp,
     const char *ip, uint16_t port, int64_t now);
 /* Notes p's source (address, interface) in the live entry of
  * p->fingerprint without touching anything else: the same beacon heard
- * again on another path (PROTOCOL.md §11.8). 1 if it is listed. */
+ * again on another path (PROTOCOL.md §11.4). 1 if it is listed. */
 int or_peer_table_add_addr(or_peer_table_t *t, const or_peer_t *p,
     int64_t now);
 /* Removes fp's entry at once (a verified v3 GOODBYE); 1 and *removed

@@ -30,7 +30,7 @@ or_err_t or_discovery_socket(const char *group, uint16_t port,
     struct sockaddr_in *dst);
 
 /* The IPv6 group v3 beacons also go to on each interface a node's
- * `interfaces` rules take (link-local scope; PROTOCOL.md §11.8). */
+ * `interfaces` rules take (link-local scope; PROTOCOL.md §11.4). */
 #define OR_DISCOVERY_GROUP6  "ff02::114"
 
 /* Where a datagram came from and where it arrived. */
