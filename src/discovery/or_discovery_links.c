@@ -345,9 +345,15 @@ or_disc_links_new(or_event_loop_t *loop, or_log_t *log,
         || bind(l->nl, (struct sockaddr *) &sa, sizeof(sa)) == -1
         || or_event_add(loop, l->nl, OR_EV_READ, nl_read, l) != OR_OK)
     {
+        /* the interfaces there are now still work: only changes are
+         * missed (until the next start or reload) */
         or_log_error(log, OR_LOG_ERR, errno, "netlink socket for interface "
-                     "events failed");
-        goto failed;
+                     "events failed: discovery uses the interfaces there "
+                     "are now and will not follow changes");
+        if (l->nl != -1) {
+            close(l->nl);
+            l->nl = -1;
+        }
     }
     or_disc_links_rescan(l);
     *out = l;

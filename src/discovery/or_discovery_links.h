@@ -57,7 +57,8 @@ typedef void (*or_disc_links_dgram_pt)(void *data, or_disc_ifsock_t *is,
     const char *buf, size_t len, int trunc, const or_disc_from_t *from);
 
 /* Opens the netlink socket and the sockets of the interfaces there are
- * now. OR_ERROR only without memory or netlink (logged). */
+ * now (without netlink, logged: no changes followed). OR_ERROR only
+ * without memory. */
 __attribute__((warn_unused_result))
 or_err_t or_disc_links_new(or_event_loop_t *loop, or_log_t *log,
     const or_disc_links_node_t *nodes, size_t nnodes,

@@ -493,7 +493,9 @@ beacon_send_if(disc_wnode_t *wn)
             or_discovery_v3_sent(dw->v3, wn->index);
         }
         if (is->family != AF_INET) {
-            is->sent++;
+            is->sent++;         /* an IPv6 socket's beacon is the v3 one */
+            st->sent++;
+            or_discovery_diag_sent(dw->diag, wn->index);
             wn->send_failing = 0;
             continue;
         }

@@ -152,4 +152,15 @@ wait_for 30 has_socks A "veth0/4 veth0/6" \
     || fail "A still uses veth2 after it went down: $(socks A)"
 grep -q "discovery stops on interface veth2 (IPv4)" "$T/A/error.log" \
     || fail "no 'discovery stops on interface veth2' line in A's log"
+
+# a reload: the new worker 0 opens its own sockets on veth0 and sends
+nsx "$OPENRED" -p "$T/A/" -c "$T/A/openred.conf" -s reload || fail "reload A"
+wait_for 10 grep -q "generation 1" "$T/A/error.log" || fail "no new workers"
+reopened() {
+    [ "$(grep -c "discovery on interface veth0 (IPv4), node: A" \
+        "$T/A/error.log")" -ge 2 ]
+}
+wait_for 30 reopened || fail "the reload's worker 0 did not open veth0"
+wait_for 30 has_socks A "veth0/4 veth0/6" || fail "after the reload: $(socks A)"
+wait_for 30 sent_ge A veth0 6 2 || fail "no beacon on veth0 after the reload"
 exit 0
