@@ -63,6 +63,10 @@ assert a[0]["interface"] == sys.argv[2] and a[0]["family"] == 6, p
 wait_for 30 lists A "$FB" va || fail "A does not list B on va: $(hs_ctl A peers --json)"
 wait_for 30 lists B "$FA" vb || fail "B does not list A on vb: $(hs_ctl B peers --json)"
 
+# the log names the peer at its scoped address
+grep -q "peer discovered: $FB, sector \"tech\", node: A, peer: \[fe80:[0-9a-f:]*%va\]:9002" \
+    "$T/A/error.log" || fail "no 'peer discovered ... [fe80::...%va]:9002' line in A's log"
+
 # one socket each, IPv6 on the veth: no IPv4 address, none for IPv4; lo
 # is not taken (no rule names it)
 hs_ctl A status --json | python3 -c '
