@@ -42,7 +42,8 @@ struct or_disc_links_s {
     uint64_t               refused;         /* past OR_DISC_IFACES_MAX */
     size_t                 refused_now;     /* in the last scan */
     char                   buf[OR_BEACON_MAX + 1];
-    char                   nlbuf[LINKS_NL_BUF];
+    char                   nlbuf[LINKS_NL_BUF]
+                               __attribute__((aligned(NLMSG_ALIGNTO)));
 };
 
 static const char *
@@ -68,12 +69,16 @@ sock_close(or_disc_links_t *l, or_disc_ifsock_t *is, const char *why)
 int
 or_disc_links_nl_relevant(const void *buf, size_t len)
 {
-    const struct nlmsghdr *h = buf;
-    size_t                 n = len;
+    struct nlmsghdr h;
+    size_t          off = 0;
 
-    /* NLMSG_OK checks each header's length against what is left */
-    for (; n <= len && NLMSG_OK(h, (unsigned) n); h = NLMSG_NEXT(h, n)) {
-        switch (h->nlmsg_type) {
+    /* each header copied out: a datagram buffer need not be aligned */
+    while (len - off >= sizeof(h)) {
+        memcpy(&h, (const char *) buf + off, sizeof(h));
+        if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off) {
+            return 0;           /* malformed: nothing past it is read */
+        }
+        switch (h.nlmsg_type) {
         case RTM_NEWLINK:
         case RTM_DELLINK:
         case RTM_NEWADDR:
@@ -82,6 +87,10 @@ or_disc_links_nl_relevant(const void *buf, size_t len)
         default:
             break;
         }
+        if (NLMSG_ALIGN(h.nlmsg_len) >= len - off) {
+            break;
+        }
+        off += NLMSG_ALIGN(h.nlmsg_len);
     }
     return 0;
 }

@@ -163,4 +163,10 @@ reopened() {
 wait_for 30 reopened || fail "the reload's worker 0 did not open veth0"
 wait_for 30 has_socks A "veth0/4 veth0/6" || fail "after the reload: $(socks A)"
 wait_for 30 sent_ge A veth0 6 2 || fail "no beacon on veth0 after the reload"
+# no worker died on the way (a respawned worker 0 would reopen its
+# sockets and hide it)
+for n in A B; do
+    grep -q "exited with code [1-9]\|exited on signal" "$T/$n/error.log" \
+        && fail "a worker of $n died: $(grep "exited" "$T/$n/error.log")"
+done
 exit 0

@@ -91,4 +91,10 @@ print(json.dumps(s[0]) if len(s) == 1 else "")' "$2"
 linked() { [ -n "$(session A "$FB")" ] && [ -n "$(session B "$FA")" ]; }
 wait_for 30 linked || fail "no session A-B over link-local: A: $(hs_ctl A \
     sessions --json) B: $(hs_ctl B sessions --json)"
+# no worker died on the way (a respawned worker 0 would reopen its
+# sockets and hide it)
+for n in A B; do
+    grep -q "exited with code [1-9]\|exited on signal" "$T/$n/error.log" \
+        && fail "a worker of $n died: $(grep "exited" "$T/$n/error.log")"
+done
 exit 0
