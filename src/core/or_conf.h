@@ -40,6 +40,8 @@ typedef enum {
 } or_conf_scope_t;
 
 #define OR_CONF_REQUIRED  0x01   /* no default: the setting must be given */
+#define OR_CONF_GROUP     0x04   /* OR_CONF_T_RECORDS: one group { ... }
+                                    (one record, its members in order) */
 #define OR_CONF_STDERR    0x02   /* a path: "stderr" is kept as is, not
                                     resolved against prefix */
 

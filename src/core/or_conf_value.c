@@ -226,8 +226,62 @@ or_conf_record_get(const or_conf_record_t *r, const char *name)
     return NULL;
 }
 
+/* The string members of group g, in order, into e (entry i of the
+ * setting, for the messages). */
+static or_err_t
+set_record(const config_setting_t *g, int i, or_conf_record_t *e,
+    char *err, size_t errlen)
+{
+    int m;
+
+    e->line = (int) config_setting_source_line(g);
+    if (!config_setting_is_group(g)) {
+        /* libconfig's line of a scalar in a list is not its own */
+        snprintf(err, errlen, "entry %d: expected a group { ... }, got "
+                 "%s", i + 1, type_name(config_setting_type(g)));
+        return OR_ECONF;
+    }
+    m = config_setting_length(g);
+    e->names = calloc((size_t) m + 1, sizeof(char *));
+    e->values = calloc((size_t) m + 1, sizeof(char *));
+    if (e->names == NULL || e->values == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return OR_ENOMEM;
+    }
+    for (int k = 0; k < m; k++) {
+        const config_setting_t *v = config_setting_get_elem(g, k);
+        const char             *s = config_setting_get_string(v);
+
+        if (config_setting_type(v) != CONFIG_TYPE_STRING) {
+            snprintf(err, errlen, "entry %d (line %d): \"%s\": expected "
+                     "a string, got %s", i + 1, e->line,
+                     config_setting_name(v),
+                     type_name(config_setting_type(v)));
+            return OR_ECONF;
+        }
+        if (*s == '\0' || strlen(s) > 255) {
+            snprintf(err, errlen, "entry %d (line %d): \"%s\": expected "
+                     "1..255 characters", i + 1, e->line,
+                     config_setting_name(v));
+            return OR_ECONF;
+        }
+        e->names[e->n] = strdup(config_setting_name(v));
+        e->values[e->n] = strdup(s);
+        if (e->names[e->n] == NULL || e->values[e->n] == NULL) {
+            free(e->names[e->n]);
+            free(e->values[e->n]);
+            snprintf(err, errlen, "out of memory");
+            return OR_ENOMEM;
+        }
+        e->n++;
+    }
+    return OR_OK;
+}
+
 /* ( { name = "value"; ... }, ... ): the shape only; which names a record
- * takes is its module's to say (at the record's line). */
+ * takes is its module's to say (at the record's line). With OR_CONF_GROUP
+ * the setting is one group { ... }, kept as one record (min..max then
+ * bound its members). */
 static or_err_t
 set_records(const or_setting_t *row, const config_setting_t *cs,
     or_conf_records_t *out, char *err, size_t errlen)
@@ -235,6 +289,29 @@ set_records(const or_setting_t *row, const config_setting_t *cs,
     int                n;
     or_conf_records_t  r = { NULL, 0 };
 
+    if (row->flags & OR_CONF_GROUP) {
+        if (!config_setting_is_group(cs)) {
+            return wrong_type(cs, "a group { ... }", err, errlen);
+        }
+        n = config_setting_length(cs);
+        if (n < row->min || n > row->max) {
+            snprintf(err, errlen, "%d members, expected %" PRId64 "..%"
+                     PRId64, n, row->min, row->max);
+            return OR_ECONF;
+        }
+        r.v = calloc(2, sizeof(*r.v));
+        if (r.v == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return OR_ENOMEM;
+        }
+        r.n = 1;
+        if (set_record(cs, 0, &r.v[0], err, errlen) != OR_OK) {
+            goto fail;
+        }
+        /* its members' messages name no entry: there is one */
+        *out = r;
+        return OR_OK;
+    }
     if (!config_setting_is_list(cs)) {
         return wrong_type(cs, "a list of groups ( { ... }, ... )", err,
                           errlen);
@@ -251,50 +328,10 @@ set_records(const or_setting_t *row, const config_setting_t *cs,
         return OR_ENOMEM;
     }
     for (int i = 0; i < n; i++) {
-        const config_setting_t *g = config_setting_get_elem(cs, i);
-        or_conf_record_t       *e = &r.v[r.n++];
-        int                     m;
-
-        e->line = (int) config_setting_source_line(g);
-        if (!config_setting_is_group(g)) {
-            /* libconfig's line of a scalar in a list is not its own */
-            snprintf(err, errlen, "entry %d: expected a group { ... }, got "
-                     "%s", i + 1, type_name(config_setting_type(g)));
+        if (set_record(config_setting_get_elem(cs, i), i, &r.v[r.n++], err,
+                       errlen) != OR_OK)
+        {
             goto fail;
-        }
-        m = config_setting_length(g);
-        e->names = calloc((size_t) m + 1, sizeof(char *));
-        e->values = calloc((size_t) m + 1, sizeof(char *));
-        if (e->names == NULL || e->values == NULL) {
-            snprintf(err, errlen, "out of memory");
-            goto fail;
-        }
-        for (int k = 0; k < m; k++) {
-            const config_setting_t *v = config_setting_get_elem(g, k);
-            const char             *s = config_setting_get_string(v);
-
-            if (config_setting_type(v) != CONFIG_TYPE_STRING) {
-                snprintf(err, errlen, "entry %d (line %d): \"%s\": expected "
-                         "a string, got %s", i + 1, e->line,
-                         config_setting_name(v),
-                         type_name(config_setting_type(v)));
-                goto fail;
-            }
-            if (*s == '\0' || strlen(s) > 255) {
-                snprintf(err, errlen, "entry %d (line %d): \"%s\": expected "
-                         "1..255 characters", i + 1, e->line,
-                         config_setting_name(v));
-                goto fail;
-            }
-            e->names[e->n] = strdup(config_setting_name(v));
-            e->values[e->n] = strdup(s);
-            if (e->names[e->n] == NULL || e->values[e->n] == NULL) {
-                free(e->names[e->n]);
-                free(e->values[e->n]);
-                snprintf(err, errlen, "out of memory");
-                goto fail;
-            }
-            e->n++;
         }
     }
     *out = r;
@@ -550,6 +587,18 @@ or_conf_value_format(const or_setting_t *row, const void *field, char *buf,
         return;
     case OR_CONF_T_RECORDS:
         recs = field;
+        if (row->flags & OR_CONF_GROUP) {
+            n = put(buf, len, 0, "{");
+            for (size_t k = 0; recs->n > 0 && k < recs->v[0].n; k++) {
+                n = put(buf, len, n, " %s = ", recs->v[0].names[k]);
+                if (n + 1 < len) {
+                    n += quote(buf + n, len - n, recs->v[0].values[k]);
+                }
+                n = put(buf, len, n, ";");
+            }
+            (void) put(buf, len, n, " }");
+            return;
+        }
         n = put(buf, len, 0, "(");
         for (size_t i = 0; i < recs->n; i++) {
             n = put(buf, len, n, "%s{", i ? ", " : " ");

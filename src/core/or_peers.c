@@ -171,12 +171,65 @@ at_confirmed(const or_peer_t *c, const or_peer_t *p)
            && (c->confirmed_port == 0 || c->confirmed_port == p->adv_port);
 }
 
+/* Records src's source address in dst's list: refreshed if it is there
+ * (same address and interface), else in a free slot, else in place of
+ * the one heard longest ago. Bounded: OR_PEER_ADDRS_MAX. */
+static void
+addr_note(or_peer_t *dst, const or_peer_t *src, int64_t now)
+{
+    or_peer_addr_t *a = NULL;
+    size_t          i;
+
+    if (src->source[0] == '\0') {
+        return;
+    }
+    for (i = 0; i < dst->naddrs && i < OR_PEER_ADDRS_MAX; i++) {
+        if (strcmp(dst->addrs[i].ip, src->source) == 0
+            && dst->addrs[i].ifindex == src->source_ifindex)
+        {
+            a = &dst->addrs[i];
+            break;
+        }
+    }
+    if (a == NULL && dst->naddrs < OR_PEER_ADDRS_MAX) {
+        a = &dst->addrs[dst->naddrs++];
+    } else if (a == NULL) {
+        a = &dst->addrs[0];
+        for (i = 1; i < OR_PEER_ADDRS_MAX; i++) {
+            if (dst->addrs[i].last_seen < a->last_seen) {
+                a = &dst->addrs[i];
+            }
+        }
+    }
+    snprintf(a->ip, sizeof(a->ip), "%s", src->source);
+    snprintf(a->ifname, sizeof(a->ifname), "%s", src->source_if);
+    a->ifindex = src->source_ifindex;
+    a->family = src->source_family;
+    a->last_seen = now;
+}
+
+int
+or_peer_table_add_addr(or_peer_table_t *t, const or_peer_t *p, int64_t now)
+{
+    const int32_t *ix = index_of(t);
+    size_t         i = probe(t, p->fingerprint);
+
+    if (ix[i] < 0 || !alive(t, &entries(t)[ix[i]], now)) {
+        return 0;
+    }
+    addr_note(&entries(t)[ix[i]], p, now);
+    return 1;
+}
+
 static void
 refresh(or_peer_t *dst, const or_peer_t *src, int64_t now)
 {
     or_peer_t  kept = *dst;
 
     *dst = *src;
+    dst->naddrs = kept.naddrs;
+    memcpy(dst->addrs, kept.addrs, sizeof(dst->addrs));
+    addr_note(dst, src, now);
     dst->first_seen = kept.first_seen;
     dst->last_seen = now;
     dst->beacons = kept.beacons + 1;
@@ -241,6 +294,9 @@ or_peer_table_update(or_peer_table_t *t, const or_peer_t *p, int64_t now,
     en[t->count].confirmed_ip[0] = '\0';
     en[t->count].confirmed_port = 0;
     en[t->count].conflicts = 0;
+    en[t->count].naddrs = 0;
+    memset(en[t->count].addrs, 0, sizeof(en[t->count].addrs));
+    addr_note(&en[t->count], p, now);
     ix[probe(t, p->fingerprint)] = (int32_t) t->count;
     t->count++;
     return r;
@@ -385,6 +441,12 @@ or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
     } else if (inet_pton(AF_INET6, ip, &in6->sin6_addr) == 1) {
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons(p->adv_port);
+        if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr)) {
+            if (p->source_ifindex == 0) {
+                return OR_EPROTO;       /* no interface: cannot reach it */
+            }
+            in6->sin6_scope_id = p->source_ifindex;
+        }
         *len = sizeof(*in6);
     } else {
         return OR_EPROTO;
@@ -617,6 +679,23 @@ peer_json(const or_peer_t *p, void *data)
                   (json_int_t) p->beacons, "activity_level",
                   (json_int_t) p->activity_level, "protocol",
                   p->v3 ? "3.0" : "2.0");
+    if (o != NULL) {
+        json_t *as = json_array();
+
+        for (uint32_t k = 0; as != NULL && k < p->naddrs
+                             && k < OR_PEER_ADDRS_MAX; k++)
+        {
+            json_array_append_new(as, json_pack(
+                "{s:s, s:s, s:i, s:i, s:I}", "address", p->addrs[k].ip,
+                "interface", p->addrs[k].ifname, "ifindex",
+                (int) p->addrs[k].ifindex, "family",
+                (int) p->addrs[k].family, "age",
+                (json_int_t) (pj->now - p->addrs[k].last_seen)));
+        }
+        json_object_set_new(o, "interface", json_string(p->source_if));
+        json_object_set_new(o, "family", json_integer(p->source_family));
+        json_object_set_new(o, "addresses", as ? as : json_array());
+    }
     if (o != NULL && p->v3) {
         char hex[65];
 

@@ -26,6 +26,19 @@ typedef struct or_shm_zone_s  or_shm_zone_t;
 
 #define OR_PEERS_ZONE      "peers"
 #define OR_PEER_ADDR_LEN   46          /* INET6_ADDRSTRLEN */
+#define OR_PEER_IFNAME_LEN 16          /* IF_NAMESIZE */
+#define OR_PEER_ADDRS_MAX  4           /* addresses kept per peer */
+
+/* One address a peer's beacons came from, and where we heard them. */
+typedef struct {
+    char      ip[OR_PEER_ADDR_LEN];           /* "" = free slot */
+    char      ifname[OR_PEER_IFNAME_LEN];     /* arrival interface; "" =
+                                                 a shared socket */
+    uint32_t  ifindex;                        /* arrival; the scope of a
+                                                 link-local address */
+    int32_t   family;                         /* 4 or 6 */
+    int64_t   last_seen;                      /* s, wall clock */
+} or_peer_addr_t;
 
 /* One discovered peer of one node (PROTOCOL-v2.md "Discovery beacons"). */
 typedef struct {
@@ -54,12 +67,24 @@ typedef struct {
      * then changes nothing (OR_PEER_V3_HELD); id is its full v3 id. */
     int32_t   v3;
     unsigned char id[32];
+    /* Where the last beacon arrived (discovery sets them with source):
+     * the interface ("" = a shared socket, which does not tell), its
+     * index (the scope id a link-local source is dialled with) and the
+     * family. The table keeps every address heard, the
+     * OR_PEER_ADDRS_MAX heard last (PROTOCOL.md §11.4). */
+    char      source_if[OR_PEER_IFNAME_LEN];
+    uint32_t  source_ifindex;
+    int32_t   source_family;                  /* 4 or 6; 0 = unknown */
+    uint32_t  naddrs;
+    or_peer_addr_t addrs[OR_PEER_ADDRS_MAX];
 } or_peer_t;
 
 /* The dial address: beacon source address with the advertised port
  * (the original advertises 127.0.0.1 whatever its host); the advertised
- * address only if the source was 0.0.0.0. OR_EPROTO if that is not an
- * address or the port is 0. */
+ * address only if the source was 0.0.0.0. A link-local IPv6 source is
+ * dialled on the interface it was heard on (sin6_scope_id =
+ * source_ifindex). OR_EPROTO if that is not an address or the port is
+ * 0. */
 __attribute__((warn_unused_result))
 or_err_t or_peer_dial_addr(const or_peer_t *p, struct sockaddr_storage *sa,
     socklen_t *len);
@@ -109,6 +134,11 @@ or_peer_update_t or_peer_table_update(or_peer_table_t *t, const or_peer_t *p,
  */
 int or_peer_table_confirm(or_peer_table_t *t, const char *fp,
     const char *ip, uint16_t port, int64_t now);
+/* Notes p's source (address, interface) in the live entry of
+ * p->fingerprint without touching anything else: the same beacon heard
+ * again on another path (PROTOCOL.md §11.4). 1 if it is listed. */
+int or_peer_table_add_addr(or_peer_table_t *t, const or_peer_t *p,
+    int64_t now);
 /* Removes fp's entry at once (a verified v3 GOODBYE); 1 and *removed
  * (may be NULL) filled if it was listed. */
 int or_peer_table_remove(or_peer_table_t *t, const char *fp,

@@ -32,7 +32,7 @@
 #define DHT_TAG       16
 #define DHT_SIGNED_MAX  (sizeof(DHT_CONTEXT) + OR_PEER_KEY_LEN \
                          + OR_V3_ID_HEX_LEN + 64 \
-                         + OR_PEER_ADDRS_MAX * OR_PEER_REC_ADDR_LEN)
+                         + OR_PEER_REC_ADDRS_MAX * OR_PEER_REC_ADDR_LEN)
 
 static or_err_t
 dht_hkdf(const char *pass, size_t len, const char *info, unsigned char *out,
@@ -137,12 +137,12 @@ or_peer_record_sign(const or_peer_keys_t *k, const or_key_t *key,
     char           *text = NULL;
     or_err_t        rc;
 
-    if (r->naddrs == 0 || r->naddrs > OR_PEER_ADDRS_MAX || r->ttl < 1
+    if (r->naddrs == 0 || r->naddrs > OR_PEER_REC_ADDRS_MAX || r->ttl < 1
         || r->ttl > OR_PEER_TTL_MAX)
     {
         return or_errbuf_set(eb, OR_EPROTO, OR_R_JSON_SHAPE, "a record "
                              "needs 1..%d addresses and a ttl of 1..%d s",
-                             OR_PEER_ADDRS_MAX, OR_PEER_TTL_MAX);
+                             OR_PEER_REC_ADDRS_MAX, OR_PEER_TTL_MAX);
     }
     for (size_t i = 0; i < r->naddrs; i++) {
         if (!dht_addr_ok(r->addrs[i])) {
@@ -317,11 +317,11 @@ or_peer_record_parse(const or_peer_keys_t *k, const char *plain, size_t len,
     a = json_object_get(o, "addrs");
     if (v != 1 || l1 != OR_V3_ID_HEX_LEN || !or_json_is_hex(idhex, l1)
         || !json_is_array(a) || json_array_size(a) == 0
-        || json_array_size(a) > OR_PEER_ADDRS_MAX
+        || json_array_size(a) > OR_PEER_REC_ADDRS_MAX
         || r->ttl < 1 || r->ttl > OR_PEER_TTL_MAX)
     {
         or_errbuf_set(eb, OR_EPROTO, OR_R_JSON_SHAPE, "not a version 1 "
-                      "record (id, 1..%d addrs, ttl 1..%d)", OR_PEER_ADDRS_MAX,
+                      "record (id, 1..%d addrs, ttl 1..%d)", OR_PEER_REC_ADDRS_MAX,
                       OR_PEER_TTL_MAX);
         goto done;
     }

@@ -22,7 +22,7 @@
 #include "or_v3.h"
 
 #define OR_PEER_RECORD_MAX   4096     /* sealed bytes, any record */
-#define OR_PEER_ADDRS_MAX    8
+#define OR_PEER_REC_ADDRS_MAX    8
 #define OR_PEER_REC_ADDR_LEN     64       /* "[v6]:port" + NUL fits */
 #define OR_PEER_TTL_MAX      3600     /* s */
 #define OR_PEER_SKEW_S       60       /* s a record may be in the future */
@@ -37,7 +37,7 @@ typedef struct {
 
 typedef struct {
     unsigned char  id[OR_V3_ID_LEN];
-    char           addrs[OR_PEER_ADDRS_MAX][OR_PEER_REC_ADDR_LEN];
+    char           addrs[OR_PEER_REC_ADDRS_MAX][OR_PEER_REC_ADDR_LEN];
     size_t         naddrs;
     int64_t        ts;       /* s, when it was made */
     int64_t        ttl;      /* s it is good for */

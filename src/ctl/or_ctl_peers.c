@@ -14,12 +14,71 @@
 #define SERVICES_MAX  (OR_V2_SERVICES_MAX \
                        * OR_PRINTABLE_MAX(OR_V2_SERVICE_LEN_MAX))
 
+/* "ip:port", "[ip]:port", or "[fe80::1%eth0]:port" for a link-local
+ * address heard on an interface (the scope it is dialled with). */
+static void
+peer_addr(char *buf, size_t len, json_t *v, const char *ip, long long port)
+{
+    or_ctl_text_t  t;
+    const char    *ifname = or_ctl_str(v, "interface", &t);
+
+    if (strchr(ip, ':') == NULL) {
+        snprintf(buf, len, "%s:%lld", ip, port);
+    } else if (strncmp(ip, "fe80:", 5) == 0 && ifname[0] != '\0') {
+        snprintf(buf, len, "[%s%%%s]:%lld", ip, ifname, port);
+    } else {
+        snprintf(buf, len, "[%s]:%lld", ip, port);
+    }
+}
+
+/* HEARD ON: the interface; with the family when a per-interface socket
+ * (`interfaces`) heard it ("eth0/v6"), alone for a shared socket's. */
+static void
+heard_on(char *buf, size_t len, json_t *v)
+{
+    or_ctl_text_t  t;
+    json_t        *as = json_object_get(v, "addresses");
+    json_t        *a0 = json_array_get(as, 0);
+    const char    *own = json_string_value(json_object_get(a0, "interface"));
+    long long      family = or_ctl_int(v, "family");
+
+    if (own != NULL && own[0] != '\0' && family != 0) {
+        snprintf(buf, len, "%s/v%lld", or_ctl_str(v, "interface", &t),
+                 family);
+    } else {
+        snprintf(buf, len, "%s", or_ctl_str(v, "interface", &t));
+    }
+}
+
+/* A peer heard at more than one address: every one, on a line below. */
+static void
+print_addresses(json_t *v)
+{
+    json_t        *as = json_object_get(v, "addresses"), *a;
+    size_t         k;
+    or_ctl_text_t  t[2];
+
+    if (json_array_size(as) < 2) {
+        return;
+    }
+    printf("%-12s addresses:", "");
+    json_array_foreach(as, k, a) {
+        const char *ifname = or_ctl_str(a, "interface", &t[1]);
+
+        printf(" %s%s%s (v%lld, %llds)", or_ctl_str(a, "address", &t[0]),
+               ifname[0] ? "%" : "", ifname, or_ctl_int(a, "family"),
+               or_ctl_int(a, "age"));
+    }
+    printf("\n");
+}
+
 static void
 print_peers(json_t *a)
 {
     json_t         *v, *s;
     size_t          i, k;
-    char            addr[OR_CTL_TEXT_MAX + 8], services[SERVICES_MAX];
+    char            addr[2 * OR_CTL_TEXT_MAX + 16], services[SERVICES_MAX];
+    char            heard[OR_CTL_TEXT_MAX + 8];
     or_ctl_text_t   t[4];
 
     printf("%-12s %-16s %-12s %-21s %5s %-9s %-8s %s\n", "NODE",
@@ -41,16 +100,18 @@ print_peers(json_t *a)
                                         services + used,
                                         sizeof(services) - used, 0));
         }
-        snprintf(addr, sizeof(addr), "%s:%lld",
-                 or_ctl_str(v, "address", &t[0]), or_ctl_int(v, "port"));
+        peer_addr(addr, sizeof(addr), v, or_ctl_str(v, "address", &t[0]),
+                  or_ctl_int(v, "port"));
+        heard_on(heard, sizeof(heard), v);
         /* a sibling is a node of this same daemon, not another host */
         printf("%-12s %-16s %-12s %-21s %4llds %-9s %-8s %s%s\n",
                or_ctl_str(v, "node", &t[1]),
                or_ctl_str(v, "fingerprint", &t[2]),
                or_ctl_str(v, "sector", &t[3]), addr, or_ctl_int(v, "age"),
-               "discovery", or_ctl_str(v, "interface", &t[0]), services,
+               "discovery", heard, services,
                json_is_true(json_object_get(v, "sibling"))
                ? (services[0] ? " (sibling)" : "(sibling)") : "");
+        print_addresses(v);
     }
 }
 

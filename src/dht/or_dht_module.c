@@ -70,7 +70,7 @@ static const or_setting_t dht_settings[] = {
     { "dht", "passphrase", OR_CONF_T_STR, OR_SCOPE_INHERIT,
       "\"\"", DN(passphrase), 0, 1024, 0, NULL },
     { "dht", "announce", OR_CONF_T_STRLIST, OR_SCOPE_INHERIT,
-      "[]", DN(announce), 0, OR_PEER_ADDRS_MAX, 0, NULL },
+      "[]", DN(announce), 0, OR_PEER_REC_ADDRS_MAX, 0, NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -118,7 +118,7 @@ typedef struct {
     dht_infohash      hash;
     dht_op_token     *listen;
     dht_cb_t          cb;
-    char              addrs[OR_PEER_ADDRS_MAX][OR_PEER_REC_ADDR_LEN];
+    char              addrs[OR_PEER_REC_ADDRS_MAX][OR_PEER_REC_ADDR_LEN];
     size_t            naddrs;
     uint64_t          announced, put_ok, put_failed;
     uint64_t          found, refused, own, dialled;
@@ -316,7 +316,7 @@ dht_addrs(dht_worker_t *dw, size_t i)
     int                  any;
 
     n->naddrs = 0;
-    for (size_t k = 0; k < dc->announce.n && k < OR_PEER_ADDRS_MAX; k++) {
+    for (size_t k = 0; k < dc->announce.n && k < OR_PEER_REC_ADDRS_MAX; k++) {
         snprintf(n->addrs[n->naddrs++], OR_PEER_REC_ADDR_LEN, "%s",
                  dc->announce.v[k]);
     }
@@ -335,7 +335,7 @@ dht_addrs(dht_worker_t *dw, size_t i)
     if (getifaddrs(&ifa) == -1) {
         return;
     }
-    for (p = ifa; p != NULL && n->naddrs < OR_PEER_ADDRS_MAX; p = p->ifa_next)
+    for (p = ifa; p != NULL && n->naddrs < OR_PEER_REC_ADDRS_MAX; p = p->ifa_next)
     {
         int fam = p->ifa_addr ? p->ifa_addr->sa_family : AF_UNSPEC;
 

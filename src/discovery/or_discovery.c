@@ -105,6 +105,161 @@ or_discovery_socket(const char *group, uint16_t port, const char *interface,
     return OR_OK;
 }
 
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL  29          /* Linux 4.20 */
+#endif
+
+static void
+rcvbuf(int fd)
+{
+    int rcv = OR_DISCOVERY_RCVBUF;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) == -1)
+    {
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    }
+}
+
+#define TRY(step, call)                                                     \
+    if ((call) == -1) { what = step; goto failed; }
+
+or_err_t
+or_discovery_socket_if(int family, const char *group, uint32_t ifindex,
+    uint16_t port, int ttl, int *fdp, struct sockaddr_storage *dst,
+    socklen_t *dstlen, char *err, size_t errlen)
+{
+    struct sockaddr_storage  to, any;
+    socklen_t                len;
+    const char              *what = "socket";
+    int                      fd, on = 1, off = 0, loop = 1;
+
+    memset(&to, 0, sizeof(to));
+    memset(&any, 0, sizeof(any));
+    fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    TRY("socket", fd);
+    TRY("SO_REUSEADDR", setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+                                   sizeof(on)));
+    if (family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *) &any;
+        struct sockaddr_in *t = (struct sockaddr_in *) &to;
+        struct ip_mreqn     mr;
+        unsigned char       lp = 1;
+
+        t->sin_family = AF_INET;
+        t->sin_port = htons(port);
+        if (inet_pton(AF_INET, group, &t->sin_addr) != 1) {
+            errno = EINVAL;
+            what = "group";
+            goto failed;
+        }
+        *a = *t;
+        a->sin_addr.s_addr = htonl(INADDR_ANY);
+        len = sizeof(*t);
+        memset(&mr, 0, sizeof(mr));
+        mr.imr_multiaddr = t->sin_addr;
+        mr.imr_ifindex = (int) ifindex;
+        TRY("bind", bind(fd, (struct sockaddr *) a, len));
+        TRY("IP_MULTICAST_ALL", setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL,
+                                           &off, sizeof(off)));
+        TRY("IP_ADD_MEMBERSHIP", setsockopt(fd, IPPROTO_IP,
+                                            IP_ADD_MEMBERSHIP, &mr,
+                                            sizeof(mr)));
+        TRY("IP_MULTICAST_IF", setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF,
+                                          &mr, sizeof(mr)));
+        TRY("IP_MULTICAST_TTL", setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL,
+                                           &ttl, sizeof(ttl)));
+        TRY("IP_MULTICAST_LOOP", setsockopt(fd, IPPROTO_IP,
+                                            IP_MULTICAST_LOOP, &lp,
+                                            sizeof(lp)));
+        TRY("IP_PKTINFO", setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on,
+                                     sizeof(on)));
+    } else {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *) &any;
+        struct sockaddr_in6 *t = (struct sockaddr_in6 *) &to;
+        struct ipv6_mreq     mr;
+        int                  idx = (int) ifindex;
+
+        t->sin6_family = AF_INET6;
+        t->sin6_port = htons(port);
+        (void) inet_pton(AF_INET6, OR_DISCOVERY_GROUP6, &t->sin6_addr);
+        t->sin6_scope_id = ifindex;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(port);
+        a->sin6_addr = in6addr_any;
+        len = sizeof(*t);
+        memset(&mr, 0, sizeof(mr));
+        mr.ipv6mr_multiaddr = t->sin6_addr;
+        mr.ipv6mr_interface = ifindex;
+        TRY("IPV6_V6ONLY", setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on,
+                                      sizeof(on)));
+        TRY("bind", bind(fd, (struct sockaddr *) a, len));
+        /* older kernels lack it: the arrival check below still holds */
+        (void) setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &off,
+                          sizeof(off));
+        TRY("IPV6_JOIN_GROUP", setsockopt(fd, IPPROTO_IPV6,
+                                          IPV6_JOIN_GROUP, &mr,
+                                          sizeof(mr)));
+        TRY("IPV6_MULTICAST_IF", setsockopt(fd, IPPROTO_IPV6,
+                                            IPV6_MULTICAST_IF, &idx,
+                                            sizeof(idx)));
+        TRY("IPV6_MULTICAST_HOPS", setsockopt(fd, IPPROTO_IPV6,
+                                              IPV6_MULTICAST_HOPS, &ttl,
+                                              sizeof(ttl)));
+        TRY("IPV6_MULTICAST_LOOP", setsockopt(fd, IPPROTO_IPV6,
+                                              IPV6_MULTICAST_LOOP, &loop,
+                                              sizeof(loop)));
+        TRY("IPV6_RECVPKTINFO", setsockopt(fd, IPPROTO_IPV6,
+                                           IPV6_RECVPKTINFO, &on,
+                                           sizeof(on)));
+    }
+    rcvbuf(fd);
+    *fdp = fd;
+    *dst = to;
+    *dstlen = len;
+    return OR_OK;
+
+failed:
+    {
+        int e = errno;
+
+        snprintf(err, errlen, "%s: %s", what, strerror(e));
+        if (fd != -1) {
+            close(fd);
+        }
+        errno = e;
+    }
+    return OR_ERROR;
+}
+
+#undef TRY
+
+void
+or_discovery_addr_text(const or_disc_from_t *from, char *buf, size_t len)
+{
+    char ip[INET6_ADDRSTRLEN];
+
+    if (from->sa.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const void *) &from->sa;
+
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+        if (IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr) && from->ifname != NULL
+            && from->ifname[0] != '\0')
+        {
+            snprintf(buf, len, "[%s%%%s]:%u", ip, from->ifname,
+                     (unsigned) ntohs(a->sin6_port));
+        } else {
+            snprintf(buf, len, "[%s]:%u", ip, (unsigned) ntohs(a->sin6_port));
+        }
+        return;
+    }
+    {
+        const struct sockaddr_in *a = (const void *) &from->sa;
+
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+        snprintf(buf, len, "%s:%u", ip, (unsigned) ntohs(a->sin_port));
+    }
+}
+
 static void
 hex(const unsigned char *in, size_t n, char *out)
 {
@@ -183,7 +338,7 @@ or_discovery_beacon_init(const or_node_t *node, or_v2_beacon_t *b)
 
 void
 or_discovery_peer(or_peer_t *p, const or_v2_beacon_t *b,
-    const struct sockaddr_in *from)
+    const or_disc_from_t *from)
 {
     memset(p, 0, sizeof(*p));
     memcpy(p->fingerprint, b->fingerprint, sizeof(p->fingerprint));
@@ -193,8 +348,25 @@ or_discovery_peer(or_peer_t *p, const or_v2_beacon_t *b,
     p->activity_level = b->activity_level;
     memcpy(p->adv_ip, b->ip, sizeof(p->adv_ip));
     p->adv_port = b->port;
-    inet_ntop(AF_INET, &from->sin_addr, p->source, sizeof(p->source));
-    p->source_port = ntohs(from->sin_port);
+    if (from->sa.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const void *) &from->sa;
+
+        inet_ntop(AF_INET6, &a->sin6_addr, p->source, sizeof(p->source));
+        p->source_port = ntohs(a->sin6_port);
+        p->source_family = 6;
+        /* the kernel's scope of a link-local source is its interface */
+        p->source_ifindex = a->sin6_scope_id ? a->sin6_scope_id
+                                             : from->ifindex;
+    } else {
+        const struct sockaddr_in *a = (const void *) &from->sa;
+
+        inet_ntop(AF_INET, &a->sin_addr, p->source, sizeof(p->source));
+        p->source_port = ntohs(a->sin_port);
+        p->source_family = 4;
+        p->source_ifindex = from->ifindex;
+    }
+    snprintf(p->source_if, sizeof(p->source_if), "%s",
+             from->ifname != NULL ? from->ifname : "");
     memcpy(p->node_hash, b->node_hash, sizeof(p->node_hash));
 }
 

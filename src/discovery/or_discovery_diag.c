@@ -324,8 +324,14 @@ peers_mark(const or_discovery_diag_t *d, or_cycle_t *cycle,
         {
             json_object_set_new(p, "socket",
                                 json_integer((json_int_t) node_sock[n]));
-            json_object_set_new(p, "interface", json_string(
-                or_discovery_diag_ifname(d, node_sock[n])));
+            const char *heard = json_string_value(
+                                    json_object_get(p, "interface"));
+
+            /* a per-interface socket's peer says where it arrived */
+            if (heard == NULL || heard[0] == '\0') {
+                json_object_set_new(p, "interface", json_string(
+                    or_discovery_diag_ifname(d, node_sock[n])));
+            }
         }
         sibling = 0;
         json_array_foreach(own, k, o) {

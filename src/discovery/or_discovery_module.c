@@ -26,6 +26,8 @@
 #include "or_cycle.h"
 #include "or_discovery.h"
 #include "or_discovery_diag.h"
+#include "or_discovery_iface.h"
+#include "or_discovery_links.h"
 #include "or_discovery_peers.h"
 #include "or_discovery_v3.h"
 #include "or_limits.h"
@@ -46,6 +48,9 @@ typedef struct {
     char    *passphrase;
     int64_t  max_peers;
     int      enabled;        /* 0: no socket, no beacon, hears none */
+    or_conf_records_t  interfaces;  /* one group: allow / deny rules */
+    int      use_rules;      /* `interfaces` given: worker 0's sockets */
+    or_disc_iface_rules_t  rules;   /* compiled in postconf */
 } or_discovery_conf_t;
 
 typedef struct disc_worker_s disc_worker_t;
@@ -91,6 +96,8 @@ static const or_setting_t discovery_settings[] = {
       "4096", D(max_peers), 1, 1000000, 0, NULL },
     { "discovery", "enabled", OR_CONF_T_BOOL, OR_SCOPE_INHERIT,
       "true", D(enabled), 0, 1, 0, NULL },
+    { "discovery", "interfaces", OR_CONF_T_RECORDS, OR_SCOPE_INHERIT,
+      "{}", D(interfaces), 0, 2, OR_CONF_GROUP, NULL },
     { NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -165,11 +172,47 @@ check_group(const or_setting_t *s, void *field, char *err, size_t errlen)
     return OR_OK;
 }
 
+/* a node with `interfaces` has sockets of its own (worker 0's) */
 static int
 same_sock(const or_discovery_conf_t *a, const or_discovery_conf_t *b)
 {
-    return strcmp(a->group, b->group) == 0 && a->port == b->port
+    return !a->use_rules && !b->use_rules
+           && strcmp(a->group, b->group) == 0 && a->port == b->port
            && strcmp(a->interface, b->interface) == 0;
+}
+
+/* `interfaces` (or_discovery_iface.c): exclusive with `interface`, its
+ * patterns compiled here so that -t and a reload report them at their
+ * line. */
+static or_err_t
+rules_postconf(or_node_t *node, or_discovery_conf_t *dc,
+    or_conf_report_t *rep)
+{
+    const char *file = node->file, *ifile = node->file;
+    int         line = node->line, iline = node->line;
+    char        err[512];
+
+    /* an empty group is no rules: what -T writes for the default */
+    if (dc->interfaces.n != 1 || dc->interfaces.v[0].n == 0) {
+        return OR_OK;
+    }
+    (void) or_conf_source(node, "discovery", "interfaces", &file, &line);
+    if (dc->interface[0] != '\0') {
+        (void) or_conf_source(node, "discovery", "interface", &ifile,
+                              &iline);
+        or_conf_error(rep, file, line, "interfaces", "excludes "
+                      "\"interface\" (%s:%d): set one of them", ifile,
+                      iline);
+        return OR_OK;
+    }
+    if (or_disc_iface_rules_compile(&dc->interfaces.v[0], &dc->rules, err,
+                                    sizeof(err)) != OR_OK)
+    {
+        or_conf_error(rep, file, line, "interfaces", "%s", err);
+        return OR_OK;
+    }
+    dc->use_rules = 1;
+    return OR_OK;
 }
 
 /* Maps each node to its socket and key slot (first node with the same
@@ -209,8 +252,13 @@ disc_postconf(or_cycle_t *cycle, or_conf_report_t *rep)
             mc->node_key[i] = DISC_NO_SOCK;
             continue;
         }
+        if (rules_postconf(&cycle->nodes[i], dc, rep) != OR_OK) {
+            return OR_ENOMEM;
+        }
         /* -t and a reload say so at its line, not only the start's log */
-        if (dc->interface[0] != '\0' && if_nametoindex(dc->interface) == 0) {
+        if (!dc->use_rules && dc->interface[0] != '\0'
+            && if_nametoindex(dc->interface) == 0)
+        {
             const char *file = cycle->nodes[i].file;
             int         line = cycle->nodes[i].line;
 
@@ -260,6 +308,9 @@ disc_init_master(or_cycle_t *cycle, or_cycle_t *old)
             continue;
         }
         ds = &mc->socks[mc->node_sock[i]];
+        if (dc->use_rules) {
+            continue;           /* worker 0 opens them, per interface */
+        }
         if (ds->fd == -1
             && or_discovery_socket(dc->group, (uint16_t) dc->port,
                                    dc->interface, (int) dc->ttl, cycle->log,
@@ -318,6 +369,15 @@ disc_free_conf(or_cycle_t *cycle)
     if (mc == NULL) {
         return;
     }
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        or_discovery_conf_t *dc = cycle->nodes[i].conf != NULL
+                                  ? disc_node(&cycle->nodes[i]) : NULL;
+
+        if (dc != NULL) {
+            or_disc_iface_rules_free(&dc->rules);
+            dc->use_rules = 0;
+        }
+    }
     disc_exit_master(cycle);
     free(mc->socks);
     free(mc->keys);
@@ -365,13 +425,97 @@ struct disc_worker_s {
     int              quitting;
     char             buf[DISC_BATCH][OR_BEACON_MAX + 1];
     or_v2_opened_t   opened;    /* the datagram being handled */
-    struct sockaddr_in  from[DISC_BATCH];
+    struct sockaddr_storage  from[DISC_BATCH];
     struct iovec     iov[DISC_BATCH];
     struct mmsghdr   msgs[DISC_BATCH];
     or_discovery_gap_t  conflicts;          /* their log lines, limited */
     or_discovery_diag_t *diag;              /* why nothing is heard */
     or_disc_v3_t    *v3;                    /* v3 beacons (PROTOCOL §11) */
+    or_disc_links_t *links;                 /* `interfaces` nodes' sockets */
 };
+
+static void
+send_failed(disc_wnode_t *wn, const char *ifname)
+{
+    or_peers_node_stats(wn->dw->cycle, wn->index)->send_failed++;
+    if (!wn->send_failing) {
+        wn->send_failing = 1;
+        or_log_ctx_error(&wn->log, OR_LOG_WARN, errno, "sending a beacon "
+                         "on %s failed (counted until one goes out)",
+                         ifname);
+    }
+}
+
+/* A node with `interfaces`: the v3 beacon on each of its sockets (IPv4
+ * and IPv6), the v2 one on the IPv4 ones (the original speaks IPv4). */
+static void
+beacon_send_if(disc_wnode_t *wn)
+{
+    disc_worker_t            *dw = wn->dw;
+    or_cycle_t               *cycle = dw->cycle;
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+    or_peers_node_stats_t    *st = or_peers_node_stats(cycle, wn->index);
+    char                      token[OR_BEACON_MAX];
+    size_t                    len = 0;
+    or_errbuf_t               eb;
+    double                    now = or_discovery_wall_now();
+    int                       sealed, v3;
+    unsigned char             v3buf[OR_V3_BEACON_MAX];
+    size_t                    v3len = 0;
+
+    wn->b.timestamp = now;
+    sealed = or_v2_beacon_seal(mc->keys[mc->node_key[wn->index]], &wn->b,
+                               (int64_t) now, token, sizeof(token), &len,
+                               &eb) == OR_OK;
+    /* one v3 beacon (one sequence number) on every socket: a receiver
+     * that hears it on two takes the second as another address */
+    v3 = dw->v3 != NULL
+         && or_disc_links_next(dw->links, wn->index, NULL) != NULL
+         && or_discovery_v3_build(dw->v3, wn->index, 0, v3buf, &v3len)
+            == OR_OK;
+    for (or_disc_ifsock_t *is = or_disc_links_next(dw->links, wn->index,
+                                                   NULL);
+         is != NULL; is = or_disc_links_next(dw->links, wn->index, is))
+    {
+        if (dw->v3 != NULL
+            && (!v3 || sendto(is->fd, v3buf, v3len, 0,
+                              (struct sockaddr *) &is->dst, is->dstlen)
+                       != (ssize_t) v3len))
+        {
+            if (!v3) {
+                errno = 0;
+            }
+            is->send_failed++;
+            send_failed(wn, is->name);
+            continue;
+        }
+        if (dw->v3 != NULL) {
+            or_discovery_v3_sent(dw->v3, wn->index);
+        }
+        if (is->family != AF_INET) {
+            is->sent++;         /* an IPv6 socket's beacon is the v3 one */
+            st->sent++;
+            or_discovery_diag_sent(dw->diag, wn->index);
+            wn->send_failing = 0;
+            continue;
+        }
+        if (!sealed
+            || sendto(is->fd, token, len, 0, (struct sockaddr *) &is->dst,
+                      is->dstlen) != (ssize_t) len)
+        {
+            if (!sealed) {
+                errno = 0;
+            }
+            is->send_failed++;
+            send_failed(wn, is->name);
+            continue;
+        }
+        is->sent++;
+        st->sent++;
+        or_discovery_diag_sent(dw->diag, wn->index);
+        wn->send_failing = 0;
+    }
+}
 
 static void
 beacon_send(disc_wnode_t *wn)
@@ -387,10 +531,15 @@ beacon_send(disc_wnode_t *wn)
     double                    now = or_discovery_wall_now();
     ssize_t                   n = -1;
 
+    if (disc_node(&cycle->nodes[wn->index])->use_rules) {
+        beacon_send_if(wn);
+        return;
+    }
     /* the signed v3 beacon beside the v2 one; originals ignore it */
     if (dw->v3 != NULL
-        && or_discovery_v3_send(dw->v3, wn->index, 0, ds->fd, &ds->dst)
-           != OR_OK)
+        && or_discovery_v3_send(dw->v3, wn->index, 0, ds->fd,
+                                (struct sockaddr *) &ds->dst,
+                                sizeof(ds->dst)) != OR_OK)
     {
         st->send_failed++;
     }
@@ -479,19 +628,17 @@ early_schedule(disc_wsock_t *ws)
 
 /* Peer-caused: counted always, logged at info at most once per gap. */
 static void
-refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
+refuse(disc_wsock_t *ws, const or_disc_from_t *from, or_reason_t r,
     int64_t now)
 {
     or_peers_sock_stats_t *ss = or_peers_sock_stats(ws->dw->cycle,
                                                     ws->index);
-    char                   ip[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN + 8];
+    char                   addr[INET6_ADDRSTRLEN + 32];
 
     if (ss != NULL) {
         ss->refused[r < OR_R_LAST ? r : OR_R_NONE]++;
     }
-    inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
-    snprintf(addr, sizeof(addr), "%s:%u", ip,
-             (unsigned) ntohs(from->sin_port));
+    or_discovery_addr_text(from, addr, sizeof(addr));
     or_discovery_diag_refused(ws->dw->diag, ws->index, r, addr);
     if (now < ws->log_next) {
         ws->log_held++;
@@ -509,18 +656,16 @@ refuse(disc_wsock_t *ws, const struct sockaddr_in *from, or_reason_t r,
 /* The debug line of an opened beacon (compiled out without --with-debug,
  * address formatting included). */
 static void
-beacon_debug(disc_wsock_t *ws, const struct sockaddr_in *from,
+beacon_debug(disc_wsock_t *ws, const or_disc_from_t *from,
     const or_v2_beacon_t *b, size_t len)
 {
-    char ip[INET_ADDRSTRLEN], addr[INET_ADDRSTRLEN + 8];
+    char addr[INET6_ADDRSTRLEN + 32];
     char sector[OR_PRINTABLE_MAX(OR_V2_SECTOR_LEN_MAX)];
 
     if (!OR_LOG_HAVE_DEBUG) {
         return;
     }
-    inet_ntop(AF_INET, &from->sin_addr, ip, sizeof(ip));
-    snprintf(addr, sizeof(addr), "%s:%u", ip,
-             (unsigned) ntohs(from->sin_port));
+    or_discovery_addr_text(from, addr, sizeof(addr));
     or_log_ctx_debug(&OR_LOG_CTX(ws->dw->cycle->log, NULL, addr), 0,
                      "beacon received: %s, sector \"%s\", %zu bytes, "
                      "socket %zu", b->fingerprint,
@@ -532,7 +677,7 @@ beacon_debug(disc_wsock_t *ws, const struct sockaddr_in *from,
 /* A v3 beacon, offered to the nodes of this socket (or_discovery_v3.c). */
 static void
 v3_dgram(disc_wsock_t *ws, const char *buf, size_t len,
-    const struct sockaddr_in *from, int64_t now)
+    const or_disc_from_t *from, int64_t now)
 {
     disc_worker_t            *dw = ws->dw;
     or_discovery_main_conf_t *mc = disc_main(dw->cycle);
@@ -561,7 +706,7 @@ v3_dgram(disc_wsock_t *ws, const char *buf, size_t len,
 
 static void
 dgram_handle(disc_wsock_t *ws, const char *buf, size_t len,
-    const struct sockaddr_in *from, int64_t now)
+    const or_disc_from_t *from, int64_t now)
 {
     disc_worker_t            *dw = ws->dw;
     or_discovery_main_conf_t *mc = disc_main(dw->cycle);
@@ -633,22 +778,47 @@ sock_read(or_event_loop_t *loop, int fd, unsigned events, void *data)
             return;             /* EAGAIN; errors are the peer's doing */
         }
         for (int i = 0; i < n; i++) {
-            int64_t now = (int64_t) time(NULL);
+            int64_t        now = (int64_t) time(NULL);
+            or_disc_from_t from = { dw->from[i], "", 0 };
 
             if (ss != NULL) {
                 ss->received++;
             }
             if (dw->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
-                refuse(ws, &dw->from[i], OR_R_TOO_BIG, now);
+                refuse(ws, &from, OR_R_TOO_BIG, now);
                 continue;
             }
-            dgram_handle(ws, dw->buf[i], dw->msgs[i].msg_len, &dw->from[i],
-                         now);
+            dgram_handle(ws, dw->buf[i], dw->msgs[i].msg_len, &from, now);
         }
         if (n < DISC_BATCH) {
             return;
         }
     }
+}
+
+/* A datagram on one of the per-interface sockets of a node with
+ * `interfaces` (or_discovery_links.c): the node's socket slot handles it
+ * as it would a shared socket's. */
+static void
+if_dgram(void *data, or_disc_ifsock_t *is, const char *buf, size_t len,
+    int trunc, const or_disc_from_t *from)
+{
+    disc_worker_t         *dw = data;
+    disc_wsock_t          *ws = &dw->socks[is->sock];
+    or_peers_sock_stats_t *ss = or_peers_sock_stats(dw->cycle, ws->index);
+    int64_t                now = (int64_t) time(NULL);
+
+    if (dw->quitting) {
+        return;
+    }
+    if (ss != NULL) {
+        ss->received++;
+    }
+    if (trunc) {
+        refuse(ws, from, OR_R_TOO_BIG, now);
+        return;
+    }
+    dgram_handle(ws, buf, len, from, now);
 }
 
 static void
@@ -691,10 +861,33 @@ v3_goodbye(disc_worker_t *dw)
         }
         ds = &mc->socks[mc->node_sock[i]];
         for (int k = 0; k < 2; k++) {
-            if (or_discovery_v3_send(dw->v3, i, OR_V3_BEACON_GOODBYE, ds->fd,
-                                     &ds->dst) != OR_OK)
+            or_disc_ifsock_t *is = NULL;
+            unsigned char     buf[OR_V3_BEACON_MAX];
+            size_t            len = 0;
+
+            if (!disc_node(&dw->cycle->nodes[i])->use_rules) {
+                if (or_discovery_v3_send(dw->v3, i, OR_V3_BEACON_GOODBYE,
+                                         ds->fd, (struct sockaddr *) &ds->dst,
+                                         sizeof(ds->dst)) != OR_OK)
+                {
+                    or_peers_node_stats(dw->cycle, i)->send_failed++;
+                }
+                continue;
+            }
+            if (or_disc_links_next(dw->links, i, NULL) == NULL
+                || or_discovery_v3_build(dw->v3, i, OR_V3_BEACON_GOODBYE,
+                                         buf, &len) != OR_OK)
             {
-                or_peers_node_stats(dw->cycle, i)->send_failed++;
+                continue;
+            }
+            while ((is = or_disc_links_next(dw->links, i, is)) != NULL) {
+                if (sendto(is->fd, buf, len, 0, (struct sockaddr *) &is->dst,
+                           is->dstlen) != (ssize_t) len)
+                {
+                    or_peers_node_stats(dw->cycle, i)->send_failed++;
+                } else {
+                    or_discovery_v3_sent(dw->v3, i);
+                }
             }
         }
     }
@@ -709,6 +902,8 @@ disc_quit(or_worker_t *w, void *data)
         v3_goodbye(dw);
     }
     dw->quitting = 1;
+    or_disc_links_free(dw->links);      /* its sockets are ours alone */
+    dw->links = NULL;
     or_timer_del(w->loop, &dw->sweep);
     for (size_t i = 0; i < dw->cycle->nnodes; i++) {
         or_timer_del(w->loop, &dw->nodes[i].beacon);
@@ -778,6 +973,32 @@ diag_new(or_cycle_t *cycle)
                                  mc->nsocks, (int64_t) time(NULL));
 }
 
+/* The per-interface sockets of the nodes with `interfaces`, if any. */
+static or_err_t
+links_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
+{
+    or_discovery_main_conf_t *mc = disc_main(cycle);
+    or_disc_links_node_t      ln[OR_PEERS_NODES_MAX];
+    int                       any = 0;
+
+    for (size_t i = 0; i < cycle->nnodes; i++) {
+        or_discovery_conf_t *dc = disc_node(&cycle->nodes[i]);
+        int                  on = dc->use_rules
+                                  && mc->node_sock[i] != DISC_NO_SOCK;
+
+        ln[i] = (or_disc_links_node_t) { on ? &dc->rules : NULL, dc->group,
+                                         (uint16_t) dc->port, (int) dc->ttl,
+                                         mc->node_sock[i],
+                                         cycle->nodes[i].id };
+        any |= on;
+    }
+    if (!any) {
+        return OR_OK;
+    }
+    return or_disc_links_new(w->loop, cycle->log, ln, cycle->nnodes,
+                             if_dgram, dw, &dw->links);
+}
+
 static or_err_t
 worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
 {
@@ -797,8 +1018,9 @@ worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
     }
     for (size_t s = 0; s < mc->nsocks; s++) {
         wsock_init(dw, mc, s);
-        if (or_event_add(w->loop, dw->socks[s].fd, OR_EV_READ, sock_read,
-                         &dw->socks[s]) != OR_OK)
+        if (dw->socks[s].fd != -1
+            && or_event_add(w->loop, dw->socks[s].fd, OR_EV_READ, sock_read,
+                            &dw->socks[s]) != OR_OK)
         {
             return OR_ERROR;
         }
@@ -823,7 +1045,9 @@ worker_start(or_cycle_t *cycle, or_worker_t *w, disc_worker_t *dw)
         nk[i] = mc->node_key[i] == DISC_NO_SOCK ? NULL
                 : mc->keys[mc->node_key[i]];
     }
-    if (or_discovery_v3_new(cycle, nk, &dw->v3) != OR_OK) {
+    if (or_discovery_v3_new(cycle, nk, &dw->v3) != OR_OK
+        || links_start(cycle, w, dw) != OR_OK)
+    {
         return OR_ERROR;
     }
     if (or_timer_add(w->loop, &dw->sweep, DISC_SWEEP_MS, sweep_tick, dw)
@@ -843,7 +1067,9 @@ disc_init_worker(or_cycle_t *cycle, or_worker_t *w)
 
     if (!or_worker_is_designated(w)) {
         for (size_t s = 0; s < mc->nsocks; s++) {
-            close(mc->socks[s].fd);     /* worker 0 reads them */
+            if (mc->socks[s].fd != -1) {
+                close(mc->socks[s].fd);     /* worker 0 reads them */
+            }
             mc->socks[s].fd = -1;
         }
         return OR_OK;
@@ -945,6 +1171,10 @@ disc_status(or_cycle_t *cycle, json_t *status)
     if (disc_main(cycle)->worker != NULL) {
         or_discovery_diag_sockets_json(disc_main(cycle)->worker->diag,
                                        json_object_get(d, "sockets"));
+        if (disc_main(cycle)->worker->links != NULL) {
+            json_object_set_new(d, "interfaces", or_disc_links_json(
+                                    disc_main(cycle)->worker->links));
+        }
     }
     return json_object_set_new(status, "discovery", d) == 0
            ? OR_OK : OR_ENOMEM;

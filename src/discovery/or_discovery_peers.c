@@ -23,13 +23,30 @@
 #include "or_log.h"
 #include "or_shm.h"
 
+#define OR_PEER_ENDPOINT_LEN  (OR_PEER_ADDR_LEN + OR_PEER_IFNAME_LEN + 10)
+
+/* "ip:port"; IPv6 "[ip]:port", a link-local one with the interface it
+ * was heard on, "[fe80::1%eth0]:port" */
+static void
+endpoint(const or_peer_t *p, const char *ip, char *buf, size_t len)
+{
+    if (strchr(ip, ':') == NULL) {
+        snprintf(buf, len, "%s:%u", ip, (unsigned) p->adv_port);
+    } else if (strncmp(ip, "fe80:", 5) == 0 && p->source_if[0] != '\0') {
+        snprintf(buf, len, "[%s%%%s]:%u", ip, p->source_if,
+                 (unsigned) p->adv_port);
+    } else {
+        snprintf(buf, len, "[%s]:%u", ip, (unsigned) p->adv_port);
+    }
+}
+
 /* The context of a line about peer p of node: its beacon's source
  * address with the advertised port; addr holds the text. */
 static or_log_ctx_t
 peer_log(or_cycle_t *cycle, size_t node, const or_peer_t *p, char *addr,
     size_t len)
 {
-    snprintf(addr, len, "%s:%u", p->source, (unsigned) p->adv_port);
+    endpoint(p, p->source, addr, len);
     return OR_LOG_CTX(cycle->log, cycle->nodes[node].id, addr);
 }
 
@@ -40,12 +57,11 @@ static void
 publish_peer(or_cycle_t *cycle, or_evt_type_t type, size_t node,
     const or_peer_t *p, const char *reason)
 {
-    char    addr[OR_PEER_ADDR_LEN + 8];
+    char    addr[OR_PEER_ENDPOINT_LEN];
     json_t *o;
     char   *text = NULL;
 
-    snprintf(addr, sizeof(addr), "%s:%u", or_peer_dial_ip(p),
-             (unsigned) p->adv_port);
+    endpoint(p, or_peer_dial_ip(p), addr, sizeof(addr));
     o = json_pack("{s:s, s:s}", "address", addr, "sector", p->sector);
     if (o != NULL) {
         text = json_dumps(o, JSON_COMPACT);
@@ -60,7 +76,7 @@ static void
 lost_expired(or_cycle_t *cycle, size_t node, const or_peer_t *p,
     int64_t now)
 {
-    char         reason[64], addr[OR_PEER_ADDR_LEN + 8];
+    char         reason[64], addr[OR_PEER_ENDPOINT_LEN];
     or_log_ctx_t lc = peer_log(cycle, node, p, addr, sizeof(addr));
 
     or_peers_node_stats(cycle, node)->lost++;
@@ -79,7 +95,7 @@ node_removed(or_cycle_t *cycle, size_t i, or_peer_update_t r,
     const or_peer_t *removed, int64_t now, int64_t max_peers)
 {
     or_peers_node_stats_t *ns = or_peers_node_stats(cycle, i);
-    char                   reason[64], addr[OR_PEER_ADDR_LEN + 8];
+    char                   reason[64], addr[OR_PEER_ENDPOINT_LEN];
     or_log_ctx_t           lc;
 
     if (r == OR_PEER_NEW_EXPIRED) {
@@ -105,7 +121,7 @@ hear_conflict(or_cycle_t *cycle, size_t i, const or_peer_t *p, int64_t now,
     or_discovery_gap_t *gap)
 {
     or_peers_node_stats_t *ns = or_peers_node_stats(cycle, i);
-    char                   addr[OR_PEER_ADDR_LEN + 8];
+    char                   addr[OR_PEER_ENDPOINT_LEN];
     or_log_ctx_t           lc;
 
     if (ns != NULL) {
@@ -154,7 +170,7 @@ or_discovery_hear(or_cycle_t *cycle, size_t i, const or_v2_beacon_t *b,
     or_peer_t               removed;
     or_log_ctx_t            lc;
     char                    sector[OR_PRINTABLE_MAX(OR_V2_SECTOR_LEN_MAX)];
-    char                    addr[OR_PEER_ADDR_LEN + 8];
+    char                    addr[OR_PEER_ENDPOINT_LEN];
 
     for (size_t k = 0; k < b->nservices; k++) {
         sv[k] = b->services[k];
@@ -236,7 +252,7 @@ or_discovery_goodbye(or_cycle_t *cycle, size_t i, const char *fp)
     or_peer_table_t *t;
     or_peer_t        removed;
     or_log_ctx_t     lc;
-    char             addr[OR_PEER_ADDR_LEN + 8];
+    char             addr[OR_PEER_ENDPOINT_LEN];
     int              gone = 0;
 
     or_shm_lock(z);
@@ -258,4 +274,22 @@ or_discovery_goodbye(or_cycle_t *cycle, size_t i, const char *fp)
                            "peer lost: %s, goodbye", removed.fingerprint);
     publish_peer(cycle, OR_EVT_PEER_LOST, i, &removed, "goodbye");
     return 1;
+}
+
+int
+or_discovery_also_at(or_cycle_t *cycle, size_t i, const or_peer_t *p,
+    int64_t now)
+{
+    or_shm_zone_t *z = or_peers_zone(cycle);
+    int            listed = 0;
+
+    if (z == NULL) {
+        return 0;
+    }
+    or_shm_lock(z);
+    if (or_peers_table(cycle, i) != NULL) {
+        listed = or_peer_table_add_addr(or_peers_table(cycle, i), p, now);
+    }
+    or_shm_unlock(z);
+    return listed;
 }

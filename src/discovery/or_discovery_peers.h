@@ -44,6 +44,12 @@ int or_discovery_hear(or_cycle_t *cycle, size_t i, const or_v2_beacon_t *b,
  * "goodbye"), and its refused one too. 1 if fp was listed. */
 int or_discovery_goodbye(or_cycle_t *cycle, size_t i, const char *fp);
 
+/* The same verified v3 beacon heard again on another socket (IPv4 and
+ * IPv6, another interface): node i's entry of p notes p's source among
+ * its addresses, nothing else changes. 1 if p is listed. */
+int or_discovery_also_at(or_cycle_t *cycle, size_t i, const or_peer_t *p,
+    int64_t now);
+
 /* Removes every node's entries not heard for its expire s (peer_lost,
  * "expired: not heard for N s"). Takes the peers zone's lock; the event
  * ring's lock is taken inside it (always in that order). */

@@ -48,6 +48,7 @@ typedef struct {
     size_t               derlen;
     unsigned char        der[OR_V3_DER_MAX];
     or_disc_v3_bucket_t  verifies;      /* OR_DISC_V3_ID_RATE */
+    unsigned char        body[32];      /* SHA-256 of its signed part */
 } disc_v3_seen_t;
 
 struct or_disc_v3_s {
@@ -167,16 +168,13 @@ or_discovery_v3_is(const void *buf, size_t len)
 }
 
 or_err_t
-or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
-    const struct sockaddr_in *dst)
+or_discovery_v3_build(or_disc_v3_t *v, size_t node, unsigned type,
+    unsigned char *out, size_t *outlen)
 {
     disc_v3_node_t        *n = &v->nodes[node];
     or_node_t             *nd = &v->cycle->nodes[node];
-    or_peers_node_stats_t *st = or_peers_node_stats(v->cycle, node);
     or_v3_beacon_t         b;
-    unsigned char          out[OR_V3_BEACON_MAX];
     size_t                 len = 0;
-    ssize_t                sent;
     or_errbuf_t            eb;
     or_err_t               rc;
 
@@ -198,7 +196,7 @@ or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
     }
     /* services past the list's 240 bytes stay in the v2 beacon only */
     while ((rc = or_v3_beacon_build(nd->key, &b, n->net_key, NULL, NULL, 0,
-                                    out, sizeof(out), &len, &eb))
+                                    out, OR_V3_BEACON_MAX, &len, &eb))
            != OR_OK && eb.reason == OR_R_TOO_BIG && b.nservices > 0)
     {
         b.nservices--;
@@ -208,15 +206,38 @@ or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
         return OR_ERROR;
     }
     n->seq = b.seq;                     /* spent, sent or not */
-    sent = sendto(fd, out, len, 0, (const struct sockaddr *) dst,
-                  sizeof(*dst));
-    if (sent != (ssize_t) len) {
-        return OR_ERROR;
-    }
     n->queried = 1;
+    *outlen = len;
+    return OR_OK;
+}
+
+void
+or_discovery_v3_sent(or_disc_v3_t *v, size_t node)
+{
+    or_peers_node_stats_t *st = or_peers_node_stats(v->cycle, node);
+
     if (st != NULL) {
         st->v3_sent++;
     }
+}
+
+or_err_t
+or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type, int fd,
+    const struct sockaddr *dst, socklen_t dstlen)
+{
+    unsigned char  out[OR_V3_BEACON_MAX];
+    size_t         len = 0;
+    disc_v3_node_t *n = &v->nodes[node];
+    int            queried = n->queried;
+
+    if (or_discovery_v3_build(v, node, type, out, &len) != OR_OK) {
+        return OR_ERROR;
+    }
+    if (sendto(fd, out, len, 0, dst, dstlen) != (ssize_t) len) {
+        n->queried = queried;   /* the QUERY goes again next time */
+        return OR_ERROR;
+    }
+    or_discovery_v3_sent(v, node);
     return OR_OK;
 }
 
@@ -229,6 +250,18 @@ seen_find(or_disc_v3_t *v, const unsigned char id[OR_V3_ID_LEN])
         }
     }
     return NULL;
+}
+
+/* what a copy of the last verified beacon must match to skip the verify:
+ * every signed byte (port, sector, services, key), not only its sequence */
+static void
+body_hash(const or_v3_beacon_t *b, unsigned char out[32])
+{
+    unsigned int  n = 32;
+
+    if (EVP_Digest(b->body, b->bodylen, out, &n, EVP_sha256(), NULL) != 1) {
+        memset(out, 0, 32);     /* matches no beacon's: it is verified */
+    }
 }
 
 /* a new id takes a free slot, else the one heard longest ago */
@@ -256,6 +289,7 @@ seen_store(or_disc_v3_t *v, disc_v3_seen_t *s, const or_v3_beacon_t *b,
     }
     s->last = (or_v3_beacon_last_t) { b->instance, b->seq, b->ts };
     s->heard = now_ms;
+    body_hash(b, s->body);
     if (s->pk == NULL || s->derlen != b->keylen
         || memcmp(s->der, b->key, b->keylen) != 0)
     {
@@ -323,7 +357,7 @@ seen_verify(const disc_v3_seen_t *s, const or_v3_beacon_t *b,
 
 /* the v2 shapes or_discovery_hear takes, for a verified v3 beacon */
 static void
-as_peer(const or_v3_beacon_t *b, const struct sockaddr_in *from,
+as_peer(const or_v3_beacon_t *b, const or_disc_from_t *from,
     or_v2_beacon_t *vb, or_peer_t *p)
 {
     char  hex[OR_V3_ID_HEX_LEN + 1];
@@ -352,7 +386,7 @@ as_peer(const or_v3_beacon_t *b, const struct sockaddr_in *from,
 or_reason_t
 or_discovery_v3_hear(or_disc_v3_t *v, size_t sock, const size_t *nodes,
     const int64_t *max_peers, size_t n, const void *buf, size_t len,
-    const struct sockaddr_in *from, int64_t now_ms, or_discovery_gap_t *gap,
+    const or_disc_from_t *from, int64_t now_ms, or_discovery_gap_t *gap,
     int *answer)
 {
     or_cycle_t            *cycle = v->cycle;
@@ -397,6 +431,29 @@ or_discovery_v3_hear(or_disc_v3_t *v, size_t sock, const size_t *nodes,
     }
     s = seen_find(v, b.id);
     if (or_v3_beacon_newer(s ? &s->last : NULL, &b, &eb) != OR_OK) {
+        /* the very beacon we verified last, sent on each of the peer's
+         * interfaces and families: it adds the address it came from,
+         * nothing else (PROTOCOL.md §11.4). No RSA: a replay of that
+         * beacon from anywhere could do as much, so a signature check
+         * would only make replays cost us a verification each. */
+        unsigned char  h[32];
+
+        if (s != NULL && s->last.instance == b.instance
+            && s->last.seq == b.seq && s->last.ts == b.ts
+            && b.type != OR_V3_BEACON_GOODBYE
+            && (body_hash(&b, h), memcmp(h, s->body, sizeof(h)) == 0))
+        {
+            as_peer(&b, from, &vb, &p);
+            for (k = 0; k < n; k++) {
+                if (memcmp(v->nodes[nodes[k]].net_key, key, OR_V3_KEY_LEN)
+                    == 0)
+                {
+                    (void) or_discovery_also_at(cycle, nodes[k], &p,
+                                                now_ms / 1000);
+                }
+            }
+            return OR_R_NONE;
+        }
         return eb.reason;
     }
     if (!seen_budget(v, s, now_ms)) {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "openred.h"
+#include "or_discovery.h"
 #include "or_discovery_peers.h"
 #include "or_v3.h"
 
@@ -59,11 +60,19 @@ void or_discovery_v3_free(or_disc_v3_t *v);
 /* 1 if the datagram starts with the v3 beacon magic */
 int or_discovery_v3_is(const void *buf, size_t len);
 
+/* Builds node's next beacon into out (OR_V3_BEACON_MAX bytes), its
+ * sequence spent: the same bytes then go on each of the node's
+ * per-interface sockets; or_discovery_v3_sent counts one sent. */
+__attribute__((warn_unused_result))
+or_err_t or_discovery_v3_build(or_disc_v3_t *v, size_t node, unsigned type,
+    unsigned char *out, size_t *len);
+void or_discovery_v3_sent(or_disc_v3_t *v, size_t node);
+
 /* Sends node's next beacon: its first is a QUERY, then ANNOUNCEs;
  * GOODBYE with OR_V3_BEACON_GOODBYE as type (0: the next of the two). */
 __attribute__((warn_unused_result))
 or_err_t or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type,
-    int fd, const struct sockaddr_in *dst);
+    int fd, const struct sockaddr *dst, socklen_t dstlen);
 
 /*
  * A v3 datagram heard on socket sock by the nodes nodes[0..n) (with their
@@ -74,7 +83,7 @@ or_err_t or_discovery_v3_send(or_disc_v3_t *v, size_t node, unsigned type,
  */
 or_reason_t or_discovery_v3_hear(or_disc_v3_t *v, size_t sock,
     const size_t *nodes, const int64_t *max_peers, size_t n, const void *buf,
-    size_t len, const struct sockaddr_in *from, int64_t now_ms,
+    size_t len, const or_disc_from_t *from, int64_t now_ms,
     or_discovery_gap_t *gap, int *answer);
 
 #endif /* OR_DISCOVERY_V3_H_INCLUDED */

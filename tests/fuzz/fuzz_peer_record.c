@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != OR_OK && eb.reason == OR_R_NONE) {
         abort();                /* every refusal says why */
     }
-    if (rc == OR_OK && (r.naddrs == 0 || r.naddrs > OR_PEER_ADDRS_MAX)) {
+    if (rc == OR_OK && (r.naddrs == 0 || r.naddrs > OR_PEER_REC_ADDRS_MAX)) {
         abort();
     }
     return 0;

@@ -204,11 +204,11 @@ test_peer_record_shape_bounds(void **state)
 
     (void) state;
     keys("a test network", &k);
-    record(&r, OR_PEER_ADDRS_MAX, OR_PEER_TTL_MAX);
+    record(&r, OR_PEER_REC_ADDRS_MAX, OR_PEER_TTL_MAX);
     assert_int_equal(seal(&k, &r, buf, &len), OR_OK);
     assert_int_equal(open_at(&k, buf, len, NOW, &out, &why), OR_OK);
-    assert_int_equal(out.naddrs, OR_PEER_ADDRS_MAX);
-    r.naddrs = OR_PEER_ADDRS_MAX + 1;     /* more than the struct holds */
+    assert_int_equal(out.naddrs, OR_PEER_REC_ADDRS_MAX);
+    r.naddrs = OR_PEER_REC_ADDRS_MAX + 1;     /* more than the struct holds */
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
     record(&r, 0, 300);
     assert_int_equal(seal(&k, &r, buf, &len), OR_EPROTO);
