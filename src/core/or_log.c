@@ -28,6 +28,7 @@ struct or_log_s {
     int             fd;          /* 2 until a file is opened */
     or_log_level_t  level;
     char           *path;        /* NULL while on stderr */
+    int             takes_stderr; /* fd 2 follows the file (daemon) */
     or_log_rate_t   rate[OR_LOG_RATE_KEYS];
 };
 
@@ -99,7 +100,18 @@ or_log_open(or_log_t *log, const char *path)
     free(log->path);
     log->fd = fd;
     log->path = copy;
+    if (log->takes_stderr) {
+        (void) dup2(fd, STDERR_FILENO);
+    }
     return OR_OK;
+}
+
+void
+or_log_take_stderr(or_log_t *log)
+{
+    if (log->path != NULL && dup2(log->fd, STDERR_FILENO) != -1) {
+        log->takes_stderr = 1;
+    }
 }
 
 or_err_t
@@ -116,7 +128,9 @@ or_log_reopen(or_log_t *log)
     }
     /* dup2 keeps the fd number, so forked children that inherited the old
      * one write to the new file too. */
-    if (dup2(fd, log->fd) == -1) {
+    if (dup2(fd, log->fd) == -1
+        || (log->takes_stderr && dup2(fd, STDERR_FILENO) == -1))
+    {
         close(fd);
         return OR_ERROR;
     }

@@ -35,6 +35,11 @@ __attribute__((warn_unused_result))
 or_err_t or_log_open(or_log_t *log, const char *path);
 __attribute__((warn_unused_result))
 or_err_t or_log_reopen(or_log_t *log);
+/* A daemon's fd 2 becomes the log file, and follows it on open and
+ * reopen (as nginx's): what a library or the C runtime writes to stderr
+ * (a sanitizer's report, glibc's "double free", an abort's message) lands
+ * in the error log instead of /dev/null. No-op while the log is stderr. */
+void or_log_take_stderr(or_log_t *log);
 void or_log_set_level(or_log_t *log, or_log_level_t level);
 int or_log_fd(const or_log_t *log);
 

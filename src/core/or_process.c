@@ -640,6 +640,7 @@ daemonize(or_cycle_t *cycle)
     if (fd > STDERR_FILENO) {
         close(fd);
     }
+    or_log_take_stderr(cycle->log);
     return OR_OK;
 }
 

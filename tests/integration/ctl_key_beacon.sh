@@ -15,7 +15,7 @@ T=$(mktemp -d /tmp/openred-test.XXXXXX)
 DEFAULT=OpenRed-P2P-Discovery-2025
 PRIVATE="a private health network"
 . "$(dirname "$0")/san_lib.sh"
-trap 'rm -rf "$T"; san_check' EXIT
+trap 'san_logs "$T"; rm -rf "$T"; san_check' EXIT
 unset OPENRED_PASSPHRASE
 
 fail() {

@@ -155,6 +155,7 @@ or_cleanup() {
         wait_for 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
     fi
     ip netns del "$NS" 2>/dev/null
+    san_logs "$T"
     rm -rf "$T"
     san_check
 }

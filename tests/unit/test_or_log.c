@@ -80,6 +80,57 @@ test_or_log_open_stderr_is_fd_2(void **state)
     assert_false(or_log_is_stderr("stderr.log"));
 }
 
+/* the whole file, NUL-terminated, in out */
+static void
+slurp(const char *path, char *out, size_t cap)
+{
+    FILE   *f = fopen(path, "r");
+    size_t  n;
+
+    assert_non_null(f);
+    n = fread(out, 1, cap - 1, f);
+    out[n] = '\0';
+    fclose(f);
+}
+
+/* A daemon's fd 2 is its log file: what the runtime writes to stderr
+ * lands there, and follows a reopen (logrotate) and an open of another
+ * file (a reload); the test's own stderr comes back after. */
+static void
+test_or_log_take_stderr_follows(void **state)
+{
+    char       path[64], moved[80], other[64], text[256];
+    or_log_t  *log = log_tmp(path, sizeof(path), OR_LOG_INFO);
+    int        saved = dup(STDERR_FILENO), fd;
+
+    (void) state;
+    assert_true(saved >= 0);
+    or_log_take_stderr(log);
+    assert_int_equal(write(STDERR_FILENO, "one\n", 4), 4);
+    snprintf(moved, sizeof(moved), "%s.1", path);
+    assert_int_equal(rename(path, moved), 0);
+    assert_int_equal(or_log_reopen(log), OR_OK);
+    assert_int_equal(write(STDERR_FILENO, "two\n", 4), 4);
+    snprintf(other, sizeof(other), "/tmp/or_test_log2.XXXXXX");
+    fd = mkstemp(other);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(or_log_open(log, other), OR_OK);
+    assert_int_equal(write(STDERR_FILENO, "three\n", 6), 6);
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    close(saved);
+    slurp(moved, text, sizeof(text));
+    assert_string_equal(text, "one\n");
+    slurp(path, text, sizeof(text));
+    assert_string_equal(text, "two\n");
+    slurp(other, text, sizeof(text));
+    assert_string_equal(text, "three\n");
+    or_log_free(log);
+    unlink(moved);
+    unlink(path);
+    unlink(other);
+}
+
 static void
 test_or_log_ctx_after_errno(void **state)
 {
@@ -205,6 +256,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_or_log_open_stderr_is_fd_2),
+        cmocka_unit_test(test_or_log_take_stderr_follows),
         cmocka_unit_test(test_or_log_ctx_after_errno),
         cmocka_unit_test(test_or_log_node_peer_fields),
         cmocka_unit_test(test_or_log_custom_handler),
