@@ -944,9 +944,13 @@ cmd_connect(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     return *reply ? OR_OK : OR_ENOMEM;
 }
 
+/* send_find(): sessions of two nodes match and no node was named; other
+ * gets the second node's id (as many bytes as a session's node) */
+#define SEND_AMBIGUOUS  1
+
 static or_err_t
 send_find(or_cycle_t *cycle, const char *node, const char *peer,
-    or_session_t *out)
+    or_session_t *out, char *other)
 {
     or_shm_zone_t      *zone = or_session_zone(cycle);
     or_session_table_t *t = zone ? or_shm_addr(zone) : NULL;
@@ -959,12 +963,21 @@ send_find(or_cycle_t *cycle, const char *node, const char *peer,
     for (uint32_t i = 0; i < t->top; i++) {
         or_session_t *s = &t->slots[i];
 
-        if (s->id != 0 && strcmp(s->peer, peer) == 0
-            && (node == NULL || strcmp(s->node, node) == 0))
+        if (s->id == 0 || strcmp(s->peer, peer) != 0
+            || (node != NULL && strcmp(s->node, node) != 0))
         {
+            continue;
+        }
+        /* two of our nodes with a session to that peer: which one speaks
+         * is the operator's choice, never the slot order's */
+        if (rc == OR_OK && strcmp(out->node, s->node) != 0) {
+            snprintf(other, sizeof(s->node), "%s", s->node);
+            rc = SEND_AMBIGUOUS;
+            break;
+        }
+        if (rc != OR_OK) {
             *out = *s;
             rc = OR_OK;
-            break;
         }
     }
     or_shm_unlock(zone);
@@ -980,7 +993,7 @@ cmd_send(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
     const char   *node = json_string_value(json_object_get(request, "node"));
     json_t       *payload = json_object_get(request, "payload");
     or_session_t  s;
-    char         *text;
+    char         *text, other[sizeof(s.node)];
     or_err_t      rc;
 
     if (!fp_valid(peer) || !json_is_object(payload)) {
@@ -988,7 +1001,14 @@ cmd_send(or_cycle_t *cycle, json_t *request, json_t **reply, char *err,
                  "and a JSON object payload");
         return OR_ERROR;
     }
-    if (send_find(cycle, node, peer, &s) != OR_OK) {
+    rc = send_find(cycle, node, peer, &s, other);
+    if (rc == SEND_AMBIGUOUS) {
+        snprintf(err, errlen, "nodes %s and %s both hold a session with %s: "
+                 "name one (openredctl send --node ID)", s.node, other,
+                 peer);
+        return OR_ERROR;
+    }
+    if (rc != OR_OK) {
         snprintf(err, errlen, "no session with %s", peer);
         return OR_ERROR;
     }

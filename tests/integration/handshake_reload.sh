@@ -36,7 +36,14 @@ wait_for 20 has A && wait_for 10 has A2 \
 FA=$(hs_fp A)
 field() { sess "$1" "$2" "$3" | cut -d' ' -f"$4"; }
 out_is() { [ "$(field A A "$FB" 5)" = "$1" ]; }
-hs_ctl A send "$FB" '{"n": 1}' >/dev/null || fail "send A->B"
+# A and A2 both hold a session with B: a send must name its node (it went
+# out on whichever came first in the table, A2's about 1 run in 4)
+hs_ctl A send "$FB" '{"n": 0}' > "$T/ambiguous" 2>&1 \
+    && fail "a send to B without a node was not refused"
+grep -q "both hold a session with $FB" "$T/ambiguous" \
+    && grep -q " A " "$T/ambiguous" && grep -q "A2" "$T/ambiguous" \
+    || fail "the refusal does not name A and A2: $(cat "$T/ambiguous")"
+hs_ctl A send --node A "$FB" '{"n": 1}' >/dev/null || fail "send A->B"
 wait_for 15 out_is 1 || fail "A's message was not counted"
 BEFORE=$(sess A A "$FB")
 set -- $BEFORE

@@ -359,9 +359,9 @@ test_handoff_close(void **state)
     assert_true(hsf_run_until(m->f, NULL, log_has, a));
 }
 
-/* n sessions of node n0 straight into f's table (peers 0, 1, ...) */
+/* n sessions of node straight into f's table (peers 0, 1, ...) */
 static void
-fill(mod_t *m, size_t n)
+fill_node(mod_t *m, const char *node, size_t n)
 {
     or_shm_zone_t      *z = or_session_zone(m->f->cycle);
     or_session_table_t *t = or_shm_addr(z);
@@ -370,7 +370,7 @@ fill(mod_t *m, size_t n)
 
     for (size_t i = 0; i < n; i++) {
         memset(&s, 0, sizeof(s));
-        snprintf(s.node, sizeof(s.node), "n0");
+        snprintf(s.node, sizeof(s.node), "%s", node);
         snprintf(s.peer, sizeof(s.peer), "%016zx", i);
         snprintf(s.address, sizeof(s.address), "127.0.0.1:%zu", i % 65536);
         s.pid = getpid();
@@ -378,6 +378,12 @@ fill(mod_t *m, size_t n)
         assert_true(or_session_add(t, &s, &id) >= 0);
         or_shm_unlock(z);
     }
+}
+
+static void
+fill(mod_t *m, size_t n)
+{
+    fill_node(m, "n0", n);
 }
 
 static json_t *
@@ -437,6 +443,31 @@ test_sessions_pages(void **state)
             "offset must be an integer of 0..2147483647");
 }
 
+/* two nodes hold a session with one peer: `send` without a node is
+ * refused and names both (slot order never chooses); with one, it is
+ * that node's session that sends */
+static void
+test_send_two_nodes_one_peer(void **state)
+{
+    mod_t  *m = *state;
+    json_t *req, *reply;
+    char    err[256];
+
+    fill_node(m, "n0", 1);
+    fill_node(m, "n1", 1);
+    refused(m, "send", send_req("0000000000000000", json_pack("{s:i}", "n",
+                                                              1)),
+            "nodes n0 and n1 both hold a session with 0000000000000000: "
+            "name one (openredctl send --node ID)");
+    req = send_req("0000000000000000", json_pack("{s:i}", "n", 1));
+    json_object_set_new(req, "node", json_string("n1"));
+    /* the session is a table row only: the send itself fails, past the
+     * choice of node */
+    assert_int_equal(cmd(m, "send", req, &reply, err, sizeof(err)),
+                     OR_ERROR);
+    assert_non_null(strstr(err, "sending to 0000000000000000 failed"));
+}
+
 int
 main(void)
 {
@@ -452,6 +483,8 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_handoff_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sessions_pages, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_send_two_nodes_one_peer, setup,
                                         teardown),
     };
 
