@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Copyright (c) 2025-2026 The openred authors
 # The bash completions source cleanly, register themselves and complete
-# from the binaries' own usage: `openredctl st` to status, `openredctl pe`
+# from the binaries' own usage: `openredctl sta` to status, `openredctl pe`
 # to peers, every command of the table in src/ctl/openredctl.c, and
 # `openred -s re` to the -s names of the signals table.
 #
@@ -45,8 +45,10 @@ check() {
     got=$(complete "$@")
     [ "$got" = "$want" ] || fail "$* completes to \"$got\", not \"$want\""
 }
-check "status " openredctl openredctl st
+check "status stop " openredctl openredctl st
+check "status " openredctl openredctl sta
 check "peers " openredctl openredctl pe
+check "--node " openredctl openredctl send --
 check "generate " openredctl openredctl -S /x key g
 check "--node --stats " openredctl openredctl peers --
 check "reload reopen " openred openred -s re
