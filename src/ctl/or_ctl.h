@@ -26,7 +26,7 @@
  * reads (OR_CONTROL_LINE_MAX), or it refuses the request */
 #define OR_CTL_LINE_MAX      4096
 /* bytes, one reply line: at least what the daemon may send
- * (OR_CONTROL_REPLY_MAX, `sessions` of 10,000 sessions), or a reply the
+ * (OR_CONTROL_REPLY_MAX, a page of `sessions`), or a reply the
  * daemon sent whole is cut off here */
 #define OR_CTL_REPLY_MAX     (16 * 1048576)
 #define OR_CTL_TIMEOUT       10      /* s, for the whole exchange */
