@@ -583,8 +583,7 @@ hold() {
     echo "pss_before=$before" >> "$out.pss"
     echo "pss_held=$(pss_kib "$m")" >> "$out.pss"
     # how the workers shared the sessions (EPOLLEXCLUSIVE accept): their
-    # sockets, from /proc (a `sessions` reply of 100k is over the control
-    # socket's 16 MiB)
+    # sockets, from /proc, the moment they are all held
     for i in $(workers_of "$m"); do
         find "/proc/$i/fd" -lname 'socket:*' 2>/dev/null | wc -l
     done | tr '\n' ' ' | sed 's/ $//' > "$out.spread"
@@ -642,7 +641,7 @@ except Exception:
         row "6.$tag" "sessions established+alive after a message" \
             "${alive:-0}" "sessions" "" "" "$n established, all answering" \
             "$(calc "'yes' if ${alive:-0} == $n else 'no'")" \
-            "established $est in $(kv "$out" elapsed_s) s$( [ -n "${PRESIGN_S:-}" ] && [ "$n" = "$NHOLD" ] && echo " after $PRESIGN_S s of pre-signing (a request is valid 580 s after it is signed: a host that signs fewer than $(( NHOLD / 500 )) per s sees handshake_expired)"); messages counted by the daemon: ${msgin:-listing failed: $(head -c 120 "$out.ctlerr")$( [ "$n" -gt 40000 ] && echo " (openredctl sessions of $n is over the control reply's 16 MiB, OR_CONTROL_REPLY_MAX)")}; last refusal: $(kv "$out" last_error)"
+            "established $est in $(kv "$out" elapsed_s) s$( [ -n "${PRESIGN_S:-}" ] && [ "$n" = "$NHOLD" ] && echo " after $PRESIGN_S s of pre-signing (a request is valid 580 s after it is signed: a host that signs fewer than $(( NHOLD / 500 )) per s sees handshake_expired)"); messages counted by the daemon: ${msgin:-listing failed: $(head -c 120 "$out.ctlerr")}; last refusal: $(kv "$out" last_error)"
     else
         row "5b.$tag" "PSS per idle session, $n held" "" "bytes" "" "" \
             "<= 4096 B" "" "not run: no session established: $(kv "$out" last_error)"
