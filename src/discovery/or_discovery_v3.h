@@ -31,14 +31,16 @@ typedef struct or_disc_v3_s    or_disc_v3_t;
  * nothing: an id heard before with a sequence bumped and the signature
  * left as it was, or, with more ids than the memory holds, old beacons
  * replayed once their ids were forgotten. So: an id remembered may cost
- * OR_DISC_V3_ID_RATE verifies/s (burst 2 x: a genuine node sends one an
- * interval, and one early answer), and all ids not remembered together
+ * OR_DISC_V3_ID_RATE verifies/s, burst 2 x (a genuine node at the
+ * shortest interval, 1 s - 10 % jitter, sends 1.1 a second, plus an
+ * early answer a second and its GOODBYE: 1/s starved discovery_watch_
+ * events.sh's GOODBYE), and all ids not remembered together
  * OR_DISC_V3_NEW_RATE/s. At most (OR_DISC_V3_NEW_RATE + OR_DISC_V3_ID_RATE
  * x OR_DISC_V3_SEEN_MAX) verifies/s, whatever the flood; over it a beacon
  * is refused unverified (v3_beacon_budget).
  */
 #define OR_DISC_V3_NEW_RATE  200
-#define OR_DISC_V3_ID_RATE   1
+#define OR_DISC_V3_ID_RATE   3
 
 /* A token bucket of rate/s holding at most burst: 1 and one token less
  * if it had one at now_ms, else 0. Time going back refills nothing. */

@@ -272,9 +272,11 @@ test_remembered_id_has_its_own(void **state)
     }
     assert_int_equal(hear(d, T0_MS, 1), OR_R_V3_BEACON_BUDGET);
     assert_int_equal(hear(d, T0_MS, 0), OR_R_V3_BEACON_BUDGET);
+    /* a token is 1000 / OR_DISC_V3_ID_RATE ms: just short, then just past */
     assert_int_equal(hear(d, T0_MS + 999 / OR_DISC_V3_ID_RATE, 0),
                      OR_R_V3_BEACON_BUDGET);
-    assert_int_equal(hear(d, T0_MS + 1000 / OR_DISC_V3_ID_RATE, 0),
+    assert_int_equal(hear(d, T0_MS + (1000 + OR_DISC_V3_ID_RATE - 1)
+                                     / OR_DISC_V3_ID_RATE, 0),
                      OR_R_NONE);
     assert_int_equal(verified(d), 2);
 }
