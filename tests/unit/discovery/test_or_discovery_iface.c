@@ -215,6 +215,14 @@ test_links_nl_relevant(void **state)
     assert_true(or_disc_links_nl_relevant(buf + 1, n - 1));
 }
 
+/* free is NULL-safe, as a failed new() leaves it to its caller */
+static void
+test_links_free_null(void **state)
+{
+    (void) state;
+    or_disc_links_free(NULL);
+}
+
 int
 main(void)
 {
@@ -224,6 +232,7 @@ main(void)
         cmocka_unit_test(test_iface_select_bound),
         cmocka_unit_test(test_iface_conf_errors),
         cmocka_unit_test(test_links_nl_relevant),
+        cmocka_unit_test(test_links_free_null),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

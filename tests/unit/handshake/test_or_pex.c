@@ -385,11 +385,28 @@ test_pex_store(void **state)
     free(st);
 }
 
+/* every counter has its status name; one past the last has none */
+static void
+test_pex_counter_names(void **state)
+{
+    (void) state;
+    for (int c = 0; c < OR_PEX_C_LAST; c++) {
+        assert_string_not_equal(or_pex_counter_name(c), "?");
+        for (int d = 0; d < c; d++) {
+            assert_string_not_equal(or_pex_counter_name(c),
+                                    or_pex_counter_name(d));
+        }
+    }
+    assert_string_equal(or_pex_counter_name(OR_PEX_C_LAST), "?");
+    assert_string_equal(or_pex_counter_name(-1), "?");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pex_record_round_trip),
+        cmocka_unit_test(test_pex_counter_names),
         cmocka_unit_test(test_pex_only_verified_dialled),
         cmocka_unit_test(test_pex_record_size_bound),
         cmocka_unit_test(test_pex_records_bound),
