@@ -19,11 +19,14 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "or_conf.h"
 #include "or_cycle.h"
 #include "or_discovery_iface.h"
 #include "or_discovery_links.h"
+#include "or_event.h"
+#include "or_log.h"
 
 static void
 rules(const char *n1, const char *v1, const char *n2, const char *v2,
@@ -215,12 +218,33 @@ test_links_nl_relevant(void **state)
     assert_true(or_disc_links_nl_relevant(buf + 1, n - 1));
 }
 
-/* free is NULL-safe, as a failed new() leaves it to its caller */
+/* free is NULL-safe, as a failed new() leaves it to its caller; a node
+ * without rules gets no socket of worker 0's (it uses the master's
+ * shared one), whatever interfaces the host has: nothing is opened, so
+ * nothing is sent here on the host's own interfaces */
 static void
-test_links_free_null(void **state)
+test_links_node_without_rules(void **state)
 {
+    or_event_loop_t       *loop = NULL;
+    or_log_t              *log = or_log_new(OR_LOG_CRIT);
+    or_disc_links_t       *l = NULL;
+    or_disc_links_node_t   n = { NULL, "224.0.1.100", 5354, 1, 0, "n0" };
+    json_t                *st;
+
     (void) state;
     or_disc_links_free(NULL);
+    assert_non_null(log);
+    assert_int_equal(or_event_loop_new(&loop, 64), OR_OK);
+    assert_int_equal(or_disc_links_new(loop, log, &n, 1, NULL, NULL, &l),
+                     OR_OK);
+    assert_null(or_disc_links_next(l, 0, NULL));
+    st = or_disc_links_json(l);
+    assert_int_equal(json_array_size(json_object_get(st, "sockets")), 0);
+    assert_int_equal(json_integer_value(json_object_get(st, "rescans")), 1);
+    json_decref(st);
+    or_disc_links_free(l);
+    or_event_loop_free(loop);
+    or_log_free(log);
 }
 
 int
@@ -232,7 +256,7 @@ main(void)
         cmocka_unit_test(test_iface_select_bound),
         cmocka_unit_test(test_iface_conf_errors),
         cmocka_unit_test(test_links_nl_relevant),
-        cmocka_unit_test(test_links_free_null),
+        cmocka_unit_test(test_links_node_without_rules),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
