@@ -15,6 +15,10 @@ wait_for 5 dc_lists a a "$fb" || fail "a does not list b"
 # exit would say it
 pb=$(cat "$T/b/openred.pid")
 kids=$(pgrep -P "$pb")
+# the master first stopped: killed workers would be respawned by it, and
+# a respawned one, told of the master's death (PDEATHSIG), quits cleanly
+# and says GOODBYE (seen 2 runs in 4)
+kill -STOP "$pb"
 kill -KILL $kids "$pb"
 wait_for 10 pid_gone "$pb" || fail "b ($pb) did not die"
 # no "still listed right after" check: how soon after its death we look
