@@ -6,6 +6,8 @@
  * over loopback TCP. Every wait is bounded by HSF_WAIT_MS.
  */
 #include "or_hs_fixture.h"
+#include "or_status.h"
+#include "or_takeover.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -105,6 +107,13 @@ hsf_keys_free(void)
         hsf_key[i] = NULL;
         hsf_fp[i] = NULL;
     }
+}
+
+void
+hsf_zones_takeover(or_cycle_t *cycle)
+{
+    assert_int_equal(or_takeover_zone_add(cycle), OR_OK);
+    assert_int_equal(or_status_zone_add(cycle), OR_OK);
 }
 
 int

@@ -50,6 +50,8 @@ typedef struct {
 /* If set, called by hsf_new() to declare more zones before they are
  * mapped (a test's own: the takeover and workers zones). */
 extern void (*hsf_zones_extra)(or_cycle_t *cycle);
+/* The zones the hand-over needs (takeover, workers): for hsf_zones_extra */
+void hsf_zones_takeover(or_cycle_t *cycle);
 
 /* Loads the three vector keys (once per suite) / frees them. */
 int hsf_keys_load(void);

@@ -60,20 +60,13 @@ static uint64_t    v_id = 77;
 static uint32_t    v_slot;
 static uint32_t    v_inlen = 10, v_outlen = 20;
 
-static void
-zones(or_cycle_t *cycle)
-{
-    assert_int_equal(or_takeover_zone_add(cycle), OR_OK);
-    assert_int_equal(or_status_zone_add(cycle), OR_OK);
-}
-
 static int
 setup(void **state)
 {
     static const int  keys[] = { HSF_A };
 
     (void) state;
-    hsf_zones_extra = zones;
+    hsf_zones_extra = hsf_zones_takeover;
     f = hsf_new(keys, 1, 16);
     return 0;
 }
